@@ -1,0 +1,102 @@
+//! The authenticated caller, and the facts about it read fresh on every request.
+
+use crate::entities::TokenRecord;
+use crate::errors::{AdminError, AuthFailure};
+use crate::ids::{OrganizationId, UserId};
+use crate::permission::Permission;
+use crate::role::Role;
+use crate::timestamp::Timestamp;
+use crate::token::TokenClaims;
+
+/// What the admin access port reads about the holder of a token, in one round trip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerRecord {
+    /// The token's record.
+    pub token: TokenRecord,
+    /// Whether the token's user is active.
+    pub user_active: bool,
+    /// The user's role in the platform organization, if it is a member there.
+    pub platform_role: Option<Role>,
+    /// Whether the organization the token is scoped to is the platform organization.
+    pub scoped_to_platform: bool,
+}
+
+impl CallerRecord {
+    /// Checks that this record lets the token with `claims` authenticate at `now`.
+    pub fn admits(&self, claims: &TokenClaims, now: Timestamp) -> Result<(), AuthFailure> {
+        let token = &self.token;
+        if token.id != claims.token_id
+            || token.user_id != claims.user_id
+            || token.organization_id != claims.organization_id
+        {
+            return Err(AuthFailure::Unknown);
+        }
+        if token.revoked_at.is_some() {
+            return Err(AuthFailure::Revoked);
+        }
+        if !token.can_authenticate(now) || claims.expires_at <= now {
+            return Err(AuthFailure::Expired);
+        }
+        if !self.user_active {
+            return Err(AuthFailure::InactiveUser);
+        }
+        Ok(())
+    }
+}
+
+/// A caller whose token was verified and whose record admits it.
+///
+/// Only [`crate::AdminService::authenticate`] makes one, so holding a `Caller` means the
+/// token was checked on this request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    user_id: UserId,
+    organization_id: Option<OrganizationId>,
+    platform_role: Option<Role>,
+    scoped_to_platform: bool,
+}
+
+impl Caller {
+    pub(crate) fn from_record(record: &CallerRecord) -> Self {
+        Self {
+            user_id: record.token.user_id,
+            organization_id: record.token.organization_id,
+            platform_role: record.platform_role,
+            scoped_to_platform: record.scoped_to_platform,
+        }
+    }
+
+    /// The caller's user id.
+    pub fn user_id(&self) -> UserId {
+        self.user_id
+    }
+
+    /// The organization the caller's token is scoped to, if any.
+    pub fn organization_id(&self) -> Option<OrganizationId> {
+        self.organization_id
+    }
+
+    /// Whether the caller's token is scoped to the platform organization.
+    pub fn scoped_to_platform(&self) -> bool {
+        self.scoped_to_platform
+    }
+
+    /// A platform administrator is an `owner` or `admin` of the platform organization.
+    pub fn is_platform_admin(&self) -> bool {
+        self.platform_role.is_some_and(Role::administers)
+    }
+
+    /// Platform administrators hold every permission; everyone else only the open ones.
+    pub fn holds(&self, permission: Permission) -> bool {
+        !permission.is_platform_only() || self.is_platform_admin()
+    }
+
+    /// [`AdminError::Forbidden`] naming `permission` unless the caller holds it.
+    pub fn require(&self, permission: Permission) -> Result<(), AdminError> {
+        if self.holds(permission) {
+            Ok(())
+        } else {
+            Err(AdminError::Forbidden(permission))
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! What the platform is made of, as the listings and the token store report it.
+
+use crate::ids::{OrganizationId, RevocationId, TokenId, UserId, WorkspaceId};
+use crate::role::Role;
+use crate::timestamp::Timestamp;
+
+/// A user of the platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Its id.
+    pub id: UserId,
+    /// Its email address, lowercase.
+    pub email: String,
+    /// The name it goes by, if it gave one.
+    pub display_name: Option<String>,
+    /// Whether it may sign in; a deactivated user's tokens do not authenticate.
+    pub is_active: bool,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+/// An organization: a tenant of the platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organization {
+    /// Its id.
+    pub id: OrganizationId,
+    /// Its display name.
+    pub name: String,
+    /// Its unique URL-safe name.
+    pub slug: String,
+    /// Whether it is the platform organization (at most one is).
+    pub is_platform: bool,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+/// An organization with the sizes the platform listing reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizationSummary {
+    /// The organization.
+    pub organization: Organization,
+    /// How many memberships it has.
+    pub member_count: u64,
+    /// How many workspaces it has.
+    pub workspace_count: u64,
+}
+
+/// A workspace, which belongs to exactly one organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workspace {
+    /// Its id.
+    pub id: WorkspaceId,
+    /// The organization it belongs to.
+    pub organization_id: OrganizationId,
+    /// Its display name.
+    pub name: String,
+    /// Its URL-safe name, unique within its organization.
+    pub slug: String,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+/// A user's membership in an organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Membership {
+    /// The member.
+    pub user_id: UserId,
+    /// The organization.
+    pub organization_id: OrganizationId,
+    /// The member's role there.
+    pub role: Role,
+}
+
+/// The record kept for every token issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// Its id (also carried in the token as `token_id`).
+    pub id: TokenId,
+    /// The user the token authenticates.
+    pub user_id: UserId,
+    /// The organization the token is scoped to, if any.
+    pub organization_id: Option<OrganizationId>,
+    /// The revocation id of the token's authority block.
+    pub revocation_id: RevocationId,
+    /// When it was issued.
+    pub issued_at: Timestamp,
+    /// When it stops authenticating.
+    pub expires_at: Timestamp,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl TokenRecord {
+    /// Whether a token with this record may still authenticate at `now`.
+    pub fn can_authenticate(&self, now: Timestamp) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at
+    }
+}

@@ -1,0 +1,90 @@
+//! # admin-domain: the rules of the platform admin API
+//!
+//! This crate says who may administer what on a multi-tenant platform, and how the platform's
+//! users, organizations, workspaces and tokens are listed and cleaned up. It knows nothing of
+//! HTTP, SQL or token formats: those live behind four **ports** (traits) that adapters
+//! implement.
+//!
+//! | port | what it gives the rules |
+//! | --- | --- |
+//! | [`AdminAccess`] | the caller's token record, platform role and memberships, read fresh |
+//! | [`TokenStore`] | one record per issued token: record, revoke, find, clean up |
+//! | [`PlatformDirectory`] | keyset pages of users, organizations, workspaces; creating them |
+//! | [`TokenAuthority`] | token verification: signing, and a presented token into claims |
+//!
+//! [`AdminService`] holds one implementation of each (named together by a [`Ports`] type) and
+//! offers the use cases: [`AdminService::authenticate`], [`AdminService::check_access`],
+//! [`AdminService::platform_status`], [`AdminService::cleanup_tokens`], the three listings,
+//! and the operator's provisioning commands.
+//!
+//! ## The rules in brief
+//! - A **platform administrator** is an `owner` or `admin` of the platform organization. They
+//!   hold every [`Permission`]; everyone else holds only `access:check` and `platform:status`.
+//! - A token authenticates when its signature is good, its record exists, is not revoked or
+//!   expired, and its user is active ([`AuthFailure`] says which check failed, for logs only).
+//!   Its own checks then decide whether it may perform the operation.
+//! - Access checks never reveal whether an organization exists.
+//!
+//! ## Testing against the ports
+//! With the `mocks` feature, every port has a mockall mock, bundled as [`MockPorts`]:
+//!
+//! ```
+//! # #[cfg(feature = "mocks")]
+//! # {
+//! use admin_domain::*;
+//!
+//! let mut authority = MockTokenAuthority::new();
+//! authority
+//!     .expect_verify()
+//!     .returning(|_, _, _| Err(AuthFailure::BadSignature));
+//! let service: AdminService<MockPorts> = AdminService::new(
+//!     MockAdminAccess::new(),
+//!     MockTokenStore::new(),
+//!     MockPlatformDirectory::new(),
+//!     authority,
+//!     Settings::default(),
+//! );
+//! let token = BearerToken::parse("forged").unwrap();
+//! let outcome = futures_executor_block_on(service.authenticate(&token, Permission::UsersList));
+//! assert!(matches!(outcome, Err(AdminError::Unauthenticated(AuthFailure::BadSignature))));
+//! # fn futures_executor_block_on<F: std::future::Future>(f: F) -> F::Output {
+//! #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+//! # }
+//! # }
+//! ```
+
+mod caller;
+mod entities;
+mod errors;
+mod ids;
+mod listing;
+pub mod params;
+mod permission;
+mod ports;
+mod provisioning;
+mod role;
+mod service;
+mod timestamp;
+mod token;
+
+pub use caller::{Caller, CallerRecord};
+pub use entities::{Membership, Organization, OrganizationSummary, TokenRecord, User, Workspace};
+pub use errors::{
+    AdminError, AuthFailure, BoxError, FieldError, FieldErrorKind, InvalidInput, StoreError,
+};
+pub use ids::{OrganizationId, RevocationId, TokenId, UserId, WorkspaceId};
+pub use listing::{Cursor, Limit, Listed, Listing, Page, PageRequest};
+pub use permission::Permission;
+pub use ports::{AdminAccess, PlatformDirectory, Ports, TokenAuthority, TokenStore};
+#[cfg(any(test, feature = "mocks"))]
+pub use ports::{
+    MockAdminAccess, MockPlatformDirectory, MockPorts, MockTokenAuthority, MockTokenStore,
+};
+pub use provisioning::{Email, Name, SeedPlan, Slug, Ttl};
+pub use role::Role;
+pub use service::{
+    AccessDecision, AccessQuery, AccessRole, AdminService, CleanupReport, CleanupRequest,
+    NewOrganization, Settings,
+};
+pub use timestamp::Timestamp;
+pub use token::{BearerToken, IssuedToken, TokenClaims, VerifiedToken};

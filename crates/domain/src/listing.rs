@@ -1,0 +1,318 @@
+//! Keyset pagination for the platform listings: bounded page sizes and opaque cursors.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::entities::{OrganizationSummary, User, Workspace};
+use crate::errors::{FieldError, FieldErrorKind};
+use crate::params;
+use crate::timestamp::Timestamp;
+
+/// Which platform listing a page belongs to. A cursor only continues its own listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// `GET /v1/admin/platform/users`
+    Users,
+    /// `GET /v1/admin/platform/organizations`
+    Organizations,
+    /// `GET /v1/admin/platform/workspaces`
+    Workspaces,
+}
+
+impl Listing {
+    const fn tag(self) -> &'static str {
+        match self {
+            Listing::Users => "u",
+            Listing::Organizations => "o",
+            Listing::Workspaces => "w",
+        }
+    }
+}
+
+/// A position in a listing: rows come in (creation time, id) order, strictly after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    /// The creation time of the last row seen.
+    pub created_at: Timestamp,
+    /// The id of the last row seen.
+    pub id: Uuid,
+}
+
+impl Cursor {
+    /// The longest cursor accepted, in characters.
+    pub const MAX_LEN: usize = 128;
+
+    /// The opaque text form handed to clients for `listing`.
+    pub fn encode(&self, listing: Listing) -> String {
+        let plain = format!(
+            "{}.{}.{}",
+            listing.tag(),
+            self.created_at.unix_micros(),
+            self.id.as_simple()
+        );
+        URL_SAFE_NO_PAD.encode(plain)
+    }
+
+    /// Reads a cursor this API issued for `listing`; anything else is `None`.
+    pub fn decode(listing: Listing, text: &str) -> Option<Self> {
+        if text.len() > Self::MAX_LEN {
+            return None;
+        }
+        let plain = URL_SAFE_NO_PAD.decode(text).ok()?;
+        let plain = std::str::from_utf8(&plain).ok()?;
+        let mut parts = plain.split('.');
+        let (tag, micros, id) = (parts.next()?, parts.next()?, parts.next()?);
+        if tag != listing.tag() || parts.next().is_some() {
+            return None;
+        }
+        Some(Self {
+            created_at: Timestamp::from_unix_micros(micros.parse().ok()?),
+            id: Uuid::try_parse(id).ok()?,
+        })
+    }
+}
+
+/// How many rows a page holds: 1 to 200, 50 when not asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Validate)]
+pub struct Limit {
+    #[validate(range(min = Limit::MIN, max = Limit::MAX))]
+    value: i64,
+}
+
+impl Limit {
+    /// The smallest page.
+    pub const MIN: i64 = 1;
+    /// The largest page.
+    pub const MAX: i64 = 200;
+    /// The page size when none is asked for.
+    pub const DEFAULT: Limit = Limit { value: 50 };
+
+    /// Reads a raw `limit` query value.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let limit = Limit {
+            value: params::integer("limit", raw)?,
+        };
+        match limit.validate() {
+            Ok(()) => Ok(limit),
+            Err(_) => Err(FieldError {
+                field: "limit",
+                input: Some(raw.to_owned()),
+                kind: if limit.value < Self::MIN {
+                    FieldErrorKind::TooSmall { min: Self::MIN }
+                } else {
+                    FieldErrorKind::TooLarge { max: Self::MAX }
+                },
+            }),
+        }
+    }
+
+    /// The page size.
+    pub fn get(self) -> usize {
+        usize::try_from(self.value).unwrap_or(1)
+    }
+}
+
+/// One page to read from a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    /// Which listing.
+    pub listing: Listing,
+    /// How many rows at most.
+    pub limit: Limit,
+    /// Where the previous page ended, if there was one.
+    pub after: Option<Cursor>,
+}
+
+impl PageRequest {
+    /// Reads the raw `limit` and `cursor` query values, reporting every bad one.
+    pub fn parse(
+        listing: Listing,
+        limit: Option<&str>,
+        cursor: Option<&str>,
+    ) -> Result<Self, Vec<FieldError>> {
+        let limit = limit.map_or(Ok(Limit::DEFAULT), Limit::parse);
+        let after = match cursor {
+            None => Ok(None),
+            Some(raw) => Cursor::decode(listing, raw)
+                .map(Some)
+                .ok_or_else(|| FieldError {
+                    field: "cursor",
+                    input: Some(raw.to_owned()),
+                    kind: FieldErrorKind::Invalid {
+                        reason: "invalid cursor",
+                    },
+                }),
+        };
+        match (limit, after) {
+            (Ok(limit), Ok(after)) => Ok(Self {
+                listing,
+                limit,
+                after,
+            }),
+            (limit, after) => Err([limit.err(), after.err()].into_iter().flatten().collect()),
+        }
+    }
+
+    /// How many rows to read: one more than the page holds, to learn whether another follows.
+    pub fn rows_to_read(&self) -> usize {
+        self.limit.get() + 1
+    }
+}
+
+/// A row of a listing: it knows its place in the keyset order.
+pub trait Listed {
+    /// The cursor that continues after this row.
+    fn cursor(&self) -> Cursor;
+}
+
+impl Listed for User {
+    fn cursor(&self) -> Cursor {
+        Cursor {
+            created_at: self.created_at,
+            id: self.id.as_uuid(),
+        }
+    }
+}
+
+impl Listed for OrganizationSummary {
+    fn cursor(&self) -> Cursor {
+        let organization = &self.organization;
+        Cursor {
+            created_at: organization.created_at,
+            id: organization.id.as_uuid(),
+        }
+    }
+}
+
+impl Listed for Workspace {
+    fn cursor(&self) -> Cursor {
+        Cursor {
+            created_at: self.created_at,
+            id: self.id.as_uuid(),
+        }
+    }
+}
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The rows, in (creation time, id) order.
+    pub items: Vec<T>,
+    /// The page size asked for.
+    pub limit: usize,
+    /// The cursor of the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T: Listed> Page<T> {
+    /// Builds the page from up to `limit + 1` rows read after the request's cursor: the extra
+    /// row only says that another page follows.
+    pub fn from_rows(request: &PageRequest, mut rows: Vec<T>) -> Self {
+        let limit = request.limit.get();
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_cursor = match rows.last() {
+            Some(last) if more => Some(last.cursor().encode(request.listing)),
+            _ => None,
+        };
+        Self {
+            items: rows,
+            limit,
+            next_cursor,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::UserId;
+
+    fn user(micros: i64) -> User {
+        User {
+            id: UserId::random(),
+            email: format!("u{micros}@example.com"),
+            display_name: None,
+            is_active: true,
+            created_at: Timestamp::from_unix_micros(micros),
+        }
+    }
+
+    #[test]
+    fn cursors_round_trip_for_their_own_listing_only() {
+        let cursor = Cursor {
+            created_at: Timestamp::from_unix_micros(1_700_000_000_000_001),
+            id: Uuid::new_v4(),
+        };
+        let text = cursor.encode(Listing::Users);
+        assert_eq!(Cursor::decode(Listing::Users, &text), Some(cursor));
+        assert_eq!(Cursor::decode(Listing::Workspaces, &text), None);
+    }
+
+    #[test]
+    fn malformed_cursors_are_refused() {
+        for text in [
+            "",
+            "!!!",
+            "dS4xLjI",
+            &"A".repeat(129),
+            &URL_SAFE_NO_PAD.encode("u.1.nope"),
+        ] {
+            assert_eq!(Cursor::decode(Listing::Users, text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn limit_defaults_to_50_and_stays_within_1_and_200() {
+        let default = PageRequest::parse(Listing::Users, None, None).map(|r| r.limit.get());
+        assert_eq!(default, Ok(50));
+        assert_eq!(Limit::parse("1").map(Limit::get), Ok(1));
+        assert_eq!(Limit::parse("200").map(Limit::get), Ok(200));
+        assert_eq!(
+            Limit::parse("0").map_err(|e| e.kind),
+            Err(FieldErrorKind::TooSmall { min: 1 })
+        );
+        assert_eq!(
+            Limit::parse("201").map_err(|e| e.kind),
+            Err(FieldErrorKind::TooLarge { max: 200 })
+        );
+    }
+
+    #[test]
+    fn every_bad_parameter_is_reported() {
+        let errors = PageRequest::parse(Listing::Users, Some("x"), Some("y")).err();
+        let fields: Option<Vec<&str>> = errors.map(|e| e.iter().map(|f| f.field).collect());
+        assert_eq!(fields, Some(vec!["limit", "cursor"]));
+    }
+
+    #[test]
+    fn a_page_with_an_extra_row_has_a_cursor_to_its_last_item() {
+        let request = PageRequest {
+            listing: Listing::Users,
+            limit: Limit::parse("2").unwrap_or(Limit::DEFAULT),
+            after: None,
+        };
+        let rows = vec![user(1), user(2), user(3)];
+        let last_kept = rows[1].cursor();
+        let page = Page::from_rows(&request, rows);
+        assert_eq!(page.items.len(), 2);
+        let next = page
+            .next_cursor
+            .and_then(|c| Cursor::decode(Listing::Users, &c));
+        assert_eq!(next, Some(last_kept));
+    }
+
+    #[test]
+    fn the_last_page_has_no_cursor() {
+        let request = PageRequest {
+            listing: Listing::Users,
+            limit: Limit::DEFAULT,
+            after: None,
+        };
+        let page = Page::from_rows(&request, vec![user(1)]);
+        assert_eq!(page.next_cursor, None);
+        assert_eq!(page.limit, 50);
+    }
+}

@@ -1,0 +1,211 @@
+//! The ports: what the domain needs from the outside world, as small traits.
+//!
+//! Each method's doc comment states the contract every implementation MUST keep, so a sibling
+//! service can implement or mock a port without reading this project's adapters. With the
+//! `mocks` feature, mockall mocks of every port are exported (`MockAdminAccess`,
+//! `MockTokenStore`, `MockPlatformDirectory`, `MockTokenAuthority`), and [`MockPorts`] bundles
+//! them.
+
+use std::future::Future;
+
+use crate::caller::CallerRecord;
+use crate::entities::{
+    Membership, Organization, OrganizationSummary, TokenRecord, User, Workspace,
+};
+use crate::errors::{AuthFailure, BoxError, StoreError};
+use crate::ids::{OrganizationId, RevocationId, UserId};
+use crate::listing::Cursor;
+use crate::permission::Permission;
+use crate::role::Role;
+use crate::timestamp::Timestamp;
+use crate::token::{BearerToken, IssuedToken, TokenClaims, VerifiedToken};
+
+/// Admin access: who holds which role where, and which organization is the platform's.
+///
+/// Implementations MUST read current data on every call (no caching): a demotion or a
+/// revocation takes effect on the next request.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait AdminAccess: Send + Sync + 'static {
+    /// Reads, in one round trip, the record of the token with this revocation id together with
+    /// its user's activity, the user's role in the platform organization, and whether the
+    /// token's organization is the platform organization.
+    ///
+    /// MUST return `Ok(None)` when no token record has this revocation id.
+    fn caller(
+        &self,
+        revocation_id: &RevocationId,
+    ) -> impl Future<Output = Result<Option<CallerRecord>, StoreError>> + Send;
+
+    /// The role of `user` in `organization`.
+    ///
+    /// MUST return `Ok(None)` both when the user is not a member and when the organization
+    /// does not exist: callers cannot tell the two apart.
+    fn role_in(
+        &self,
+        user: UserId,
+        organization: OrganizationId,
+    ) -> impl Future<Output = Result<Option<Role>, StoreError>> + Send;
+}
+
+/// The token store: one record per token issued.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait TokenStore: Send + Sync + 'static {
+    /// Stores these records, all or none.
+    ///
+    /// MUST return [`StoreError::NotFound`] when a record names an unknown user or
+    /// organization, and [`StoreError::Conflict`] for a duplicate id or revocation id.
+    fn record(&self, tokens: &[TokenRecord])
+    -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Marks the record with this revocation id revoked at `at`, unless it already is (the
+    /// first revocation time stays).
+    ///
+    /// MUST return `Ok(false)` when no record has this revocation id.
+    fn revoke(
+        &self,
+        revocation_id: &RevocationId,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// The record with this revocation id, if there is one.
+    fn find(
+        &self,
+        revocation_id: &RevocationId,
+    ) -> impl Future<Output = Result<Option<TokenRecord>, StoreError>> + Send;
+
+    /// How many records expired before `cutoff` or were revoked before it.
+    fn count_stale(
+        &self,
+        cutoff: Timestamp,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Deletes at most `batch` records that expired before `cutoff` or were revoked before it,
+    /// and returns how many it deleted.
+    ///
+    /// MUST never delete a record that expires after `cutoff` and is not revoked before it.
+    /// MUST be safe to call from several processes at once: each record is deleted (and
+    /// counted) by one call only, and no call waits for another's batch.
+    fn delete_stale(
+        &self,
+        cutoff: Timestamp,
+        batch: u32,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+}
+
+/// The platform directory: every user, organization and workspace, read in keyset pages.
+///
+/// Listing methods MUST return rows in ascending (creation time, id) order, strictly after
+/// `after` when given, at most `limit` of them, and cost the same on the last page as on the
+/// first.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait PlatformDirectory: Send + Sync + 'static {
+    /// A page of users.
+    fn users(
+        &self,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
+
+    /// A page of organizations with their member and workspace counts, computed in the same
+    /// query (never a query per row).
+    fn organizations(
+        &self,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<OrganizationSummary>, StoreError>> + Send;
+
+    /// A page of workspaces.
+    fn workspaces(
+        &self,
+        after: Option<Cursor>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Workspace>, StoreError>> + Send;
+
+    /// The user with this id, if there is one.
+    fn find_user(
+        &self,
+        id: UserId,
+    ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+
+    /// The organization with this id, if there is one.
+    fn find_organization(
+        &self,
+        id: OrganizationId,
+    ) -> impl Future<Output = Result<Option<Organization>, StoreError>> + Send;
+
+    /// Adds users, all or none. MUST return [`StoreError::Conflict`] for an email taken.
+    fn add_users(&self, users: &[User]) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Adds organizations, all or none. MUST return [`StoreError::Conflict`] for a slug taken
+    /// or for a second platform organization.
+    fn add_organizations(
+        &self,
+        organizations: &[Organization],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Adds workspaces, all or none. MUST return [`StoreError::Conflict`] for a slug taken
+    /// within the organization, [`StoreError::NotFound`] for an unknown organization.
+    fn add_workspaces(
+        &self,
+        workspaces: &[Workspace],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Adds memberships, or changes the role of those that exist, all or none. MUST return
+    /// [`StoreError::NotFound`] for an unknown user or organization.
+    fn set_memberships(
+        &self,
+        memberships: &[Membership],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// Token verification: signs tokens, and turns a presented token into verified claims.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait TokenAuthority: Send + Sync + 'static {
+    /// Signs a token stating `claims`, with an expiry check at `claims.expires_at`.
+    fn issue(&self, claims: &TokenClaims) -> Result<IssuedToken, BoxError>;
+
+    /// Checks the token's signature and reads its claims, then runs the token's own checks
+    /// with the facts `time(now)` and `operation("<operation>")`.
+    ///
+    /// MUST return [`AuthFailure::Malformed`] for anything that is not a token of this
+    /// service's format, [`AuthFailure::BadSignature`] for a token not signed by this
+    /// service's root key or altered since. A token whose own checks reject the operation is
+    /// still verified, with `allows_operation` false.
+    fn verify(
+        &self,
+        token: &BearerToken,
+        operation: Permission,
+        now: Timestamp,
+    ) -> Result<VerifiedToken, AuthFailure>;
+
+    /// The revocation id of a token signed by this service, with the same failures as
+    /// [`TokenAuthority::verify`].
+    fn revocation_id(&self, token: &BearerToken) -> Result<RevocationId, AuthFailure>;
+}
+
+/// The four ports a service is built from, named once so that code generic over them has
+/// one type parameter instead of four.
+pub trait Ports: 'static {
+    /// Admin access.
+    type Access: AdminAccess;
+    /// The token store.
+    type Tokens: TokenStore;
+    /// The platform directory.
+    type Directory: PlatformDirectory;
+    /// Token verification.
+    type Authority: TokenAuthority;
+}
+
+/// The mocks of every port, bundled: `AdminService<MockPorts>` runs the real rules against
+/// mockall expectations.
+#[cfg(any(test, feature = "mocks"))]
+#[derive(Debug)]
+pub struct MockPorts;
+
+#[cfg(any(test, feature = "mocks"))]
+impl Ports for MockPorts {
+    type Access = MockAdminAccess;
+    type Tokens = MockTokenStore;
+    type Directory = MockPlatformDirectory;
+    type Authority = MockTokenAuthority;
+}

@@ -1,0 +1,79 @@
+use crate::caller::Caller;
+use crate::errors::{AdminError, FieldError};
+use crate::params;
+use crate::permission::Permission;
+use crate::ports::{Ports, TokenStore};
+use crate::timestamp::Timestamp;
+
+use super::AdminService;
+
+/// The query of a cleanup: whether to only count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CleanupRequest {
+    /// Count what would be deleted, delete nothing.
+    pub dry_run: bool,
+}
+
+impl CleanupRequest {
+    /// Reads the raw `dry_run` query value (false when absent).
+    pub fn parse(dry_run: Option<&str>) -> Result<Self, Vec<FieldError>> {
+        dry_run
+            .map_or(Ok(false), |raw| params::boolean("dry_run", raw))
+            .map(|dry_run| Self { dry_run })
+            .map_err(|error| vec![error])
+    }
+}
+
+/// What a cleanup did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CleanupReport {
+    /// Records deleted by this call, or for a dry run, records that would be.
+    pub deleted_count: u64,
+    /// Records that expired or were revoked before this instant were the ones concerned.
+    pub cutoff: Timestamp,
+    /// Whether this was a dry run.
+    pub dry_run: bool,
+}
+
+impl CleanupReport {
+    /// A short human sentence.
+    pub fn message(&self) -> String {
+        if self.dry_run {
+            format!("{} token records would be deleted", self.deleted_count)
+        } else {
+            "Token cleanup completed".to_owned()
+        }
+    }
+}
+
+impl<P: Ports> AdminService<P> {
+    /// Deletes the token records that can never authenticate again: expired or revoked before
+    /// `now - retention`. Deletes in batches of `Settings::cleanup_batch`, so no statement
+    /// holds locks for long, until a batch comes back short.
+    pub async fn cleanup_tokens(
+        &self,
+        caller: &Caller,
+        request: CleanupRequest,
+    ) -> Result<CleanupReport, AdminError> {
+        caller.require(Permission::TokensCleanup)?;
+        let cutoff = Timestamp::now().saturating_sub(self.settings.token_retention);
+        let deleted_count = if request.dry_run {
+            self.tokens.count_stale(cutoff).await?
+        } else {
+            let batch = self.settings.cleanup_batch.max(1);
+            let mut total = 0;
+            loop {
+                let deleted = self.tokens.delete_stale(cutoff, batch).await?;
+                total += deleted;
+                if deleted < u64::from(batch) {
+                    break total;
+                }
+            }
+        };
+        Ok(CleanupReport {
+            deleted_count,
+            cutoff,
+            dry_run: request.dry_run,
+        })
+    }
+}

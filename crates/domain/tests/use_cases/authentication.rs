@@ -1,0 +1,228 @@
+use admin_domain::*;
+
+use super::support::{Holder, World, forbidden, ready, token, unauthenticated};
+
+const PLATFORM_ONLY: [Permission; 4] = [
+    Permission::TokensCleanup,
+    Permission::UsersList,
+    Permission::OrganizationsList,
+    Permission::WorkspacesList,
+];
+
+#[tokio::test]
+async fn a_token_with_a_bad_signature_does_not_authenticate() {
+    let mut world = World::default();
+    world
+        .authority
+        .expect_verify()
+        .returning(|_, _, _| Err(AuthFailure::BadSignature));
+    world.access.expect_caller().never();
+
+    let outcome = world
+        .service()
+        .authenticate(&token(), Permission::AccessCheck)
+        .await;
+
+    assert!(unauthenticated(AuthFailure::BadSignature)(&outcome));
+}
+
+#[tokio::test]
+async fn a_token_unknown_to_the_store_does_not_authenticate() {
+    let mut world = World::default();
+    let claims = Holder::new().claims(TokenId::random());
+    world.authority.expect_verify().returning(move |_, _, _| {
+        Ok(VerifiedToken {
+            claims: claims.clone(),
+            revocation_id: Holder::revocation_id(),
+            allows_operation: true,
+        })
+    });
+    world.access.expect_caller().returning(|_| ready(Ok(None)));
+
+    let outcome = world
+        .service()
+        .authenticate(&token(), Permission::AccessCheck)
+        .await;
+
+    assert!(unauthenticated(AuthFailure::Unknown)(&outcome));
+}
+
+#[tokio::test]
+async fn a_revoked_token_does_not_authenticate() {
+    let holder = Holder {
+        revoked: true,
+        ..Holder::new()
+    };
+    assert!(unauthenticated(AuthFailure::Revoked)(
+        &holder.authenticate(Permission::AccessCheck).await
+    ));
+}
+
+#[tokio::test]
+async fn an_expired_token_does_not_authenticate() {
+    let holder = Holder {
+        expired: true,
+        ..Holder::new()
+    };
+    assert!(unauthenticated(AuthFailure::Expired)(
+        &holder.authenticate(Permission::AccessCheck).await
+    ));
+}
+
+#[tokio::test]
+async fn a_deactivated_users_token_does_not_authenticate() {
+    let holder = Holder {
+        user_active: false,
+        ..Holder::new()
+    };
+    assert!(unauthenticated(AuthFailure::InactiveUser)(
+        &holder.authenticate(Permission::AccessCheck).await
+    ));
+}
+
+#[tokio::test]
+async fn a_record_that_does_not_match_the_claims_does_not_authenticate() {
+    let holder = Holder::new();
+    let mut world = World::default();
+    let claims = holder.claims(TokenId::random());
+    let mut record = holder.record(&claims);
+    record.token.user_id = UserId::random();
+    world.authority.expect_verify().returning(move |_, _, _| {
+        Ok(VerifiedToken {
+            claims: claims.clone(),
+            revocation_id: Holder::revocation_id(),
+            allows_operation: true,
+        })
+    });
+    world
+        .access
+        .expect_caller()
+        .returning(move |_| ready(Ok(Some(record.clone()))));
+
+    let outcome = world
+        .service()
+        .authenticate(&token(), Permission::AccessCheck)
+        .await;
+
+    assert!(unauthenticated(AuthFailure::Unknown)(&outcome));
+}
+
+#[tokio::test]
+async fn a_revoked_token_is_unauthenticated_even_when_its_checks_also_reject_the_operation() {
+    let holder = Holder {
+        revoked: true,
+        allows_operation: false,
+        ..Holder::platform(Role::Owner)
+    };
+    assert!(unauthenticated(AuthFailure::Revoked)(
+        &holder.authenticate(Permission::UsersList).await
+    ));
+}
+
+#[tokio::test]
+async fn a_token_whose_own_checks_reject_the_operation_is_forbidden_naming_it() {
+    let holder = Holder {
+        allows_operation: false,
+        ..Holder::platform(Role::Admin)
+    };
+    for operation in Permission::ALL {
+        assert!(
+            forbidden(operation)(&holder.authenticate(operation).await),
+            "{operation}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn platform_owners_and_admins_hold_every_permission() {
+    for role in [Role::Owner, Role::Admin] {
+        for operation in Permission::ALL {
+            let caller = Holder::platform(role).authenticate(operation).await;
+            assert!(caller.is_ok(), "{role} {operation}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn everyone_else_is_forbidden_each_platform_permission_with_its_name() {
+    let others = [
+        Holder::platform(Role::Member),
+        Holder::platform(Role::Viewer),
+        Holder::new(),
+    ];
+    for holder in others {
+        for operation in PLATFORM_ONLY {
+            assert!(
+                forbidden(operation)(&holder.authenticate(operation).await),
+                "{holder:?} {operation}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn anyone_authenticated_may_check_access_and_platform_status() {
+    for operation in [Permission::AccessCheck, Permission::PlatformStatus] {
+        assert!(Holder::new().authenticate(operation).await.is_ok());
+    }
+}
+
+#[tokio::test]
+async fn a_demoted_admin_is_forbidden_on_the_very_next_request() {
+    let before = Holder::platform(Role::Admin);
+    let after = Holder {
+        platform_role: Some(Role::Member),
+        ..before.clone()
+    };
+    let mut world = World::default();
+    let claims = before.claims(TokenId::random());
+    let records = [before.record(&claims), after.record(&claims)];
+    world
+        .authority
+        .expect_verify()
+        .times(2)
+        .returning(move |_, _, _| {
+            Ok(VerifiedToken {
+                claims: claims.clone(),
+                revocation_id: Holder::revocation_id(),
+                allows_operation: true,
+            })
+        });
+    let mut reads = records.into_iter();
+    world
+        .access
+        .expect_caller()
+        .times(2)
+        .returning(move |_| ready(Ok(reads.next())));
+    let service = world.service();
+
+    let first = service.authenticate(&token(), Permission::UsersList).await;
+    let second = service.authenticate(&token(), Permission::UsersList).await;
+
+    assert!(first.is_ok());
+    assert!(forbidden(Permission::UsersList)(&second));
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_unavailable_not_unauthenticated() {
+    let mut world = World::default();
+    let claims = Holder::new().claims(TokenId::random());
+    world.authority.expect_verify().returning(move |_, _, _| {
+        Ok(VerifiedToken {
+            claims: claims.clone(),
+            revocation_id: Holder::revocation_id(),
+            allows_operation: true,
+        })
+    });
+    world
+        .access
+        .expect_caller()
+        .returning(|_| ready(Err(StoreError::Unavailable("connection refused".into()))));
+
+    let outcome = world
+        .service()
+        .authenticate(&token(), Permission::AccessCheck)
+        .await;
+
+    assert!(matches!(outcome, Err(AdminError::Unavailable(_))));
+}

@@ -1,0 +1,256 @@
+use std::time::Duration;
+
+use admin_domain::*;
+
+use super::support::{World, ready};
+
+fn existing_user(world: &mut World) {
+    world.directory.expect_find_user().returning(|id| {
+        ready(Ok(Some(User {
+            id,
+            email: "ada@example.com".to_owned(),
+            display_name: None,
+            is_active: true,
+            created_at: Timestamp::now(),
+        })))
+    });
+}
+
+fn existing_organization(world: &mut World) {
+    world.directory.expect_find_organization().returning(|id| {
+        ready(Ok(Some(Organization {
+            id,
+            name: "Acme".to_owned(),
+            slug: "acme".to_owned(),
+            is_platform: false,
+            created_at: Timestamp::now(),
+        })))
+    });
+}
+
+#[tokio::test]
+async fn an_issued_token_is_recorded_with_its_claims_and_a_whole_second_expiry() {
+    let mut world = World::default();
+    existing_user(&mut world);
+    existing_organization(&mut world);
+    let (user, organization) = (UserId::random(), OrganizationId::random());
+    world
+        .authority
+        .expect_issue()
+        .withf(move |claims| claims.user_id == user && claims.organization_id == Some(organization))
+        .returning(|_| {
+            Ok(IssuedToken {
+                token: "signed".to_owned(),
+                revocation_id: RevocationId::parse("cafe").expect("hex"),
+            })
+        });
+    world
+        .tokens
+        .expect_record()
+        .withf(move |records| {
+            let record = &records[0];
+            let lifetime = record.expires_at.unix_micros() - record.issued_at.unix_micros();
+            records.len() == 1
+                && record.user_id == user
+                && record.organization_id == Some(organization)
+                && record.revocation_id.as_str() == "cafe"
+                && record.revoked_at.is_none()
+                && record.expires_at.unix_micros() % 1_000_000 == 0
+                && (899_000_000..=900_000_000).contains(&lifetime)
+        })
+        .times(1)
+        .returning(|_| ready(Ok(())));
+    let ttl = Ttl::parse("15m").expect("valid");
+
+    let issued = world
+        .service()
+        .issue_token(user, Some(organization), ttl)
+        .await
+        .expect("issues");
+
+    assert_eq!(issued.token, "signed");
+}
+
+#[tokio::test]
+async fn a_token_for_an_unknown_user_is_not_issued() {
+    let mut world = World::default();
+    world
+        .directory
+        .expect_find_user()
+        .returning(|_| ready(Ok(None)));
+    world.authority.expect_issue().never();
+    world.tokens.expect_record().never();
+    let ttl = Ttl::parse("1h").expect("valid");
+
+    let outcome = world
+        .service()
+        .issue_token(UserId::random(), None, ttl)
+        .await;
+
+    assert!(
+        matches!(outcome, Err(AdminError::NotFound(message)) if message.starts_with("no user"))
+    );
+}
+
+#[tokio::test]
+async fn revoking_a_token_unknown_to_the_store_is_not_found() {
+    let mut world = World::default();
+    world
+        .authority
+        .expect_revocation_id()
+        .returning(|_| Ok(RevocationId::parse("beef").expect("hex")));
+    world
+        .tokens
+        .expect_revoke()
+        .returning(|_, _| ready(Ok(false)));
+    let token = BearerToken::parse("abc").expect("well formed");
+
+    let outcome = world.service().revoke_token(&token).await;
+
+    assert!(matches!(outcome, Err(AdminError::NotFound(_))));
+}
+
+#[tokio::test]
+async fn revoking_a_forged_token_touches_nothing() {
+    let mut world = World::default();
+    world
+        .authority
+        .expect_revocation_id()
+        .returning(|_| Err(AuthFailure::BadSignature));
+    world.tokens.expect_revoke().never();
+    let token = BearerToken::parse("abc").expect("well formed");
+
+    let outcome = world.service().revoke_token(&token).await;
+
+    assert!(matches!(
+        outcome,
+        Err(AdminError::Unauthenticated(AuthFailure::BadSignature))
+    ));
+}
+
+#[tokio::test]
+async fn an_organization_without_a_slug_gets_one_from_its_name() {
+    let mut world = World::default();
+    world
+        .directory
+        .expect_add_organizations()
+        .withf(|rows| rows.len() == 1 && rows[0].slug == "acme-corp" && rows[0].is_platform)
+        .times(1)
+        .returning(|_| ready(Ok(())));
+    let new = NewOrganization {
+        name: Name::parse("Acme Corp").expect("valid"),
+        slug: None,
+        platform: true,
+    };
+
+    let organization = world
+        .service()
+        .create_organization(new)
+        .await
+        .expect("creates");
+
+    assert_eq!(organization.name, "Acme Corp");
+}
+
+#[tokio::test]
+async fn a_taken_slug_is_a_conflict() {
+    let mut world = World::default();
+    world.directory.expect_add_organizations().returning(|_| {
+        ready(Err(StoreError::Conflict(
+            "organization slug \"acme\" is taken".to_owned(),
+        )))
+    });
+    let new = NewOrganization {
+        name: Name::parse("Acme").expect("valid"),
+        slug: None,
+        platform: false,
+    };
+
+    let outcome = world.service().create_organization(new).await;
+
+    assert!(matches!(outcome, Err(AdminError::Conflict(_))));
+}
+
+#[tokio::test]
+async fn a_membership_in_an_unknown_organization_is_not_added() {
+    let mut world = World::default();
+    existing_user(&mut world);
+    world
+        .directory
+        .expect_find_organization()
+        .returning(|_| ready(Ok(None)));
+    world.directory.expect_set_memberships().never();
+
+    let outcome = world
+        .service()
+        .set_membership(UserId::random(), OrganizationId::random(), Role::Admin)
+        .await;
+
+    assert!(
+        matches!(outcome, Err(AdminError::NotFound(message)) if message.starts_with("no organization"))
+    );
+}
+
+#[tokio::test]
+async fn seeding_writes_every_row_asked_for_in_batches() {
+    use std::sync::{Arc, Mutex};
+    let counts = Arc::new(Mutex::new([0usize; 5]));
+    let mut world = World::default();
+    let tally = |slot: usize, counts: &Arc<Mutex<[usize; 5]>>| {
+        let counts = Arc::clone(counts);
+        move |n: usize| {
+            assert!(n <= 5_000, "batches stay bounded");
+            counts.lock().expect("lock")[slot] += n;
+        }
+    };
+    let (orgs, users, members, workspaces, tokens) = (
+        tally(0, &counts),
+        tally(1, &counts),
+        tally(2, &counts),
+        tally(3, &counts),
+        tally(4, &counts),
+    );
+    world
+        .directory
+        .expect_add_organizations()
+        .returning(move |rows| {
+            orgs(rows.len());
+            ready(Ok(()))
+        });
+    world.directory.expect_add_users().returning(move |rows| {
+        users(rows.len());
+        ready(Ok(()))
+    });
+    world
+        .directory
+        .expect_set_memberships()
+        .returning(move |rows| {
+            members(rows.len());
+            ready(Ok(()))
+        });
+    world
+        .directory
+        .expect_add_workspaces()
+        .returning(move |rows| {
+            workspaces(rows.len());
+            ready(Ok(()))
+        });
+    world.tokens.expect_record().returning(move |rows| {
+        assert!(rows.iter().all(|r| r.expires_at < Timestamp::now().saturating_sub(Duration::from_secs(3_600))));
+        tokens(rows.len());
+        ready(Ok(()))
+    });
+    let plan = SeedPlan {
+        users: 12_001,
+        organizations: 7,
+        workspaces: 30,
+        expired_tokens: 5_003,
+    };
+
+    world.service().seed(plan).await.expect("seeds");
+
+    assert_eq!(
+        *counts.lock().expect("lock"),
+        [7, 12_001, 12_001, 30, 5_003]
+    );
+}
