@@ -6,7 +6,7 @@ use crate::ids::{OrganizationId, UserId};
 use crate::permission::Permission;
 use crate::role::Role;
 use crate::timestamp::Timestamp;
-use crate::token::TokenClaims;
+use crate::token::VerifiedToken;
 
 /// What the admin access port reads about the holder of a token, in one round trip.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,19 +22,19 @@ pub struct CallerRecord {
 }
 
 impl CallerRecord {
-    /// Checks that this record lets the token with `claims` authenticate at `now`.
-    pub fn admits(&self, claims: &TokenClaims, now: Timestamp) -> Result<(), AuthFailure> {
+    /// Checks that this record is the one of `verified` and lets it authenticate at `now`.
+    pub fn admits(&self, verified: &VerifiedToken, now: Timestamp) -> Result<(), AuthFailure> {
         let token = &self.token;
-        if token.id != claims.token_id
-            || token.user_id != claims.user_id
-            || token.organization_id != claims.organization_id
+        if token.id != verified.token_id
+            || token.user_id != verified.user_id
+            || token.organization_id != verified.organization_id
         {
             return Err(AuthFailure::Unknown);
         }
         if token.revoked_at.is_some() {
             return Err(AuthFailure::Revoked);
         }
-        if !token.can_authenticate(now) || claims.expires_at <= now {
+        if !token.can_authenticate(now) {
             return Err(AuthFailure::Expired);
         }
         if !self.user_active {

@@ -42,7 +42,7 @@ impl std::fmt::Debug for BearerToken {
     }
 }
 
-/// What a token's authority block states.
+/// What a token to issue states.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenClaims {
     /// The id of the token's record.
@@ -55,11 +55,16 @@ pub struct TokenClaims {
     pub expires_at: Timestamp,
 }
 
-/// A token whose signature the token verification port checked.
+/// A token whose signature the token verification port checked, and what its authority
+/// block states. (Its expiry is a check, not a claim: the record holds it too.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedToken {
-    /// What its authority block states.
-    pub claims: TokenClaims,
+    /// The id of its record.
+    pub token_id: TokenId,
+    /// The user it authenticates.
+    pub user_id: UserId,
+    /// The organization it is scoped to, if any.
+    pub organization_id: Option<OrganizationId>,
     /// The revocation id of its authority block: the key of its record.
     pub revocation_id: RevocationId,
     /// Whether the token's own checks accept the operation at the time given.

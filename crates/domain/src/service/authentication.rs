@@ -27,7 +27,7 @@ impl<P: Ports> AdminService<P> {
             .caller(&verified.revocation_id)
             .await?
             .ok_or(AuthFailure::Unknown)?;
-        record.admits(&verified.claims, now)?;
+        record.admits(&verified, now)?;
         if !verified.allows_operation {
             return Err(AdminError::Forbidden(operation));
         }

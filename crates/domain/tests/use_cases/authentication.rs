@@ -29,14 +29,11 @@ async fn a_token_with_a_bad_signature_does_not_authenticate() {
 #[tokio::test]
 async fn a_token_unknown_to_the_store_does_not_authenticate() {
     let mut world = World::default();
-    let claims = Holder::new().claims(TokenId::random());
-    world.authority.expect_verify().returning(move |_, _, _| {
-        Ok(VerifiedToken {
-            claims: claims.clone(),
-            revocation_id: Holder::revocation_id(),
-            allows_operation: true,
-        })
-    });
+    let verified = Holder::new().verified();
+    world
+        .authority
+        .expect_verify()
+        .returning(move |_, _, _| Ok(verified.clone()));
     world.access.expect_caller().returning(|_| ready(Ok(None)));
 
     let outcome = world
@@ -84,16 +81,13 @@ async fn a_deactivated_users_token_does_not_authenticate() {
 async fn a_record_that_does_not_match_the_claims_does_not_authenticate() {
     let holder = Holder::new();
     let mut world = World::default();
-    let claims = holder.claims(TokenId::random());
-    let mut record = holder.record(&claims);
+    let verified = holder.verified();
+    let mut record = holder.record(&verified);
     record.token.user_id = UserId::random();
-    world.authority.expect_verify().returning(move |_, _, _| {
-        Ok(VerifiedToken {
-            claims: claims.clone(),
-            revocation_id: Holder::revocation_id(),
-            allows_operation: true,
-        })
-    });
+    world
+        .authority
+        .expect_verify()
+        .returning(move |_, _, _| Ok(verified.clone()));
     world
         .access
         .expect_caller()
@@ -175,19 +169,13 @@ async fn a_demoted_admin_is_forbidden_on_the_very_next_request() {
         ..before.clone()
     };
     let mut world = World::default();
-    let claims = before.claims(TokenId::random());
-    let records = [before.record(&claims), after.record(&claims)];
+    let verified = before.verified();
+    let records = [before.record(&verified), after.record(&verified)];
     world
         .authority
         .expect_verify()
         .times(2)
-        .returning(move |_, _, _| {
-            Ok(VerifiedToken {
-                claims: claims.clone(),
-                revocation_id: Holder::revocation_id(),
-                allows_operation: true,
-            })
-        });
+        .returning(move |_, _, _| Ok(verified.clone()));
     let mut reads = records.into_iter();
     world
         .access
@@ -206,14 +194,11 @@ async fn a_demoted_admin_is_forbidden_on_the_very_next_request() {
 #[tokio::test]
 async fn an_unreachable_database_is_unavailable_not_unauthenticated() {
     let mut world = World::default();
-    let claims = Holder::new().claims(TokenId::random());
-    world.authority.expect_verify().returning(move |_, _, _| {
-        Ok(VerifiedToken {
-            claims: claims.clone(),
-            revocation_id: Holder::revocation_id(),
-            allows_operation: true,
-        })
-    });
+    let verified = Holder::new().verified();
+    world
+        .authority
+        .expect_verify()
+        .returning(move |_, _, _| Ok(verified.clone()));
     world
         .access
         .expect_caller()

@@ -74,29 +74,32 @@ impl Holder {
         RevocationId::parse("ab12").expect("hex")
     }
 
-    pub fn claims(&self, token_id: TokenId) -> TokenClaims {
+    /// What verifying this holder's token reports.
+    pub fn verified(&self) -> VerifiedToken {
+        VerifiedToken {
+            token_id: TokenId::random(),
+            user_id: self.user_id,
+            organization_id: self.organization_id,
+            revocation_id: Self::revocation_id(),
+            allows_operation: self.allows_operation,
+        }
+    }
+
+    /// The record of a verified token of this holder's.
+    pub fn record(&self, verified: &VerifiedToken) -> CallerRecord {
         let expires_at = if self.expired {
             Timestamp::now().saturating_sub(Duration::from_secs(1))
         } else {
             Timestamp::now().saturating_add(self.expires_in)
         };
-        TokenClaims {
-            token_id,
-            user_id: self.user_id,
-            organization_id: self.organization_id,
-            expires_at,
-        }
-    }
-
-    pub fn record(&self, claims: &TokenClaims) -> CallerRecord {
         CallerRecord {
             token: TokenRecord {
-                id: claims.token_id,
-                user_id: claims.user_id,
-                organization_id: claims.organization_id,
+                id: verified.token_id,
+                user_id: verified.user_id,
+                organization_id: verified.organization_id,
                 revocation_id: Self::revocation_id(),
                 issued_at: Timestamp::now().saturating_sub(Duration::from_secs(60)),
-                expires_at: claims.expires_at,
+                expires_at,
                 revoked_at: self.revoked.then(Timestamp::now),
             },
             user_active: self.user_active,
@@ -107,13 +110,8 @@ impl Holder {
 
     /// Expects one verification of this holder's token and one read of its record.
     pub fn present_to(&self, world: &mut World) {
-        let claims = self.claims(TokenId::random());
-        let record = self.record(&claims);
-        let verified = VerifiedToken {
-            claims,
-            revocation_id: Self::revocation_id(),
-            allows_operation: self.allows_operation,
-        };
+        let verified = self.verified();
+        let record = self.record(&verified);
         world
             .authority
             .expect_verify()

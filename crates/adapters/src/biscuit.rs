@@ -1,0 +1,229 @@
+//! The token verification port with biscuit-auth: Ed25519-signed Biscuits whose authority
+//! block names the user, the token id and optionally the organization, with an expiry check.
+//!
+//! ```text
+//! user("<user id>");
+//! token_id("<token id>");
+//! organization("<organization id>");          // only for a scoped token
+//! check if time($time), $time < <expiry>;
+//! ```
+//!
+//! Verification authorizes with `time(<now>)`, `operation("<permission>")` and the policy
+//! `allow if user($u)`, so every check a holder appended (attenuation) applies too.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use admin_domain::{
+    AuthFailure, BearerToken, BoxError, IssuedToken, OrganizationId, Permission, RevocationId,
+    Timestamp, TokenAuthority, TokenClaims, TokenId, UserId, VerifiedToken,
+};
+use biscuit_auth::builder::Algorithm;
+use biscuit_auth::datalog::RunLimits;
+use biscuit_auth::error::{Format, Token as TokenError};
+use biscuit_auth::macros::{authorizer, biscuit, biscuit_merge, rule};
+use biscuit_auth::{Authorizer, Biscuit, KeyPair, PrivateKey, PublicKey};
+use thiserror::Error;
+
+/// The service's root private key. It never prints.
+#[derive(Clone)]
+pub struct RootKey(PrivateKey);
+
+/// A root key that does not parse.
+#[derive(Debug, Error)]
+#[error(
+    "the root key must be 64 hex digits (an Ed25519 private key, as `admin-api keygen` prints)"
+)]
+pub struct RootKeyError;
+
+impl RootKey {
+    /// A new random key.
+    pub fn generate() -> Self {
+        Self(KeyPair::new().private())
+    }
+
+    /// Reads the hex form `keygen` prints, also accepted with biscuit's `ed25519-private/`
+    /// prefix; surrounding whitespace is ignored.
+    pub fn parse(text: &str) -> Result<Self, RootKeyError> {
+        let hex = text.trim();
+        let hex = hex.strip_prefix("ed25519-private/").unwrap_or(hex);
+        if hex.len() != 64 {
+            return Err(RootKeyError);
+        }
+        PrivateKey::from_bytes_hex(hex, Algorithm::Ed25519)
+            .map(Self)
+            .map_err(|_| RootKeyError)
+    }
+
+    /// The hex form, for `keygen` and key files only.
+    pub fn to_hex(&self) -> String {
+        self.0.to_bytes_hex()
+    }
+}
+
+impl fmt::Debug for RootKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RootKey(<redacted>)")
+    }
+}
+
+/// Signs and verifies the service's Biscuits.
+pub struct BiscuitAuthority {
+    keys: KeyPair,
+    public: PublicKey,
+    limits: RunLimits,
+}
+
+impl fmt::Debug for BiscuitAuthority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BiscuitAuthority")
+            .field("public", &self.public.to_bytes_hex())
+            .finish_non_exhaustive()
+    }
+}
+
+impl BiscuitAuthority {
+    /// An authority signing with `root`.
+    ///
+    /// Datalog runs are bounded explicitly (biscuit's default 1 ms trips under load): 1,000
+    /// facts, 100 iterations, 20 ms.
+    pub fn new(root: &RootKey) -> Self {
+        let keys = KeyPair::from(&root.0);
+        Self {
+            public: keys.public(),
+            keys,
+            limits: RunLimits {
+                max_facts: 1_000,
+                max_iterations: 100,
+                max_time: Duration::from_millis(20),
+            },
+        }
+    }
+
+    fn parse(&self, token: &BearerToken) -> Result<Biscuit, AuthFailure> {
+        Biscuit::from_base64(token.expose(), self.public).map_err(rejection)
+    }
+}
+
+impl TokenAuthority for BiscuitAuthority {
+    fn issue(&self, claims: &TokenClaims) -> Result<IssuedToken, BoxError> {
+        let mut builder = biscuit!(
+            r#"
+            user({user});
+            token_id({token_id});
+            check if time($time), $time < {expiry};
+            "#,
+            user = claims.user_id.to_string(),
+            token_id = claims.token_id.to_string(),
+            expiry = system_time(claims.expires_at),
+        );
+        if let Some(organization) = claims.organization_id {
+            builder = biscuit_merge!(
+                builder,
+                r#"organization({organization});"#,
+                organization = organization.to_string(),
+            );
+        }
+        let token = builder.build(&self.keys)?;
+        let revocation_id = authority_revocation_id(&token).ok_or("a built token has no block")?;
+        Ok(IssuedToken {
+            token: token.to_base64()?,
+            revocation_id,
+        })
+    }
+
+    fn verify(
+        &self,
+        token: &BearerToken,
+        operation: Permission,
+        now: Timestamp,
+    ) -> Result<VerifiedToken, AuthFailure> {
+        let biscuit = self.parse(token)?;
+        let revocation_id = authority_revocation_id(&biscuit).ok_or(AuthFailure::Malformed)?;
+        let mut authorizer = authorizer!(
+            r#"
+            time({now});
+            operation({operation});
+            allow if user($u);
+            "#,
+            now = system_time(now),
+            operation = operation.as_str(),
+        )
+        .set_limits(self.limits.clone())
+        .build(&biscuit)
+        .map_err(|_| AuthFailure::Malformed)?;
+        let allows_operation = match authorizer.authorize() {
+            Ok(_) => true,
+            Err(TokenError::RunLimit(limit)) => {
+                tracing::warn!(?limit, "a token's checks exceeded the run limits");
+                false
+            }
+            Err(_) => false,
+        };
+        let (token_id, user_id, organization_id) = claims(&mut authorizer)?;
+        Ok(VerifiedToken {
+            token_id,
+            user_id,
+            organization_id,
+            revocation_id,
+            allows_operation,
+        })
+    }
+
+    fn revocation_id(&self, token: &BearerToken) -> Result<RevocationId, AuthFailure> {
+        authority_revocation_id(&self.parse(token)?).ok_or(AuthFailure::Malformed)
+    }
+}
+
+/// The authority block's facts: exactly one user and token id, at most one organization.
+fn claims(
+    authorizer: &mut Authorizer,
+) -> Result<(TokenId, UserId, Option<OrganizationId>), AuthFailure> {
+    let ids: Vec<(String, String)> = authorizer
+        .query(rule!(
+            "claims($user, $token) <- user($user), token_id($token)"
+        ))
+        .map_err(|_| AuthFailure::Malformed)?;
+    let organizations: Vec<(String,)> = authorizer
+        .query(rule!("scope($organization) <- organization($organization)"))
+        .map_err(|_| AuthFailure::Malformed)?;
+    let ([(user, token)], organizations) = (ids.as_slice(), organizations.as_slice()) else {
+        return Err(AuthFailure::Malformed);
+    };
+    let organization = match organizations {
+        [] => None,
+        [(organization,)] => Some(organization.parse().map_err(|_| AuthFailure::Malformed)?),
+        _ => return Err(AuthFailure::Malformed),
+    };
+    Ok((
+        token.parse().map_err(|_| AuthFailure::Malformed)?,
+        user.parse().map_err(|_| AuthFailure::Malformed)?,
+        organization,
+    ))
+}
+
+fn authority_revocation_id(token: &Biscuit) -> Option<RevocationId> {
+    let first = token.revocation_identifiers().into_iter().next()?;
+    RevocationId::parse(&hex::encode(first)).ok()
+}
+
+/// A failure to read a token: signature problems are [`AuthFailure::BadSignature`], anything
+/// else (not base64, truncated, not a Biscuit) [`AuthFailure::Malformed`].
+fn rejection(error: TokenError) -> AuthFailure {
+    match error {
+        TokenError::Format(
+            Format::Signature(_)
+            | Format::SealedSignature
+            | Format::UnknownPublicKey
+            | Format::InvalidSignatureSize(_)
+            | Format::SignatureDeserializationError(_)
+            | Format::BlockSignatureDeserializationError(_),
+        ) => AuthFailure::BadSignature,
+        _ => AuthFailure::Malformed,
+    }
+}
+
+fn system_time(at: Timestamp) -> SystemTime {
+    let micros = u64::try_from(at.unix_micros()).unwrap_or(0);
+    UNIX_EPOCH + Duration::from_micros(micros)
+}

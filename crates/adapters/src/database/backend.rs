@@ -1,0 +1,121 @@
+//! Where PostgreSQL and SQLite must be told different things. Everything else is shared.
+
+use admin_domain::StoreError;
+use diesel::sql_types::BigInt;
+use diesel_async::RunQueryDsl;
+
+use super::sql_types::{DbInstant, Instant};
+use super::{PoolRef, errors};
+
+/// Per-connection SQLite settings: wait for the writer instead of failing at once (set before
+/// WAL, which may itself wait), readers beside the writer, durable enough, references enforced.
+pub const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;\
+     PRAGMA journal_mode = WAL;\
+     PRAGMA synchronous = NORMAL;\
+     PRAGMA foreign_keys = ON;";
+
+/// Inserts `$rows` (a `Vec` of insertable rows), all or none: chunk by chunk, each chunk one
+/// multi-row statement built by `$statement` from `$part` (or, where the two backends need
+/// different statements, by `postgres:` and `sqlite:`). diesel-async cannot run SQLite's
+/// multi-row inserts, so there they run on the blocking connection, in an immediate
+/// transaction.
+macro_rules! insert_all {
+    ($db:expr, $rows:expr, |$part:ident| $statement:expr) => {
+        $crate::database::backend::insert_all!($db, $rows, postgres: |$part| $statement, sqlite: |$part| $statement)
+    };
+    ($db:expr, $rows:expr, postgres: |$pg_part:ident| $pg:expr, sqlite: |$sqlite_part:ident| $sqlite:expr) => {{
+        let rows = $rows;
+        let chunk = $crate::database::backend::insert_chunk(&$db.pools());
+        match $db.pools() {
+            $crate::database::PoolRef::Postgres(pool) => {
+                let mut conn = pool.get().await.map_err($crate::database::errors::pool)?;
+                diesel_async::AsyncConnection::transaction(&mut *conn, async |conn| {
+                    for $pg_part in rows.chunks(chunk) {
+                        diesel_async::RunQueryDsl::execute($pg, conn).await?;
+                    }
+                    Ok(())
+                })
+                .await
+                .map_err($crate::database::errors::query)
+            }
+            $crate::database::PoolRef::Sqlite(pool) => {
+                let mut conn = pool.get().await.map_err($crate::database::errors::pool)?;
+                conn.spawn_blocking(move |conn| {
+                    conn.immediate_transaction(|conn| {
+                        for $sqlite_part in rows.chunks(chunk) {
+                            diesel::RunQueryDsl::execute($sqlite, conn)?;
+                        }
+                        Ok(())
+                    })
+                })
+                .await
+                .map_err($crate::database::errors::query)
+            }
+        }
+    }};
+}
+pub(crate) use insert_all;
+
+/// Most rows one multi-row INSERT carries: PostgreSQL allows 65,535 bound values a statement,
+/// SQLite 32,766; every table here has at most 7 columns.
+pub fn insert_chunk(pools: &PoolRef<'_>) -> usize {
+    match pools {
+        PoolRef::Postgres(_) => 8_000,
+        PoolRef::Sqlite(_) => 4_000,
+    }
+}
+
+/// Deletes at most `batch` stale token records (expired, else revoked, before `cutoff`) and
+/// returns how many. On PostgreSQL, rows another cleanup has locked are skipped, so concurrent
+/// cleanups never wait for or double-count each other; SQLite runs one writer at a time.
+pub async fn delete_stale_tokens(
+    pools: PoolRef<'_>,
+    column: StaleBy,
+    cutoff: admin_domain::Timestamp,
+    batch: u32,
+) -> Result<u64, StoreError> {
+    let column = column.column();
+    let deleted = match pools {
+        PoolRef::Postgres(pool) => {
+            let mut conn = pool.get().await.map_err(errors::pool)?;
+            diesel::sql_query(format!(
+                "DELETE FROM tokens WHERE id IN (SELECT id FROM tokens WHERE {column} < $1 \
+                 ORDER BY {column} LIMIT $2 FOR UPDATE SKIP LOCKED)"
+            ))
+            .bind::<Instant, _>(DbInstant(cutoff))
+            .bind::<BigInt, _>(i64::from(batch))
+            .execute(&mut *conn)
+            .await
+        }
+        PoolRef::Sqlite(pool) => {
+            let mut conn = pool.get().await.map_err(errors::pool)?;
+            diesel::sql_query(format!(
+                "DELETE FROM tokens WHERE id IN (SELECT id FROM tokens WHERE {column} < ? \
+                 ORDER BY {column} LIMIT ?)"
+            ))
+            .bind::<Instant, _>(DbInstant(cutoff))
+            .bind::<BigInt, _>(i64::from(batch))
+            .execute(&mut *conn)
+            .await
+        }
+    };
+    deleted.map(|n| n as u64).map_err(errors::query)
+}
+
+/// Which instant makes a token record stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaleBy {
+    /// It expired.
+    Expiry,
+    /// It was revoked.
+    Revocation,
+}
+
+impl StaleBy {
+    fn column(self) -> &'static str {
+        match self {
+            StaleBy::Expiry => "expires_at",
+            StaleBy::Revocation => "revoked_at",
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! The platform directory port: keyset pages, and the commands' inserts.
+
+use admin_domain::{
+    Cursor, Membership, Organization, OrganizationId, OrganizationSummary, PlatformDirectory,
+    StoreError, User, UserId, Workspace,
+};
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+use diesel_async::RunQueryDsl;
+
+use super::backend::insert_all;
+use super::rows::{MembershipRow, OrganizationRow, UserRow, WorkspaceRow};
+use super::schema::{memberships, organizations, users, workspaces};
+use super::sql_types::{DbInstant, DbUuid};
+use super::{Database, errors, with_connection};
+
+/// The rows of `$table` strictly after `$cursor` in (created_at, id) order, written so that the
+/// (created_at, id) index bounds the scan: `created_at >= t AND (created_at > t OR id > i)`.
+macro_rules! after {
+    ($table:ident, $cursor:expr) => {{
+        let (at, id) = (DbInstant($cursor.created_at), DbUuid($cursor.id));
+        $table::created_at
+            .ge(at)
+            .and($table::created_at.gt(at).or($table::id.gt(id)))
+    }};
+}
+
+fn limit(rows: usize) -> i64 {
+    i64::try_from(rows).unwrap_or(i64::MAX)
+}
+
+impl PlatformDirectory for Database {
+    async fn users(&self, after: Option<Cursor>, rows: usize) -> Result<Vec<User>, StoreError> {
+        let page: Vec<UserRow> = with_connection!(self, |conn| {
+            let mut query = users::table
+                .select(UserRow::as_select())
+                .order((users::created_at, users::id))
+                .limit(limit(rows))
+                .into_boxed();
+            if let Some(cursor) = after {
+                query = query.filter(after!(users, cursor));
+            }
+            query.load(conn).await.map_err(errors::query)
+        })?;
+        Ok(page.into_iter().map(User::from).collect())
+    }
+
+    async fn organizations(
+        &self,
+        after: Option<Cursor>,
+        rows: usize,
+    ) -> Result<Vec<OrganizationSummary>, StoreError> {
+        let page: Vec<(OrganizationRow, Option<i64>, Option<i64>)> =
+            with_connection!(self, |conn| {
+                let member_count = memberships::table
+                    .filter(memberships::organization_id.eq(organizations::id))
+                    .count()
+                    .single_value();
+                let workspace_count = workspaces::table
+                    .filter(workspaces::organization_id.eq(organizations::id))
+                    .count()
+                    .single_value();
+                let mut query = organizations::table
+                    .select((OrganizationRow::as_select(), member_count, workspace_count))
+                    .order((organizations::created_at, organizations::id))
+                    .limit(limit(rows))
+                    .into_boxed();
+                if let Some(cursor) = after {
+                    query = query.filter(after!(organizations, cursor));
+                }
+                query.load(conn).await.map_err(errors::query)
+            })?;
+        Ok(page
+            .into_iter()
+            .map(|(row, members, workspaces)| OrganizationSummary {
+                organization: Organization::from(row),
+                member_count: members.unwrap_or(0).unsigned_abs(),
+                workspace_count: workspaces.unwrap_or(0).unsigned_abs(),
+            })
+            .collect())
+    }
+
+    async fn workspaces(
+        &self,
+        after: Option<Cursor>,
+        rows: usize,
+    ) -> Result<Vec<Workspace>, StoreError> {
+        let page: Vec<WorkspaceRow> = with_connection!(self, |conn| {
+            let mut query = workspaces::table
+                .select(WorkspaceRow::as_select())
+                .order((workspaces::created_at, workspaces::id))
+                .limit(limit(rows))
+                .into_boxed();
+            if let Some(cursor) = after {
+                query = query.filter(after!(workspaces, cursor));
+            }
+            query.load(conn).await.map_err(errors::query)
+        })?;
+        Ok(page.into_iter().map(Workspace::from).collect())
+    }
+
+    async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        let row: Option<UserRow> = with_connection!(self, |conn| {
+            users::table
+                .find(DbUuid(id.as_uuid()))
+                .select(UserRow::as_select())
+                .first(conn)
+                .await
+                .optional()
+                .map_err(errors::query)
+        })?;
+        Ok(row.map(User::from))
+    }
+
+    async fn find_organization(
+        &self,
+        id: OrganizationId,
+    ) -> Result<Option<Organization>, StoreError> {
+        let row: Option<OrganizationRow> = with_connection!(self, |conn| {
+            organizations::table
+                .find(DbUuid(id.as_uuid()))
+                .select(OrganizationRow::as_select())
+                .first(conn)
+                .await
+                .optional()
+                .map_err(errors::query)
+        })?;
+        Ok(row.map(Organization::from))
+    }
+
+    async fn add_users(&self, users: &[User]) -> Result<(), StoreError> {
+        let rows: Vec<UserRow> = users.iter().map(UserRow::from).collect();
+        insert_all!(self, rows, |part| diesel::insert_into(users::table)
+            .values(part))
+    }
+
+    async fn add_organizations(&self, organizations: &[Organization]) -> Result<(), StoreError> {
+        let rows: Vec<OrganizationRow> = organizations.iter().map(OrganizationRow::from).collect();
+        insert_all!(self, rows, |part| diesel::insert_into(organizations::table)
+            .values(part))
+    }
+
+    async fn add_workspaces(&self, workspaces: &[Workspace]) -> Result<(), StoreError> {
+        let rows: Vec<WorkspaceRow> = workspaces.iter().map(WorkspaceRow::from).collect();
+        insert_all!(self, rows, |part| diesel::insert_into(workspaces::table)
+            .values(part))
+    }
+
+    async fn set_memberships(&self, memberships: &[Membership]) -> Result<(), StoreError> {
+        let rows: Vec<MembershipRow> = memberships.iter().map(MembershipRow::from).collect();
+        // An existing membership takes the new role. SQLite's REPLACE is the multi-row form of
+        // that upsert diesel can run there (nothing references a membership row).
+        insert_all!(self, rows,
+            postgres: |part| diesel::insert_into(memberships::table)
+                .values(part)
+                .on_conflict((memberships::user_id, memberships::organization_id))
+                .do_update()
+                .set(memberships::role.eq(excluded(memberships::role))),
+            sqlite: |part| diesel::replace_into(memberships::table).values(part)
+        )
+    }
+}

@@ -1,0 +1,81 @@
+//! Storage failures in the domain's terms: unreachable (503), conflicts and missing references
+//! (for the commands), anything else (500).
+
+use admin_domain::StoreError;
+use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error};
+use diesel_async::pooled_connection::deadpool::PoolError;
+
+/// A pool checkout that failed: no connection could be had in time, so the database is
+/// unavailable.
+pub fn pool(error: PoolError) -> StoreError {
+    StoreError::Unavailable(Box::new(error))
+}
+
+/// A query that failed.
+pub fn query(error: Error) -> StoreError {
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            StoreError::Conflict(conflict_message(info.as_ref()))
+        }
+        Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+            StoreError::NotFound("a referenced user or organization does not exist".to_owned())
+        }
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+        | Error::BrokenTransactionManager => StoreError::Unavailable(Box::new(error)),
+        Error::DatabaseError(_, ref info) if is_connection_failure(info.message()) => {
+            StoreError::Unavailable(Box::new(error))
+        }
+        other => StoreError::Failed(Box::new(other)),
+    }
+}
+
+/// Names the rule a unique violation broke, from PostgreSQL's constraint name or SQLite's
+/// message (which names the columns).
+fn conflict_message(info: &dyn DatabaseErrorInformation) -> String {
+    let said = [info.constraint_name().unwrap_or_default(), info.message()].join(" ");
+    let rules = [
+        (
+            "organizations_slug_key",
+            "organizations.slug",
+            "an organization already has this slug",
+        ),
+        (
+            "organizations_one_platform",
+            "organizations.is_platform",
+            "a platform organization already exists",
+        ),
+        (
+            "users_email_key",
+            "users.email",
+            "a user already has this email",
+        ),
+        (
+            "workspaces_organization_slug_key",
+            "workspaces.organization_id, workspaces.slug",
+            "the organization already has a workspace with this slug",
+        ),
+    ];
+    rules
+        .iter()
+        .find(|(constraint, columns, _)| said.contains(constraint) || said.contains(columns))
+        .map_or_else(
+            || "already exists".to_owned(),
+            |(_, _, message)| (*message).to_owned(),
+        )
+}
+
+/// Failures that mean the server went away or cannot be reached, as opposed to a bad query.
+fn is_connection_failure(message: &str) -> bool {
+    let message = message.to_ascii_lowercase();
+    [
+        "connection",
+        "statement timeout",
+        "terminating",
+        "shutting down",
+        "the database system is",
+        "timed out",
+        "broken pipe",
+    ]
+    .iter()
+    .any(|sign| message.contains(sign))
+}

@@ -1,0 +1,71 @@
+//! Migrations, embedded in the binary: one folder per backend, kept in step.
+//!
+//! They run on a blocking thread through a synchronous connection (diesel-async's harness
+//! panics on a current-thread runtime: diesel_async#266).
+
+use diesel::Connection;
+use diesel::backend::Backend;
+use diesel_async::AsyncPgConnection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use thiserror::Error;
+
+use super::DatabaseUrl;
+
+const POSTGRES: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+const SQLITE: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+
+/// A migration could not be applied or inspected.
+#[derive(Debug, Error)]
+#[error("migrations failed: {0}")]
+pub struct MigrationError(String);
+
+/// Applies pending migrations; returns how many.
+pub async fn run(url: &DatabaseUrl) -> Result<usize, MigrationError> {
+    on_blocking_connection(url, Task::Apply).await
+}
+
+/// Counts pending migrations.
+pub async fn pending(url: &DatabaseUrl) -> Result<usize, MigrationError> {
+    on_blocking_connection(url, Task::Count).await
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Task {
+    Apply,
+    Count,
+}
+
+async fn on_blocking_connection(url: &DatabaseUrl, task: Task) -> Result<usize, MigrationError> {
+    let url = url.clone();
+    tokio::task::spawn_blocking(move || match url {
+        DatabaseUrl::Postgres(url) => {
+            let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
+                .map_err(|e| MigrationError(e.to_string()))?;
+            perform(&mut conn, POSTGRES, task)
+        }
+        DatabaseUrl::Sqlite(path) => {
+            let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())
+                .map_err(|e| MigrationError(e.to_string()))?;
+            perform(&mut conn, SQLITE, task)
+        }
+    })
+    .await
+    .map_err(|e| MigrationError(e.to_string()))?
+}
+
+fn perform<DB: Backend>(
+    conn: &mut impl MigrationHarness<DB>,
+    migrations: EmbeddedMigrations,
+    task: Task,
+) -> Result<usize, MigrationError> {
+    let outcome = match task {
+        Task::Apply => conn
+            .run_pending_migrations(migrations)
+            .map(|done| done.len()),
+        Task::Count => conn
+            .pending_migrations(migrations)
+            .map(|pending| pending.len()),
+    };
+    outcome.map_err(|e| MigrationError(e.to_string()))
+}

@@ -1,0 +1,183 @@
+//! Rows as diesel reads and writes them, and their conversions to and from the domain's types.
+
+use admin_domain::{
+    Membership, Organization, OrganizationId, RevocationId, Role, StoreError, TokenId, TokenRecord,
+    User, UserId, Workspace, WorkspaceId,
+};
+use diesel::prelude::*;
+
+use super::schema::{memberships, organizations, tokens, users, workspaces};
+use super::sql_types::{DbInstant, DbUuid};
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = users, treat_none_as_default_value = false)]
+pub struct UserRow {
+    pub id: DbUuid,
+    pub email: String,
+    pub display_name: Option<String>,
+    pub is_active: bool,
+    pub created_at: DbInstant,
+}
+
+impl From<&User> for UserRow {
+    fn from(user: &User) -> Self {
+        Self {
+            id: DbUuid(user.id.as_uuid()),
+            email: user.email.clone(),
+            display_name: user.display_name.clone(),
+            is_active: user.is_active,
+            created_at: DbInstant(user.created_at),
+        }
+    }
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        Self {
+            id: UserId::from_uuid(row.id.0),
+            email: row.email,
+            display_name: row.display_name,
+            is_active: row.is_active,
+            created_at: row.created_at.0,
+        }
+    }
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = organizations)]
+pub struct OrganizationRow {
+    pub id: DbUuid,
+    pub name: String,
+    pub slug: String,
+    pub is_platform: bool,
+    pub created_at: DbInstant,
+}
+
+impl From<&Organization> for OrganizationRow {
+    fn from(organization: &Organization) -> Self {
+        Self {
+            id: DbUuid(organization.id.as_uuid()),
+            name: organization.name.clone(),
+            slug: organization.slug.clone(),
+            is_platform: organization.is_platform,
+            created_at: DbInstant(organization.created_at),
+        }
+    }
+}
+
+impl From<OrganizationRow> for Organization {
+    fn from(row: OrganizationRow) -> Self {
+        Self {
+            id: OrganizationId::from_uuid(row.id.0),
+            name: row.name,
+            slug: row.slug,
+            is_platform: row.is_platform,
+            created_at: row.created_at.0,
+        }
+    }
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = workspaces)]
+pub struct WorkspaceRow {
+    pub id: DbUuid,
+    pub organization_id: DbUuid,
+    pub name: String,
+    pub slug: String,
+    pub created_at: DbInstant,
+}
+
+impl From<&Workspace> for WorkspaceRow {
+    fn from(workspace: &Workspace) -> Self {
+        Self {
+            id: DbUuid(workspace.id.as_uuid()),
+            organization_id: DbUuid(workspace.organization_id.as_uuid()),
+            name: workspace.name.clone(),
+            slug: workspace.slug.clone(),
+            created_at: DbInstant(workspace.created_at),
+        }
+    }
+}
+
+impl From<WorkspaceRow> for Workspace {
+    fn from(row: WorkspaceRow) -> Self {
+        Self {
+            id: WorkspaceId::from_uuid(row.id.0),
+            organization_id: OrganizationId::from_uuid(row.organization_id.0),
+            name: row.name,
+            slug: row.slug,
+            created_at: row.created_at.0,
+        }
+    }
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = memberships)]
+pub struct MembershipRow {
+    pub user_id: DbUuid,
+    pub organization_id: DbUuid,
+    pub role: String,
+}
+
+impl From<&Membership> for MembershipRow {
+    fn from(membership: &Membership) -> Self {
+        Self {
+            user_id: DbUuid(membership.user_id.as_uuid()),
+            organization_id: DbUuid(membership.organization_id.as_uuid()),
+            role: membership.role.as_str().to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = tokens, treat_none_as_default_value = false)]
+pub struct TokenRow {
+    pub id: DbUuid,
+    pub user_id: DbUuid,
+    pub organization_id: Option<DbUuid>,
+    pub revocation_id: String,
+    pub issued_at: DbInstant,
+    pub expires_at: DbInstant,
+    pub revoked_at: Option<DbInstant>,
+}
+
+impl From<&TokenRecord> for TokenRow {
+    fn from(token: &TokenRecord) -> Self {
+        Self {
+            id: DbUuid(token.id.as_uuid()),
+            user_id: DbUuid(token.user_id.as_uuid()),
+            organization_id: token.organization_id.map(|id| DbUuid(id.as_uuid())),
+            revocation_id: token.revocation_id.as_str().to_owned(),
+            issued_at: DbInstant(token.issued_at),
+            expires_at: DbInstant(token.expires_at),
+            revoked_at: token.revoked_at.map(DbInstant),
+        }
+    }
+}
+
+impl TryFrom<TokenRow> for TokenRecord {
+    type Error = StoreError;
+
+    fn try_from(row: TokenRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: TokenId::from_uuid(row.id.0),
+            user_id: UserId::from_uuid(row.user_id.0),
+            organization_id: row
+                .organization_id
+                .map(|id| OrganizationId::from_uuid(id.0)),
+            revocation_id: RevocationId::parse(&row.revocation_id).map_err(corrupt)?,
+            issued_at: row.issued_at.0,
+            expires_at: row.expires_at.0,
+            revoked_at: row.revoked_at.map(|at| at.0),
+        })
+    }
+}
+
+/// A stored role, which the table's check constraint keeps to the four names.
+pub fn role(stored: &str) -> Result<Role, StoreError> {
+    stored.parse().map_err(corrupt)
+}
+
+fn corrupt(error: admin_domain::InvalidInput) -> StoreError {
+    StoreError::Failed(format!("a stored value does not parse: {error}").into())
+}

@@ -1,0 +1,79 @@
+//! The tables, in diesel's terms. One definition serves both backends: see `sql_types`.
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::database::sql_types::{Instant, Uuid};
+
+    organizations (id) {
+        id -> Uuid,
+        name -> Text,
+        slug -> Text,
+        is_platform -> Bool,
+        created_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::database::sql_types::{Instant, Uuid};
+
+    users (id) {
+        id -> Uuid,
+        email -> Text,
+        display_name -> Nullable<Text>,
+        is_active -> Bool,
+        created_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::database::sql_types::Uuid;
+
+    memberships (user_id, organization_id) {
+        user_id -> Uuid,
+        organization_id -> Uuid,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::database::sql_types::{Instant, Uuid};
+
+    workspaces (id) {
+        id -> Uuid,
+        organization_id -> Uuid,
+        name -> Text,
+        slug -> Text,
+        created_at -> Instant,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::database::sql_types::{Instant, Uuid};
+
+    tokens (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        organization_id -> Nullable<Uuid>,
+        revocation_id -> Text,
+        issued_at -> Instant,
+        expires_at -> Instant,
+        revoked_at -> Nullable<Instant>,
+    }
+}
+
+diesel::joinable!(memberships -> organizations (organization_id));
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(workspaces -> organizations (organization_id));
+diesel::joinable!(tokens -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    users,
+    memberships,
+    workspaces,
+    tokens
+);

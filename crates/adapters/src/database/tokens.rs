@@ -1,0 +1,86 @@
+//! The token store port.
+
+use admin_domain::{RevocationId, StoreError, Timestamp, TokenRecord, TokenStore};
+use diesel::dsl::exists;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::backend::insert_all;
+use super::backend::{self, StaleBy};
+use super::rows::TokenRow;
+use super::schema::tokens;
+use super::sql_types::DbInstant;
+use super::{Database, errors, with_connection};
+
+impl TokenStore for Database {
+    async fn record(&self, records: &[TokenRecord]) -> Result<(), StoreError> {
+        let rows: Vec<TokenRow> = records.iter().map(TokenRow::from).collect();
+        insert_all!(self, rows, |part| diesel::insert_into(tokens::table)
+            .values(part))
+    }
+
+    async fn revoke(
+        &self,
+        revocation_id: &RevocationId,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let by_id = tokens::table.filter(tokens::revocation_id.eq(revocation_id.as_str()));
+        with_connection!(self, |conn| {
+            let revoked = diesel::update(by_id.filter(tokens::revoked_at.is_null()))
+                .set(tokens::revoked_at.eq(DbInstant(at)))
+                .execute(conn)
+                .await
+                .map_err(errors::query)?;
+            if revoked > 0 {
+                return Ok(true);
+            }
+            diesel::select(exists(by_id))
+                .get_result::<bool>(conn)
+                .await
+                .map_err(errors::query)
+        })
+    }
+
+    async fn find(&self, revocation_id: &RevocationId) -> Result<Option<TokenRecord>, StoreError> {
+        let row: Option<TokenRow> = with_connection!(self, |conn| {
+            tokens::table
+                .filter(tokens::revocation_id.eq(revocation_id.as_str()))
+                .select(TokenRow::as_select())
+                .first(conn)
+                .await
+                .optional()
+                .map_err(errors::query)
+        })?;
+        row.map(TokenRecord::try_from).transpose()
+    }
+
+    async fn count_stale(&self, cutoff: Timestamp) -> Result<u64, StoreError> {
+        let cutoff = DbInstant(cutoff);
+        let count: i64 = with_connection!(self, |conn| {
+            tokens::table
+                .filter(
+                    tokens::expires_at
+                        .lt(cutoff)
+                        .or(tokens::revoked_at.lt(cutoff)),
+                )
+                .count()
+                .get_result(conn)
+                .await
+                .map_err(errors::query)
+        })?;
+        Ok(count.unsigned_abs())
+    }
+
+    async fn delete_stale(&self, cutoff: Timestamp, batch: u32) -> Result<u64, StoreError> {
+        let expired =
+            backend::delete_stale_tokens(self.pools(), StaleBy::Expiry, cutoff, batch).await?;
+        let room = u64::from(batch).saturating_sub(expired);
+        if room == 0 {
+            return Ok(expired);
+        }
+        let room = u32::try_from(room).unwrap_or(batch);
+        let revoked =
+            backend::delete_stale_tokens(self.pools(), StaleBy::Revocation, cutoff, room).await?;
+        Ok(expired + revoked)
+    }
+}

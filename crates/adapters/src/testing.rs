@@ -1,0 +1,182 @@
+//! Fresh databases for tests: each test gets its own, migrated, dropped afterwards.
+//!
+//! PostgreSQL tests use the server at `TEST_DATABASE_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`) to create `admin_test_<random>` databases.
+//! When that server cannot be reached they are skipped with a note on stderr, unless `CI` is
+//! `true`, where a missing PostgreSQL fails the test.
+
+use std::time::Duration;
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+
+use crate::database::{Database, DatabaseUrl, PoolSettings};
+
+/// The default server for PostgreSQL tests.
+pub const DEFAULT_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// Which backend a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A fresh database on the test PostgreSQL server.
+    Postgres,
+    /// A fresh SQLite file in a temporary folder.
+    Sqlite,
+}
+
+/// A fresh, migrated database, removed when dropped.
+#[derive(Debug)]
+pub struct TestDatabase {
+    /// The database.
+    pub database: Database,
+    /// Its URL, for processes a test starts.
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+#[derive(Debug)]
+enum Cleanup {
+    Postgres { admin_url: String, name: String },
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+}
+
+impl TestDatabase {
+    /// A fresh database of `backend`, or `None` when PostgreSQL is wanted but not reachable
+    /// outside CI.
+    pub async fn new(backend: Backend) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => Some(Self::sqlite().await),
+            Backend::Postgres => Self::postgres().await,
+        }
+    }
+
+    async fn sqlite() -> Self {
+        let folder = tempfile::tempdir().expect("a temporary folder");
+        let url = format!("sqlite://{}", folder.path().join("admin.db").display());
+        let database = open(&url).await;
+        Self {
+            database,
+            url,
+            cleanup: Cleanup::Sqlite(folder),
+        }
+    }
+
+    async fn postgres() -> Option<Self> {
+        let admin_url =
+            std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_ADMIN_URL.to_owned());
+        let mut admin = match AsyncPgConnection::establish(&admin_url).await {
+            Ok(admin) => admin,
+            Err(error) if std::env::var("CI").as_deref() == Ok("true") => {
+                panic!(
+                    "CI needs PostgreSQL for these tests, and {admin_url:?} is unreachable: {error}"
+                )
+            }
+            Err(_) => {
+                eprintln!(
+                    "note: PostgreSQL at {admin_url} is unreachable: PostgreSQL test skipped"
+                );
+                return None;
+            }
+        };
+        let name = format!("admin_test_{}", uuid::Uuid::new_v4().simple());
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("CREATE DATABASE");
+        let url = with_database(&admin_url, &name);
+        let database = open(&url).await;
+        Some(Self {
+            database,
+            url,
+            cleanup: Cleanup::Postgres { admin_url, name },
+        })
+    }
+
+    /// The backend it runs on.
+    pub fn backend(&self) -> Backend {
+        match self.cleanup {
+            Cleanup::Postgres { .. } => Backend::Postgres,
+            Cleanup::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // A thread of its own: the test's runtime may be shutting down.
+            let dropped = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                runtime.block_on(async {
+                    let mut admin = AsyncPgConnection::establish(&admin_url).await.ok()?;
+                    admin
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await
+                        .ok()
+                })
+            });
+            let _ = dropped.join();
+        }
+    }
+}
+
+async fn open(url: &str) -> Database {
+    let parsed = DatabaseUrl::parse(url).expect("a database URL");
+    let settings = PoolSettings {
+        max_size: 4,
+        checkout_timeout: Duration::from_secs(10),
+        ..PoolSettings::default()
+    };
+    let database = Database::open(parsed, settings)
+        .await
+        .expect("the database opens");
+    database.migrate().await.expect("migrations apply");
+    database
+}
+
+/// `admin_url` with its database name replaced by `name`.
+pub fn with_database(admin_url: &str, name: &str) -> String {
+    let (base, query) = admin_url
+        .split_once('?')
+        .map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let authority_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[authority_end..].find('/') {
+        Some(slash) => &base[..authority_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// Runs each named test (an `async fn(TestDatabase)` in scope) once per backend, as
+/// `postgres::<name>` and `sqlite::<name>`: one suite, two backends.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    if let Some(db) = $crate::testing::TestDatabase::new($crate::testing::Backend::Postgres).await {
+                        super::$test(db).await;
+                    }
+                }
+            )*
+        }
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    if let Some(db) = $crate::testing::TestDatabase::new($crate::testing::Backend::Sqlite).await {
+                        super::$test(db).await;
+                    }
+                }
+            )*
+        }
+    };
+}

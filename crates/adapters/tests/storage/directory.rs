@@ -1,0 +1,241 @@
+use std::collections::HashSet;
+
+use admin_adapters::on_both_backends;
+use admin_adapters::testing::TestDatabase;
+use admin_domain::*;
+
+use super::fixtures::*;
+
+on_both_backends!(
+    users_pages_walk_to_the_end_with_no_row_missing_or_repeated_while_rows_are_inserted,
+    rows_sharing_a_creation_time_are_ordered_by_id,
+    organizations_carry_their_member_and_workspace_counts,
+    workspaces_page_in_keyset_order,
+    a_taken_slug_is_a_conflict,
+    a_second_platform_organization_is_a_conflict,
+    a_taken_email_is_a_conflict,
+    a_workspace_in_an_unknown_organization_is_not_found,
+    users_and_organizations_are_found_by_id,
+);
+
+/// Walks every page of users, `limit` at a time, calling `between` after each page.
+async fn walk_users(
+    db: &admin_adapters::Database,
+    limit: usize,
+    mut between: impl AsyncFnMut(),
+) -> Vec<User> {
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let request = PageRequest {
+            listing: Listing::Users,
+            limit: Limit::parse(&limit.to_string()).unwrap(),
+            after,
+        };
+        let page = Page::from_rows(
+            &request,
+            db.users(after, request.rows_to_read())
+                .await
+                .expect("reads"),
+        );
+        seen.extend(page.items);
+        match page.next_cursor {
+            Some(cursor) => after = Cursor::decode(Listing::Users, &cursor),
+            None => return seen,
+        }
+        between().await;
+    }
+}
+
+async fn users_pages_walk_to_the_end_with_no_row_missing_or_repeated_while_rows_are_inserted(
+    db: TestDatabase,
+) {
+    let db = db.database.clone();
+    let existing: Vec<User> = (0..40).map(|i| user(i, at(i as i64 * 1_000))).collect();
+    db.add_users(&existing).await.expect("stored");
+    let mut inserted = Vec::new();
+    let mut n = 100;
+
+    let seen = walk_users(&db, 7, async || {
+        // A row created now lands after every existing one; one back-dated lands before the
+        // cursor and must not disturb the walk.
+        let new = [user(n, Timestamp::now()), user(n + 1, at(-1))];
+        db.add_users(&new).await.expect("stored");
+        inserted.push(new[0].id);
+        n += 2;
+    })
+    .await;
+
+    let ids: Vec<UserId> = seen.iter().map(|u| u.id).collect();
+    let unique: HashSet<UserId> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "no user repeated");
+    let existing_ids: Vec<UserId> = existing.iter().map(|u| u.id).collect();
+    assert_eq!(
+        ids[..40],
+        existing_ids[..],
+        "every existing user, in creation order"
+    );
+    for id in &inserted[..inserted.len() - 1] {
+        assert!(
+            unique.contains(id),
+            "rows created while walking appear at the end"
+        );
+    }
+    let key = |user: &User| (user.created_at, user.id.as_uuid());
+    assert!(
+        seen.windows(2).all(|w| key(&w[0]) < key(&w[1])),
+        "strictly ascending"
+    );
+    assert_eq!(seen[0], existing[0], "every field read back exactly");
+}
+
+async fn rows_sharing_a_creation_time_are_ordered_by_id(db: TestDatabase) {
+    let db = db.database.clone();
+    let same = at(5);
+    let users: Vec<User> = (0..9).map(|i| user(i, same)).collect();
+    db.add_users(&users).await.expect("stored");
+    let mut expected: Vec<UserId> = users.iter().map(|u| u.id).collect();
+    expected.sort_by_key(|id| *id.as_uuid().as_bytes());
+
+    let seen: Vec<UserId> = walk_users(&db, 2, async || {})
+        .await
+        .iter()
+        .map(|u| u.id)
+        .collect();
+
+    assert_eq!(seen, expected);
+}
+
+async fn organizations_carry_their_member_and_workspace_counts(db: TestDatabase) {
+    let db = db.database.clone();
+    let busy = Organization {
+        created_at: at(1),
+        ..organization("busy", false)
+    };
+    let empty = Organization {
+        created_at: at(2),
+        ..organization("empty", false)
+    };
+    db.add_organizations(&[busy.clone(), empty.clone()])
+        .await
+        .expect("stored");
+    for n in 0..3 {
+        let user = user(n, Timestamp::now());
+        db.add_users(std::slice::from_ref(&user))
+            .await
+            .expect("stored");
+        member(&db, user.id, busy.id, Role::Member).await;
+    }
+    let workspaces = [
+        workspace(busy.id, "a", at(1)),
+        workspace(busy.id, "b", at(2)),
+    ];
+    db.add_workspaces(&workspaces).await.expect("stored");
+
+    let page = db.organizations(None, 10).await.expect("reads");
+
+    let counts: Vec<(OrganizationId, u64, u64)> = page
+        .iter()
+        .map(|o| (o.organization.id, o.member_count, o.workspace_count))
+        .collect();
+    assert_eq!(counts, [(busy.id, 3, 2), (empty.id, 0, 0)]);
+    assert_eq!(page[0].organization, busy);
+}
+
+async fn workspaces_page_in_keyset_order(db: TestDatabase) {
+    let db = db.database.clone();
+    let organization = stored_organization(&db, "acme", false).await;
+    let rows: Vec<Workspace> = (0..5)
+        .rev()
+        .map(|i| workspace(organization.id, &format!("w{i}"), at(i)))
+        .collect();
+    db.add_workspaces(&rows).await.expect("stored");
+
+    let first = db.workspaces(None, 3).await.expect("reads");
+    let rest = db
+        .workspaces(Some(first[2].cursor()), 3)
+        .await
+        .expect("reads");
+
+    let slugs: Vec<&str> = first.iter().chain(&rest).map(|w| w.slug.as_str()).collect();
+    assert_eq!(slugs, ["w0", "w1", "w2", "w3", "w4"]);
+}
+
+async fn a_taken_slug_is_a_conflict(db: TestDatabase) {
+    stored_organization(&db.database, "acme", false).await;
+    let outcome = db
+        .database
+        .add_organizations(&[organization("acme", false)])
+        .await;
+    assert!(
+        matches!(&outcome, Err(StoreError::Conflict(m)) if m == "an organization already has this slug"),
+        "{outcome:?}"
+    );
+}
+
+async fn a_second_platform_organization_is_a_conflict(db: TestDatabase) {
+    stored_organization(&db.database, "platform", true).await;
+    let outcome = db
+        .database
+        .add_organizations(&[organization("other", true)])
+        .await;
+    assert!(
+        matches!(&outcome, Err(StoreError::Conflict(m)) if m == "a platform organization already exists"),
+        "{outcome:?}"
+    );
+    stored_organization(&db.database, "customer", false).await;
+}
+
+async fn a_taken_email_is_a_conflict(db: TestDatabase) {
+    let first = stored_user(&db.database).await;
+    let again = User {
+        id: UserId::random(),
+        ..first
+    };
+    let outcome = db.database.add_users(&[again]).await;
+    assert!(
+        matches!(&outcome, Err(StoreError::Conflict(m)) if m == "a user already has this email"),
+        "{outcome:?}"
+    );
+}
+
+async fn a_workspace_in_an_unknown_organization_is_not_found(db: TestDatabase) {
+    let outcome = db
+        .database
+        .add_workspaces(&[workspace(OrganizationId::random(), "w", at(0))])
+        .await;
+    assert!(
+        matches!(outcome, Err(StoreError::NotFound(_))),
+        "{outcome:?}"
+    );
+}
+
+async fn users_and_organizations_are_found_by_id(db: TestDatabase) {
+    let user = stored_user(&db.database).await;
+    let organization = stored_organization(&db.database, "acme", false).await;
+    assert_eq!(
+        db.database.find_user(user.id).await.expect("reads"),
+        Some(user)
+    );
+    assert_eq!(
+        db.database
+            .find_user(UserId::random())
+            .await
+            .expect("reads"),
+        None
+    );
+    assert_eq!(
+        db.database
+            .find_organization(organization.id)
+            .await
+            .expect("reads"),
+        Some(organization)
+    );
+    assert_eq!(
+        db.database
+            .find_organization(OrganizationId::random())
+            .await
+            .expect("reads"),
+        None
+    );
+}

@@ -1,0 +1,87 @@
+//! Rows to store, built with as little ceremony as the tests need.
+
+use std::time::Duration;
+
+use admin_adapters::Database;
+use admin_domain::*;
+
+pub fn at(micros: i64) -> Timestamp {
+    Timestamp::from_unix_micros(1_764_000_000_000_000 + micros)
+}
+
+pub fn user(n: usize, created_at: Timestamp) -> User {
+    User {
+        id: UserId::random(),
+        email: format!(
+            "user{n}-{}@example.com",
+            UserId::random().as_uuid().simple()
+        ),
+        display_name: n.is_multiple_of(2).then(|| format!("User {n}")),
+        is_active: true,
+        created_at,
+    }
+}
+
+pub fn organization(slug: &str, is_platform: bool) -> Organization {
+    Organization {
+        id: OrganizationId::random(),
+        name: format!("Org {slug}"),
+        slug: slug.to_owned(),
+        is_platform,
+        created_at: Timestamp::now(),
+    }
+}
+
+pub fn workspace(organization: OrganizationId, slug: &str, created_at: Timestamp) -> Workspace {
+    Workspace {
+        id: WorkspaceId::random(),
+        organization_id: organization,
+        name: format!("Workspace {slug}"),
+        slug: slug.to_owned(),
+        created_at,
+    }
+}
+
+pub fn token(user: UserId, expires_at: Timestamp, revoked_at: Option<Timestamp>) -> TokenRecord {
+    TokenRecord {
+        id: TokenId::random(),
+        user_id: user,
+        organization_id: None,
+        revocation_id: RevocationId::parse(&format!("{}", TokenId::random().as_uuid().simple()))
+            .unwrap(),
+        issued_at: expires_at.saturating_sub(Duration::from_secs(3_600)),
+        expires_at,
+        revoked_at,
+    }
+}
+
+pub async fn stored_user(db: &Database) -> User {
+    let user = user(0, Timestamp::now());
+    db.add_users(std::slice::from_ref(&user))
+        .await
+        .expect("user stored");
+    user
+}
+
+pub async fn stored_organization(db: &Database, slug: &str, is_platform: bool) -> Organization {
+    let organization = organization(slug, is_platform);
+    db.add_organizations(std::slice::from_ref(&organization))
+        .await
+        .expect("organization stored");
+    organization
+}
+
+pub async fn member(db: &Database, user: UserId, organization: OrganizationId, role: Role) {
+    let membership = Membership {
+        user_id: user,
+        organization_id: organization,
+        role,
+    };
+    db.set_memberships(&[membership])
+        .await
+        .expect("membership stored");
+}
+
+pub fn hours(n: u64) -> Duration {
+    Duration::from_secs(n * 3_600)
+}
