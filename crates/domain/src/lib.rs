@@ -80,7 +80,7 @@ pub use ports::{AdminAccess, PlatformDirectory, Ports, TokenAuthority, TokenStor
 pub use ports::{
     MockAdminAccess, MockPlatformDirectory, MockPorts, MockTokenAuthority, MockTokenStore,
 };
-pub use provisioning::{Email, Name, SeedPlan, Slug, Ttl};
+pub use provisioning::{Email, Name, SeedPlan, Slug, Ttl, parse_duration};
 pub use role::Role;
 pub use service::{
     AccessDecision, AccessQuery, AccessRole, AdminService, CleanupReport, CleanupRequest,

@@ -128,31 +128,14 @@ impl Ttl {
     /// The longest lifetime accepted.
     pub const MAX: Duration = Duration::from_secs(365 * 86_400);
 
-    /// Reads `30s`, `15m`, `12h`, `7d` and the like.
+    /// Reads `30s`, `15m`, `12h`, `7d` and the like: positive, at most 365 days.
     pub fn parse(text: &str) -> Result<Self, InvalidInput> {
-        let refused = || {
-            InvalidInput::new(
-                "ttl",
-                format!("{text:?} must be a positive number with s, m, h or d, at most 365d"),
-            )
-        };
-        let split = text.len().checked_sub(1).ok_or_else(refused)?;
-        let (number, unit) = text.split_at_checked(split).ok_or_else(refused)?;
-        let seconds_per_unit = match unit {
-            "s" => 1,
-            "m" => 60,
-            "h" => 3_600,
-            "d" => 86_400,
-            _ => return Err(refused()),
-        };
-        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(refused());
-        }
-        let count: u64 = number.parse().map_err(|_| refused())?;
-        let duration =
-            Duration::from_secs(count.checked_mul(seconds_per_unit).ok_or_else(refused)?);
+        let duration = parse_duration("ttl", text)?;
         if duration.is_zero() || duration > Self::MAX {
-            return Err(refused());
+            return Err(InvalidInput::new(
+                "ttl",
+                format!("{text:?} must be positive and at most 365d"),
+            ));
         }
         Ok(Self(duration))
     }
@@ -161,6 +144,34 @@ impl Ttl {
     pub fn duration(self) -> Duration {
         self.0
     }
+}
+
+/// Reads a duration written as a whole number and a unit: `ms`, `s`, `m`, `h` or `d`
+/// (`500ms`, `0s`, `15m`, `12h`, `7d`). `field` names it in the error.
+pub fn parse_duration(field: &'static str, text: &str) -> Result<Duration, InvalidInput> {
+    let refused = || {
+        InvalidInput::new(
+            field,
+            format!(
+                "{text:?} must be a whole number with ms, s, m, h or d (like 30s, 15m, 12h, 7d)"
+            ),
+        )
+    };
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let (number, unit) = text.split_at(digits);
+    let millis_per_unit: u64 = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return Err(refused()),
+    };
+    let count: u64 = number.parse().map_err(|_| refused())?;
+    count
+        .checked_mul(millis_per_unit)
+        .map(Duration::from_millis)
+        .ok_or_else(refused)
 }
 
 /// How much synthetic data `seed` creates.
@@ -285,6 +296,26 @@ mod tests {
         ] {
             assert!(Ttl::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn durations_take_a_whole_number_and_a_unit() {
+        assert_eq!(parse_duration("retention", "0s"), Ok(Duration::ZERO));
+        assert_eq!(
+            parse_duration("grace", "500ms"),
+            Ok(Duration::from_millis(500))
+        );
+        assert_eq!(
+            parse_duration("retention", "7d"),
+            Ok(Duration::from_secs(604_800))
+        );
+        for bad in ["", "7", "d", " 7d", "7 d", "7D", "-7d", "7.5h", "1y"] {
+            assert!(parse_duration("retention", bad).is_err(), "{bad}");
+        }
+        let error = parse_duration("ADMIN_API_TOKEN_RETENTION", "x")
+            .err()
+            .map(|e| e.to_string());
+        assert!(error.is_some_and(|e| e.starts_with("ADMIN_API_TOKEN_RETENTION \"x\" must be")));
     }
 
     #[test]

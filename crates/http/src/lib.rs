@@ -1,1 +1,17 @@
+//! # admin-http: the admin API's actix-web edge
+//!
+//! Thin by design: each handler extracts its input, calls one use case of
+//! [`admin_domain::AdminService`], and maps the result to the contract. Errors become the
+//! contract's envelopes in [`errors`]; the routes and middleware are assembled in
+//! [`routes::app`]; the `admin-api` command is in [`cli`].
 
+pub mod bodies;
+pub mod cli;
+pub mod config;
+pub mod errors;
+pub mod extract;
+pub mod handlers;
+pub mod middleware;
+pub mod routes;
+pub mod server;
+pub mod telemetry;

@@ -1,0 +1,171 @@
+//! The 200 bodies, field for field as the contract names them.
+
+use admin_domain::{AccessDecision, CleanupReport, OrganizationSummary, Page, User, Workspace};
+use serde::Serialize;
+
+/// `GET /v1/admin/access`
+#[derive(Debug, Serialize)]
+pub struct AccessBody {
+    /// Whether the caller administers the organization.
+    pub has_access: bool,
+    /// The caller.
+    pub user_id: String,
+    /// The organization asked about, as given.
+    pub organization_id: String,
+    /// The caller's role there, `platform_admin`, or null.
+    pub role: Option<&'static str>,
+    /// A short human sentence.
+    pub message: &'static str,
+}
+
+impl From<AccessDecision> for AccessBody {
+    fn from(decision: AccessDecision) -> Self {
+        Self {
+            has_access: decision.has_access,
+            user_id: decision.user_id.to_string(),
+            message: decision.message(),
+            role: decision.role.map(|role| role.as_str()),
+            organization_id: decision.organization_id,
+        }
+    }
+}
+
+/// `GET /v1/admin/platform-status`
+#[derive(Debug, Serialize)]
+pub struct PlatformStatusBody {
+    /// Whether the caller's token is scoped to the platform organization.
+    pub is_platform_org: bool,
+}
+
+/// `POST /v1/admin/cleanup-tokens`
+#[derive(Debug, Serialize)]
+pub struct CleanupBody {
+    /// Records deleted (or, for a dry run, that would be).
+    pub deleted_count: u64,
+    /// Records that expired or were revoked before this instant were concerned.
+    pub cutoff: String,
+    /// Whether this was a dry run.
+    pub dry_run: bool,
+    /// A short human sentence.
+    pub message: String,
+}
+
+impl From<CleanupReport> for CleanupBody {
+    fn from(report: CleanupReport) -> Self {
+        Self {
+            deleted_count: report.deleted_count,
+            cutoff: report.cutoff.to_string(),
+            dry_run: report.dry_run,
+            message: report.message(),
+        }
+    }
+}
+
+/// A page of a platform listing.
+#[derive(Debug, Serialize)]
+pub struct PageBody<T> {
+    /// The rows.
+    pub items: Vec<T>,
+    /// The page size asked for.
+    pub limit: usize,
+    /// The `cursor` of the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<D, T: Into<D>> From<Page<T>> for PageBody<D> {
+    fn from(page: Page<T>) -> Self {
+        Self {
+            items: page.items.into_iter().map(Into::into).collect(),
+            limit: page.limit,
+            next_cursor: page.next_cursor,
+        }
+    }
+}
+
+/// A user in `GET /v1/admin/platform/users`.
+#[derive(Debug, Serialize)]
+pub struct UserItem {
+    /// Its id.
+    pub id: String,
+    /// Its email address.
+    pub email: String,
+    /// Its display name, or null.
+    pub display_name: Option<String>,
+    /// Whether it may sign in.
+    pub is_active: bool,
+    /// When it was created.
+    pub created_at: String,
+}
+
+impl From<User> for UserItem {
+    fn from(user: User) -> Self {
+        Self {
+            id: user.id.to_string(),
+            email: user.email,
+            display_name: user.display_name,
+            is_active: user.is_active,
+            created_at: user.created_at.to_string(),
+        }
+    }
+}
+
+/// An organization in `GET /v1/admin/platform/organizations`.
+#[derive(Debug, Serialize)]
+pub struct OrganizationItem {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its slug.
+    pub slug: String,
+    /// Whether it is the platform organization.
+    pub is_platform: bool,
+    /// When it was created.
+    pub created_at: String,
+    /// How many members it has.
+    pub member_count: u64,
+    /// How many workspaces it has.
+    pub workspace_count: u64,
+}
+
+impl From<OrganizationSummary> for OrganizationItem {
+    fn from(summary: OrganizationSummary) -> Self {
+        let organization = summary.organization;
+        Self {
+            id: organization.id.to_string(),
+            name: organization.name,
+            slug: organization.slug,
+            is_platform: organization.is_platform,
+            created_at: organization.created_at.to_string(),
+            member_count: summary.member_count,
+            workspace_count: summary.workspace_count,
+        }
+    }
+}
+
+/// A workspace in `GET /v1/admin/platform/workspaces`.
+#[derive(Debug, Serialize)]
+pub struct WorkspaceItem {
+    /// Its id.
+    pub id: String,
+    /// The organization it belongs to.
+    pub organization_id: String,
+    /// Its name.
+    pub name: String,
+    /// Its slug.
+    pub slug: String,
+    /// When it was created.
+    pub created_at: String,
+}
+
+impl From<Workspace> for WorkspaceItem {
+    fn from(workspace: Workspace) -> Self {
+        Self {
+            id: workspace.id.to_string(),
+            organization_id: workspace.organization_id.to_string(),
+            name: workspace.name,
+            slug: workspace.slug,
+            created_at: workspace.created_at.to_string(),
+        }
+    }
+}

@@ -1,0 +1,273 @@
+//! The `admin-api` command: one binary that serves and administers. Commands that create
+//! something print only the new id (or token) on stdout; everything else goes to stderr.
+
+use std::io::Write;
+
+use admin_adapters::{Adapters, BiscuitAuthority, Database, DatabaseUrl, RootKey};
+use admin_domain::{
+    AdminService, BearerToken, Email, Name, NewOrganization, OrganizationId, Role, SeedPlan,
+    Settings, Slug, Ttl, UserId,
+};
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::server;
+
+/// The platform admin API: serves it, and administers its data.
+#[derive(Debug, Parser)]
+#[command(name = "admin-api", version, about, disable_help_subcommand = true)]
+pub struct Cli {
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Print a new root private key, hex.
+    Keygen,
+    /// Organizations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Memberships.
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// Workspaces.
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
+    /// Tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Write bulk synthetic data.
+    Seed {
+        /// Users to create.
+        #[arg(long, default_value_t = 0)]
+        users: usize,
+        /// Organizations to create.
+        #[arg(long, default_value_t = 0)]
+        orgs: usize,
+        /// Workspaces to create.
+        #[arg(long, default_value_t = 0)]
+        workspaces: usize,
+        /// Expired token records to create.
+        #[arg(long = "expired-tokens", default_value_t = 0)]
+        expired_tokens: usize,
+    },
+}
+
+/// `admin-api org …`
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organization; prints its id.
+    Create {
+        /// Its name.
+        #[arg(long, value_parser = Name::parse)]
+        name: Name,
+        /// Its slug (derived from the name when omitted).
+        #[arg(long, value_parser = Slug::parse)]
+        slug: Option<Slug>,
+        /// Make it the platform organization (there can be one).
+        #[arg(long)]
+        platform: bool,
+    },
+}
+
+/// `admin-api user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; prints its id.
+    Create {
+        /// Its email address.
+        #[arg(long, value_parser = Email::parse)]
+        email: Email,
+        /// Its display name.
+        #[arg(long, value_parser = Name::parse)]
+        name: Option<Name>,
+    },
+}
+
+/// `admin-api member …`
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Make a user a member of an organization, or change its role there.
+    Add {
+        /// The organization's id.
+        #[arg(long)]
+        org: OrganizationId,
+        /// The user's id.
+        #[arg(long)]
+        user: UserId,
+        /// owner, admin, member or viewer.
+        #[arg(long)]
+        role: Role,
+    },
+}
+
+/// `admin-api workspace …`
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    /// Create a workspace; prints its id.
+    Create {
+        /// The organization's id.
+        #[arg(long)]
+        org: OrganizationId,
+        /// Its name.
+        #[arg(long, value_parser = Name::parse)]
+        name: Name,
+        /// Its slug (derived from the name when omitted).
+        #[arg(long, value_parser = Slug::parse)]
+        slug: Option<Slug>,
+    },
+}
+
+/// `admin-api token …`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Issue a token; prints it.
+    Issue {
+        /// The user's id.
+        #[arg(long)]
+        user: UserId,
+        /// The organization to scope it to.
+        #[arg(long)]
+        org: Option<OrganizationId>,
+        /// How long it lives: 30s, 15m, 12h, 7d…
+        #[arg(long, value_parser = Ttl::parse, default_value = "15m")]
+        ttl: Ttl,
+    },
+    /// Revoke a token.
+    Revoke {
+        /// The token.
+        token: String,
+    },
+}
+
+/// Runs a command.
+pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Keygen => print(RootKey::generate().to_hex()),
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            let database = open(&config).await?;
+            let applied = database.migrate().await?;
+            tracing::info!(applied, "migrations applied");
+            Ok(())
+        }
+        command => administer(command, config).await,
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let database = open(&config).await?;
+    if matches!(config.database_url, DatabaseUrl::Postgres(_)) {
+        match database.pending_migrations().await {
+            Ok(0) => {}
+            Ok(pending) => {
+                bail!("the database lacks {pending} migration(s): run `admin-api migrate` first")
+            }
+            Err(error) => tracing::warn!(
+                error = %crate::errors::error_chain(&error),
+                "cannot check migrations: the database is unreachable; /readyz fails until it answers"
+            ),
+        }
+    }
+    let root_key = config.load_root_key()?;
+    server::start(&config, database, &root_key)?
+        .until_stopped()
+        .await
+}
+
+async fn administer(command: Command, config: Config) -> anyhow::Result<()> {
+    let database = open(&config).await?;
+    // Only token commands sign or verify; the others get a throwaway key rather than
+    // creating a key file as a side effect.
+    let root_key = match command {
+        Command::Token(_) => config.load_root_key()?,
+        _ => RootKey::generate(),
+    };
+    let service: AdminService<Adapters> = AdminService::new(
+        database.clone(),
+        database.clone(),
+        database,
+        BiscuitAuthority::new(&root_key),
+        Settings {
+            token_retention: config.token_retention,
+            ..Settings::default()
+        },
+    );
+    match command {
+        Command::Org(OrgCommand::Create {
+            name,
+            slug,
+            platform,
+        }) => {
+            let organization = service
+                .create_organization(NewOrganization {
+                    name,
+                    slug,
+                    platform,
+                })
+                .await?;
+            print(organization.id)
+        }
+        Command::User(UserCommand::Create { email, name }) => {
+            print(service.create_user(email, name).await?.id)
+        }
+        Command::Member(MemberCommand::Add { org, user, role }) => {
+            service.set_membership(user, org, role).await?;
+            Ok(())
+        }
+        Command::Workspace(WorkspaceCommand::Create { org, name, slug }) => {
+            print(service.create_workspace(org, name, slug).await?.id)
+        }
+        Command::Token(TokenCommand::Issue { user, org, ttl }) => {
+            print(service.issue_token(user, org, ttl).await?.token)
+        }
+        Command::Token(TokenCommand::Revoke { token }) => {
+            let token = BearerToken::parse(token.trim()).context("not a token")?;
+            service
+                .revoke_token(&token)
+                .await
+                .context("cannot revoke")?;
+            Ok(())
+        }
+        Command::Seed {
+            users,
+            orgs,
+            workspaces,
+            expired_tokens,
+        } => {
+            let plan = SeedPlan {
+                users,
+                organizations: orgs,
+                workspaces,
+                expired_tokens,
+            };
+            service.seed(plan).await?;
+            tracing::info!(users, orgs, workspaces, expired_tokens, "seeded");
+            Ok(())
+        }
+        Command::Serve | Command::Migrate | Command::Keygen => unreachable!("handled by run"),
+    }
+}
+
+async fn open(config: &Config) -> anyhow::Result<Database> {
+    Database::open(config.database_url.clone(), config.pool)
+        .await
+        .context("cannot open the database")
+}
+
+/// Prints a command's one result on stdout.
+fn print(value: impl std::fmt::Display) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{value}").context("cannot write to stdout")
+}

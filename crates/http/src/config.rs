@@ -1,0 +1,238 @@
+//! Configuration, read once from the environment. Secrets are kept wrapped: nothing here
+//! prints a key or a database password.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use admin_adapters::{DatabaseUrl, PoolSettings, RootKey};
+use admin_domain::parse_duration;
+use anyhow::{Context, bail};
+
+/// Where the embedded defaults live: the SQLite file and the generated root key.
+pub const DATA_DIR: &str = "data";
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object per line.
+    Json,
+    /// Human-readable lines.
+    Pretty,
+}
+
+/// Where the root key comes from.
+#[derive(Clone)]
+pub enum KeySource {
+    /// `ADMIN_API_ROOT_KEY`.
+    Inline(RootKey),
+    /// `ADMIN_API_ROOT_KEY_FILE`, which must exist.
+    File(PathBuf),
+    /// Neither: a key file under `./data/`, created on first use.
+    Generated(PathBuf),
+}
+
+impl fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeySource::Inline(_) => f.write_str("Inline(<redacted>)"),
+            KeySource::File(path) => f.debug_tuple("File").field(path).finish(),
+            KeySource::Generated(path) => f.debug_tuple("Generated").field(path).finish(),
+        }
+    }
+}
+
+/// Everything the service is configured with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: `postgres://…` or `sqlite://PATH`; default `sqlite://data/admin-api.db`.
+    pub database_url: DatabaseUrl,
+    /// Where the root key comes from.
+    pub root_key: KeySource,
+    /// `ADMIN_API_BIND`: the listen address; default `127.0.0.1:8080`.
+    pub bind: String,
+    /// `ADMIN_API_TOKEN_RETENTION`: how long stale token records are kept; default `0s`.
+    pub token_retention: Duration,
+    /// `ADMIN_API_LOG_FORMAT`: `json` or `pretty` (default).
+    pub log_format: LogFormat,
+    /// `ADMIN_API_WORKERS`: HTTP worker threads; default one per CPU.
+    pub workers: usize,
+    /// `ADMIN_API_DB_POOL_SIZE`, `ADMIN_API_DB_TIMEOUT`, `ADMIN_API_STATEMENT_TIMEOUT`.
+    pub pool: PoolSettings,
+    /// `ADMIN_API_DRAIN_DELAY`: after SIGTERM, how long to keep serving while `/readyz` fails,
+    /// so load balancers stop routing here first; default `1s`.
+    pub drain_delay: Duration,
+    /// `ADMIN_API_SHUTDOWN_GRACE`: the longest requests in flight may take to finish after
+    /// SIGTERM; default `30s`.
+    pub shutdown_grace: Duration,
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Reads the configuration through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let duration = |name: &'static str, default: &str| -> anyhow::Result<Duration> {
+            let text = lookup(name).unwrap_or_else(|| default.to_owned());
+            Ok(parse_duration(name, &text)?)
+        };
+        let number = |name: &'static str, default: usize| -> anyhow::Result<usize> {
+            match lookup(name) {
+                None => Ok(default),
+                Some(text) => match text.parse::<usize>() {
+                    Ok(n) if n > 0 => Ok(n),
+                    _ => bail!("{name} must be a positive whole number, not {text:?}"),
+                },
+            }
+        };
+        let database_url = match lookup("DATABASE_URL") {
+            Some(url) => DatabaseUrl::parse(&url).context("DATABASE_URL")?,
+            None => DatabaseUrl::Sqlite(PathBuf::from(DATA_DIR).join("admin-api.db")),
+        };
+        let root_key = match (
+            lookup("ADMIN_API_ROOT_KEY"),
+            lookup("ADMIN_API_ROOT_KEY_FILE"),
+        ) {
+            (Some(hex), _) => {
+                KeySource::Inline(RootKey::parse(&hex).context("ADMIN_API_ROOT_KEY")?)
+            }
+            (None, Some(path)) => KeySource::File(PathBuf::from(path)),
+            (None, None) => KeySource::Generated(PathBuf::from(DATA_DIR).join("root-key")),
+        };
+        let log_format = match lookup("ADMIN_API_LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => bail!("ADMIN_API_LOG_FORMAT must be json or pretty, not {other:?}"),
+        };
+        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        Ok(Self {
+            database_url,
+            root_key,
+            bind: lookup("ADMIN_API_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+            token_retention: duration("ADMIN_API_TOKEN_RETENTION", "0s")?,
+            log_format,
+            workers: number("ADMIN_API_WORKERS", cpus)?,
+            pool: PoolSettings {
+                max_size: number("ADMIN_API_DB_POOL_SIZE", PoolSettings::default().max_size)?,
+                checkout_timeout: duration("ADMIN_API_DB_TIMEOUT", "2s")?,
+                statement_timeout: duration("ADMIN_API_STATEMENT_TIMEOUT", "10s")?,
+            },
+            drain_delay: duration("ADMIN_API_DRAIN_DELAY", "1s")?,
+            shutdown_grace: duration("ADMIN_API_SHUTDOWN_GRACE", "30s")?,
+        })
+    }
+
+    /// The root key: from the environment, from its file, or from `./data/root-key`, which is
+    /// created (readable by its owner only) when missing.
+    pub fn load_root_key(&self) -> anyhow::Result<RootKey> {
+        match &self.root_key {
+            KeySource::Inline(key) => Ok(key.clone()),
+            KeySource::File(path) => read_key(path),
+            KeySource::Generated(path) if path.exists() => read_key(path),
+            KeySource::Generated(path) => {
+                let key = RootKey::generate();
+                write_key(path, &key)?;
+                tracing::warn!(
+                    path = %path.display(),
+                    "no ADMIN_API_ROOT_KEY: created a new root key file; set ADMIN_API_ROOT_KEY in production"
+                );
+                Ok(key)
+            }
+        }
+    }
+}
+
+fn read_key(path: &std::path::Path) -> anyhow::Result<RootKey> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the root key file {}", path.display()))?;
+    RootKey::parse(&text).with_context(|| format!("root key file {}", path.display()))
+}
+
+fn write_key(path: &std::path::Path, key: &RootKey) -> anyhow::Result<()> {
+    use std::io::Write;
+    if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("cannot create {}", folder.display()))?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create the root key file {}", path.display()))?;
+    writeln!(file, "{}", key.to_hex()).with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_sqlite_database_and_a_generated_key() {
+        let config = config(&[]).expect("defaults");
+        assert_eq!(
+            config.database_url,
+            DatabaseUrl::Sqlite(PathBuf::from("data/admin-api.db"))
+        );
+        assert!(matches!(config.root_key, KeySource::Generated(_)));
+        assert_eq!(config.bind, "127.0.0.1:8080");
+        assert_eq!(config.token_retention, Duration::ZERO);
+        assert_eq!(config.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn every_setting_is_read_from_its_variable() {
+        let key = RootKey::generate().to_hex();
+        let config = config(&[
+            ("DATABASE_URL", "postgres://u:secret@db/admin"),
+            ("ADMIN_API_ROOT_KEY", &key),
+            ("ADMIN_API_BIND", "0.0.0.0:9000"),
+            ("ADMIN_API_TOKEN_RETENTION", "7d"),
+            ("ADMIN_API_LOG_FORMAT", "json"),
+            ("ADMIN_API_WORKERS", "3"),
+            ("ADMIN_API_DB_POOL_SIZE", "5"),
+        ])
+        .expect("valid");
+        assert_eq!(config.database_url.backend(), "postgres");
+        assert_eq!(config.bind, "0.0.0.0:9000");
+        assert_eq!(config.token_retention, Duration::from_secs(7 * 86_400));
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!((config.workers, config.pool.max_size), (3, 5));
+        let printed = format!("{config:?}");
+        assert!(
+            !printed.contains("secret") && !printed.contains(&key),
+            "secrets never print: {printed}"
+        );
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_variable_named() {
+        for (name, value) in [
+            ("DATABASE_URL", "mysql://x"),
+            ("ADMIN_API_ROOT_KEY", "nothex"),
+            ("ADMIN_API_TOKEN_RETENTION", "forever"),
+            ("ADMIN_API_LOG_FORMAT", "xml"),
+            ("ADMIN_API_WORKERS", "0"),
+        ] {
+            let error = config(&[(name, value)]).err().map(|e| format!("{e:#}"));
+            assert!(
+                error.as_deref().is_some_and(|e| e.contains(name)),
+                "{name}: {error:?}"
+            );
+        }
+    }
+}

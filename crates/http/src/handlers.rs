@@ -1,0 +1,6 @@
+//! The handlers: extract, call one use case, answer. One file per area.
+
+pub mod access;
+pub mod cleanup;
+pub mod health;
+pub mod listing;

@@ -1,0 +1,107 @@
+//! What wraps every request: a request id, one log line with its outcome, and the guarantee
+//! that no error leaves as a framework page.
+
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpResponse, ResponseError};
+use tracing::Instrument;
+
+use crate::errors::ApiError;
+
+/// The request id header, echoed on every response.
+pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Gives the request an id (the caller's `X-Request-Id` when it is a sane one, else a new
+/// UUID), runs it inside a span carrying that id, logs its outcome once, and returns the id in
+/// `X-Request-Id`.
+pub async fn request_id(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let id = request
+        .headers()
+        .get(&X_REQUEST_ID)
+        .filter(|value| is_sane_request_id(value.as_bytes()))
+        .cloned()
+        .unwrap_or_else(new_request_id);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %String::from_utf8_lossy(id.as_bytes()),
+        method = %request.method(),
+        path = %request.path(),
+    );
+    let started = Instant::now();
+    // Handlers' and extractors' errors arrive here as responses; an `Err` can only come from a
+    // middleware, and actix answers it itself.
+    let mut response = next
+        .call(request)
+        .instrument(span.clone())
+        .await?
+        .map_into_boxed_body();
+    let status = response.status();
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1_000.0;
+    span.in_scope(|| match response.response().error() {
+        Some(error) if status.is_server_error() => {
+            tracing::error!(status = status.as_u16(), elapsed_ms, error = %error, "request failed");
+        }
+        Some(error) => {
+            tracing::info!(status = status.as_u16(), elapsed_ms, error = %error, "request refused")
+        }
+        None => tracing::info!(status = status.as_u16(), elapsed_ms, "request served"),
+    });
+    response.headers_mut().insert(X_REQUEST_ID.clone(), id);
+    Ok(response)
+}
+
+fn is_sane_request_id(value: &[u8]) -> bool {
+    !value.is_empty()
+        && value.len() <= 128
+        && value
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+fn new_request_id() -> HeaderValue {
+    let id = uuid::Uuid::new_v4();
+    HeaderValue::from_str(&id.hyphenated().to_string())
+        .unwrap_or(HeaderValue::from_static("unknown"))
+}
+
+/// Any error response that is not JSON yet (a framework default) becomes the contract's
+/// envelope with the same status.
+pub async fn json_errors(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let response = next.call(request).await?.map_into_boxed_body();
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return Ok(response);
+    }
+    let replacement = envelope_for(status);
+    Ok(response.into_response(replacement))
+}
+
+fn envelope_for(status: StatusCode) -> HttpResponse {
+    let error = match status {
+        StatusCode::NOT_FOUND => ApiError::NotFound,
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+        StatusCode::SERVICE_UNAVAILABLE => {
+            ApiError::Unavailable(format!("the HTTP layer answered {status}"))
+        }
+        _ if status.is_server_error() => {
+            ApiError::Internal(format!("the HTTP layer answered {status}"))
+        }
+        _ => ApiError::Rejected(status),
+    };
+    error.error_response()
+}

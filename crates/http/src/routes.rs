@@ -1,0 +1,87 @@
+//! The routes: every path of the API and what answers it. Unknown paths get the 404 envelope,
+//! known paths asked with another method the 405 envelope with `Allow`.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::web::{self, Data};
+use actix_web::{App, Error, FromRequest, Handler, HttpResponse, Resource, Responder};
+use admin_domain::{AdminService, Ports};
+
+use crate::errors::ApiError;
+use crate::handlers::{access, cleanup, health, listing};
+use crate::middleware;
+
+/// The whole application: routes, state and middleware.
+pub fn app<P: Ports>(
+    service: Data<AdminService<P>>,
+    health: Data<health::Health>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(service)
+        .app_data(health)
+        .wrap(from_fn(middleware::json_errors))
+        .wrap(from_fn(middleware::request_id))
+        .service(get("/v1/admin/access", access::check_access::<P>))
+        .service(get(
+            "/v1/admin/platform-status",
+            access::platform_status::<P>,
+        ))
+        .service(post(
+            "/v1/admin/cleanup-tokens",
+            cleanup::cleanup_tokens::<P>,
+        ))
+        .service(get("/v1/admin/platform/users", listing::users::<P>))
+        .service(get(
+            "/v1/admin/platform/organizations",
+            listing::organizations::<P>,
+        ))
+        .service(get(
+            "/v1/admin/platform/workspaces",
+            listing::workspaces::<P>,
+        ))
+        .service(get("/healthz", health::healthz))
+        .service(get("/readyz", health::readyz))
+        .default_service(web::to(not_found))
+}
+
+/// A path answering GET (and HEAD, as any GET route of the service this API replaces did).
+fn get<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args> + Clone,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path)
+        .route(web::get().to(handler.clone()))
+        .route(web::head().to(handler))
+        .default_service(web::to(|| method_not_allowed("GET, HEAD")))
+}
+
+/// A path answering POST.
+fn post<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path)
+        .route(web::post().to(handler))
+        .default_service(web::to(|| method_not_allowed("POST")))
+}
+
+async fn method_not_allowed(allow: &'static str) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed(allow))
+}
+
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
+}

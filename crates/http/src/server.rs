@@ -1,0 +1,139 @@
+//! Serving: build the application on the real adapters, bind, and drain cleanly on SIGTERM.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::HttpServer;
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::http::KeepAlive;
+use actix_web::web::Data;
+use admin_adapters::{Adapters, BiscuitAuthority, Database, RootKey};
+use admin_domain::{AdminService, Settings};
+use anyhow::Context;
+
+use crate::config::Config;
+use crate::handlers::health::Health;
+use crate::routes;
+
+/// A bound, running server.
+pub struct Running {
+    port: u16,
+    server: Server,
+    health: Health,
+    drain_delay: Duration,
+}
+
+/// Builds the service on `database` and `root_key` and starts serving on `config.bind`
+/// (port 0 picks a free port: see [`Running::port`]).
+pub fn start(config: &Config, database: Database, root_key: &RootKey) -> anyhow::Result<Running> {
+    let settings = Settings {
+        token_retention: config.token_retention,
+        ..Settings::default()
+    };
+    let service: Data<AdminService<Adapters>> = Data::new(AdminService::new(
+        database.clone(),
+        database.clone(),
+        database.clone(),
+        BiscuitAuthority::new(root_key),
+        settings,
+    ));
+    let health = Health::new(database);
+    let listener = TcpListener::bind(&config.bind)
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let port = listener
+        .local_addr()
+        .context("the listener has no address")?
+        .port();
+    let app_health = Data::new(health.clone());
+    let server = HttpServer::new(move || routes::app(service.clone(), app_health.clone()))
+        .workers(config.workers)
+        .keep_alive(KeepAlive::Timeout(Duration::from_secs(75)))
+        .client_request_timeout(Duration::from_secs(5))
+        .client_disconnect_timeout(Duration::from_secs(1))
+        .shutdown_timeout(config.shutdown_grace.as_secs().max(1))
+        .disable_signals()
+        .listen(listener)
+        .context("cannot serve on the listener")?
+        .run();
+    tracing::info!(port, workers = config.workers, "serving");
+    Ok(Running {
+        port,
+        server,
+        health,
+        drain_delay: config.drain_delay,
+    })
+}
+
+impl std::fmt::Debug for Running {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Running")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Running {
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle to stop it.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM or Ctrl-C. On SIGTERM: `/readyz` fails at once, requests keep
+    /// being served for the drain delay (so load balancers notice), then the listener closes
+    /// and the requests in flight finish, within the shutdown grace. Ctrl-C skips the delay.
+    pub async fn until_stopped(self) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let health = self.health.clone();
+        let drain_delay = self.drain_delay;
+        let stopper = tokio::spawn(async move {
+            let delay = match shutdown_signal().await {
+                Signal::Terminate => drain_delay,
+                Signal::Interrupt => Duration::ZERO,
+            };
+            health.start_draining();
+            tracing::info!(
+                delay_ms = delay.as_millis() as u64,
+                "draining: /readyz now fails"
+            );
+            tokio::time::sleep(delay).await;
+            tracing::info!("closing the listener; finishing the requests in flight");
+            handle.stop(true).await;
+        });
+        let served = self.server.await.context("the server failed");
+        stopper.abort();
+        tracing::info!("stopped");
+        served
+    }
+}
+
+enum Signal {
+    Terminate,
+    Interrupt,
+}
+
+async fn shutdown_signal() -> Signal {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => tokio::select! {
+                _ = terminate.recv() => Signal::Terminate,
+                _ = tokio::signal::ctrl_c() => Signal::Interrupt,
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                Signal::Interrupt
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        Signal::Interrupt
+    }
+}
