@@ -43,6 +43,14 @@ impl TestDatabase {
     /// A fresh database of `backend`, or `None` when PostgreSQL is wanted but not reachable
     /// outside CI.
     pub async fn new(backend: Backend) -> Option<Self> {
+        let db = Self::unmigrated(backend).await?;
+        db.database.migrate().await.expect("migrations apply");
+        Some(db)
+    }
+
+    /// Like [`TestDatabase::new`], without applying migrations (SQLite applies its own when
+    /// opened).
+    pub async fn unmigrated(backend: Backend) -> Option<Self> {
         match backend {
             Backend::Sqlite => Some(Self::sqlite().await),
             Backend::Postgres => Self::postgres().await,
@@ -130,11 +138,9 @@ async fn open(url: &str) -> Database {
         checkout_timeout: Duration::from_secs(10),
         ..PoolSettings::default()
     };
-    let database = Database::open(parsed, settings)
+    Database::open(parsed, settings)
         .await
-        .expect("the database opens");
-    database.migrate().await.expect("migrations apply");
-    database
+        .expect("the database opens")
 }
 
 /// `admin_url` with its database name replaced by `name`.

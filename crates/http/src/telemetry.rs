@@ -1,6 +1,8 @@
 //! Logs: one subscriber, built once, writing to stderr (stdout belongs to command output),
 //! filtered by `RUST_LOG` (default `info`), as JSON or human-readable lines.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
@@ -10,7 +12,8 @@ pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
     let _already_installed = match format {
         LogFormat::Json => builder
             .json()

@@ -1,0 +1,275 @@
+use admin_adapters::on_both_backends;
+use admin_adapters::testing::TestDatabase;
+use admin_adapters::{BiscuitAuthority, RootKey};
+use admin_domain::*;
+
+use super::process::*;
+
+on_both_backends!(
+    the_commands_build_a_platform_printing_only_ids_and_tokens,
+    bad_input_is_one_clear_line_on_stderr_and_a_non_zero_exit,
+    conflicts_and_unknown_references_are_one_clear_line,
+    a_revoked_token_no_longer_authenticates,
+    seed_writes_the_rows_asked_for,
+);
+
+fn is_uuid(text: &str) -> bool {
+    text.len() == 36 && text.parse::<UserId>().is_ok()
+}
+
+async fn the_commands_build_a_platform_printing_only_ids_and_tokens(db: TestDatabase) {
+    let key = RootKey::generate().to_hex();
+    let cli = || admin_api(&db, &key);
+
+    let platform = run(
+        cli(),
+        &["org", "create", "--name", "Platform", "--platform"],
+    )
+    .line();
+    let user = run(
+        cli(),
+        &[
+            "user",
+            "create",
+            "--email",
+            "Admin@Example.com",
+            "--name",
+            "Ada",
+        ],
+    )
+    .line();
+    let member = run(
+        cli(),
+        &[
+            "member", "add", "--org", &platform, "--user", &user, "--role", "admin",
+        ],
+    );
+    let workspace = run(
+        cli(),
+        &[
+            "workspace",
+            "create",
+            "--org",
+            &platform,
+            "--name",
+            "Ops",
+            "--slug",
+            "ops",
+        ],
+    )
+    .line();
+    let token = run(
+        cli(),
+        &[
+            "token", "issue", "--user", &user, "--org", &platform, "--ttl", "12h",
+        ],
+    )
+    .line();
+
+    assert!(is_uuid(&platform) && is_uuid(&user) && is_uuid(&workspace));
+    assert_eq!(
+        (member.code, member.stdout.as_str()),
+        (Some(0), ""),
+        "member add creates no id"
+    );
+    let organization = db
+        .database
+        .find_organization(platform.parse().unwrap())
+        .await
+        .unwrap()
+        .expect("stored");
+    assert!(organization.is_platform);
+    assert_eq!(organization.slug, "platform");
+    let stored = db
+        .database
+        .find_user(user.parse().unwrap())
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(stored.email, "admin@example.com");
+    assert_eq!(
+        db.database
+            .role_in(stored.id, organization.id)
+            .await
+            .unwrap(),
+        Some(Role::Admin)
+    );
+
+    let authority = BiscuitAuthority::new(&RootKey::parse(&key).unwrap());
+    let verified = authority
+        .verify(
+            &BearerToken::parse(&token).unwrap(),
+            Permission::UsersList,
+            Timestamp::now(),
+        )
+        .unwrap();
+    assert_eq!(
+        (verified.user_id, verified.organization_id),
+        (stored.id, Some(organization.id))
+    );
+    let record = db
+        .database
+        .find(&verified.revocation_id)
+        .await
+        .unwrap()
+        .expect("recorded");
+    let lifetime = record.expires_at.unix_seconds() - record.issued_at.unix_seconds();
+    assert!((43_199..=43_200).contains(&lifetime), "{lifetime}");
+
+    let again = run(
+        cli(),
+        &[
+            "member", "add", "--org", &platform, "--user", &user, "--role", "viewer",
+        ],
+    );
+    assert_eq!(again.code, Some(0));
+    assert_eq!(
+        db.database
+            .role_in(stored.id, organization.id)
+            .await
+            .unwrap(),
+        Some(Role::Viewer),
+        "again: changes the role"
+    );
+
+    let generated = run(cli(), &["keygen"]).line();
+    assert!(generated.len() == 64 && generated.bytes().all(|b| b.is_ascii_hexdigit()));
+}
+
+async fn bad_input_is_one_clear_line_on_stderr_and_a_non_zero_exit(db: TestDatabase) {
+    let key = RootKey::generate().to_hex();
+    let cli = || admin_api(&db, &key);
+    let cases: [(&[&str], &str); 8] = [
+        (&["org", "create"], "--name"),
+        (
+            &["org", "create", "--name", "X", "--slug", "Not A Slug"],
+            "slug",
+        ),
+        (&["user", "create", "--email", "not-an-email"], "email"),
+        (
+            &[
+                "member", "add", "--org", "nope", "--user", "nope", "--role", "admin",
+            ],
+            "organization id is not a UUID",
+        ),
+        (
+            &[
+                "member",
+                "add",
+                "--org",
+                &UserId::random().to_string(),
+                "--user",
+                &UserId::random().to_string(),
+                "--role",
+                "boss",
+            ],
+            "role",
+        ),
+        (
+            &[
+                "token",
+                "issue",
+                "--user",
+                &UserId::random().to_string(),
+                "--ttl",
+                "forever",
+            ],
+            "ttl",
+        ),
+        (&["seed", "--users", "many"], "--users"),
+        (&["frobnicate"], "frobnicate"),
+    ];
+    for (args, mentions) in cases {
+        let line = run(cli(), args).failure(2);
+        assert!(line.contains(mentions), "{args:?}: {line}");
+    }
+}
+
+async fn conflicts_and_unknown_references_are_one_clear_line(db: TestDatabase) {
+    let key = RootKey::generate().to_hex();
+    let cli = || admin_api(&db, &key);
+    run(
+        cli(),
+        &["org", "create", "--name", "Platform", "--platform"],
+    )
+    .line();
+    run(cli(), &["user", "create", "--email", "a@example.com"]).line();
+    let unknown = UserId::random().to_string();
+
+    let cases: [(&[&str], &str); 6] = [
+        (&["seed", "--users", "20000000"], "at most"),
+        (
+            &["org", "create", "--name", "Other", "--platform"],
+            "a platform organization already exists",
+        ),
+        (
+            &["org", "create", "--name", "Platform"],
+            "an organization already has this slug",
+        ),
+        (
+            &["user", "create", "--email", "A@example.com"],
+            "a user already has this email",
+        ),
+        (&["token", "issue", "--user", &unknown], "no user"),
+        (&["token", "revoke", "bm90LWEtdG9rZW4"], "cannot revoke"),
+    ];
+    for (args, says) in cases {
+        let line = run(cli(), args).failure(1);
+        assert!(line.contains(says), "{args:?}: {line}");
+    }
+}
+
+async fn a_revoked_token_no_longer_authenticates(db: TestDatabase) {
+    let key = RootKey::generate().to_hex();
+    let cli = || admin_api(&db, &key);
+    let user = run(cli(), &["user", "create", "--email", "a@example.com"]).line();
+    let token = run(cli(), &["token", "issue", "--user", &user]).line();
+
+    let revoked = run(cli(), &["token", "revoke", &token]);
+
+    assert_eq!((revoked.code, revoked.stdout.as_str()), (Some(0), ""));
+    let authority = BiscuitAuthority::new(&RootKey::parse(&key).unwrap());
+    let revocation_id = authority
+        .revocation_id(&BearerToken::parse(&token).unwrap())
+        .unwrap();
+    let record = db
+        .database
+        .find(&revocation_id)
+        .await
+        .unwrap()
+        .expect("kept until cleanup");
+    assert!(record.revoked_at.is_some());
+}
+
+async fn seed_writes_the_rows_asked_for(db: TestDatabase) {
+    let key = RootKey::generate().to_hex();
+    let seeded = run(
+        admin_api(&db, &key),
+        &[
+            "seed",
+            "--users",
+            "30",
+            "--orgs",
+            "3",
+            "--workspaces",
+            "7",
+            "--expired-tokens",
+            "11",
+        ],
+    );
+    assert_eq!(
+        (seeded.code, seeded.stdout.as_str()),
+        (Some(0), ""),
+        "{seeded:?}"
+    );
+    let users = db.database.users(None, 100).await.unwrap();
+    let organizations = db.database.organizations(None, 100).await.unwrap();
+    let workspaces = db.database.workspaces(None, 100).await.unwrap();
+    assert_eq!(
+        (users.len(), organizations.len(), workspaces.len()),
+        (30, 3, 7)
+    );
+    let members: u64 = organizations.iter().map(|o| o.member_count).sum();
+    assert_eq!(members, 30);
+    assert_eq!(db.database.count_stale(Timestamp::now()).await.unwrap(), 11);
+}

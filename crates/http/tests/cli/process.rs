@@ -1,0 +1,177 @@
+//! Running the binary, and talking HTTP/1.1 to it over a plain socket.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use admin_adapters::testing::TestDatabase;
+
+/// The binary, with a clean environment pointing at `db` and `key`.
+pub fn admin_api(db: &TestDatabase, key: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_admin-api"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &db.url)
+        .env("ADMIN_API_ROOT_KEY", key)
+        .env("RUST_LOG", "info")
+        .env("ADMIN_API_LOG_FORMAT", "json");
+    command
+}
+
+/// What a command printed, and how it ended.
+#[derive(Debug)]
+pub struct Ran {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Ran {
+    /// The command succeeded and printed exactly one line: return it.
+    pub fn line(&self) -> String {
+        assert_eq!(self.code, Some(0), "{self:?}");
+        let lines: Vec<&str> = self.stdout.lines().collect();
+        assert_eq!(lines.len(), 1, "exactly one line on stdout: {self:?}");
+        lines[0].to_owned()
+    }
+
+    /// The command failed with `code` and one clear line on stderr: return it.
+    pub fn failure(&self, code: i32) -> String {
+        assert_eq!(self.code, Some(code), "{self:?}");
+        assert!(self.stdout.is_empty(), "nothing on stdout: {self:?}");
+        assert!(
+            !self.stderr.contains("panicked") && !self.stderr.contains("backtrace"),
+            "{self:?}"
+        );
+        let lines: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| !l.starts_with('{'))
+            .collect();
+        assert_eq!(lines.len(), 1, "one line on stderr besides logs: {self:?}");
+        assert!(lines[0].starts_with("error: "), "{self:?}");
+        lines[0].to_owned()
+    }
+}
+
+pub fn run(mut command: Command, args: &[&str]) -> Ran {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.args(args).output().expect("the binary runs");
+    Ran {
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// A running `admin-api serve`, killed when dropped.
+pub struct Served {
+    pub child: Child,
+    pub port: u16,
+}
+
+impl Served {
+    /// Starts `serve` on a free port and waits for its `serving` log line.
+    pub fn start(mut command: Command) -> Self {
+        let mut child = command
+            .env("ADMIN_API_BIND", "127.0.0.1:0")
+            .arg("serve")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("serve starts");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let port = loop {
+            assert!(Instant::now() < deadline, "serve did not start");
+            let line = lines
+                .next()
+                .expect("serve kept running")
+                .expect("a log line");
+            let entry: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+            if entry["fields"]["message"] == "serving" {
+                break entry["fields"]["port"].as_u64().expect("a port") as u16;
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        Self { child, port }
+    }
+
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+    }
+
+    /// Waits for the process to exit, at most `limit`.
+    pub fn wait(&mut self, limit: Duration) -> Option<i32> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("waits") {
+                return status.code();
+            }
+            assert!(Instant::now() < deadline, "did not exit within {limit:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn get(&self, path: &str, token: Option<&str>) -> Response {
+        request(self.port, "GET", path, token)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A response read whole.
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub head: String,
+    pub body: String,
+}
+
+impl Response {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {self:?}"))
+    }
+}
+
+/// One HTTP/1.1 request on a fresh connection, read to its end.
+pub fn request(port: u16, method: &str, path: &str, token: Option<&str>) -> Response {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let authorization = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(stream, "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{authorization}Content-Length: 0\r\nConnection: close\r\n\r\n")
+        .expect("sends");
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).expect("reads");
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    Response {
+        status,
+        head: head.to_owned(),
+        body: body.to_owned(),
+    }
+}

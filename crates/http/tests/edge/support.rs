@@ -1,0 +1,231 @@
+//! An app on mocked ports, callers described by what authentication reads, and checks of the
+//! contract's envelope.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::test::{self, TestRequest};
+use actix_web::web::Data;
+use admin_domain::*;
+use admin_http::handlers::health::{Health, Probe};
+use admin_http::routes;
+use futures_util::future::LocalBoxFuture;
+use serde_json::Value;
+
+pub fn ready<T: Send + 'static>(value: T) -> Pin<Box<dyn Future<Output = T> + Send>> {
+    Box::pin(std::future::ready(value))
+}
+
+/// A readiness probe that answers as told.
+pub struct FixedProbe(pub Result<(), String>);
+
+impl Probe for FixedProbe {
+    fn check(&self) -> LocalBoxFuture<'_, Result<(), String>> {
+        let answer = self.0.clone();
+        Box::pin(async move { answer })
+    }
+}
+
+/// The mocked ports, to set expectations on before sending a request.
+#[derive(Default)]
+pub struct World {
+    pub access: MockAdminAccess,
+    pub tokens: MockTokenStore,
+    pub directory: MockPlatformDirectory,
+    pub authority: MockTokenAuthority,
+}
+
+pub const TOKEN: &str = "EsICCtcBCiRhMTk3ZmJmZS1kMWZkLT";
+
+impl World {
+    /// A world where the bearer of [`TOKEN`] authenticates as a platform `role` (or, with
+    /// `None`, a user with no platform role).
+    pub fn with_caller(platform_role: Option<Role>) -> (Self, UserId) {
+        let mut world = Self::default();
+        let user = UserId::random();
+        world.authenticates(user, platform_role, true);
+        (world, user)
+    }
+
+    pub fn authenticates(
+        &mut self,
+        user: UserId,
+        platform_role: Option<Role>,
+        allows_operation: bool,
+    ) {
+        let token_id = TokenId::random();
+        let revocation_id = RevocationId::parse("abcd").unwrap();
+        let verified = VerifiedToken {
+            token_id,
+            user_id: user,
+            organization_id: None,
+            revocation_id: revocation_id.clone(),
+            allows_operation,
+        };
+        self.authority
+            .expect_verify()
+            .returning(move |_, _, _| Ok(verified.clone()));
+        let record = CallerRecord {
+            token: TokenRecord {
+                id: token_id,
+                user_id: user,
+                organization_id: None,
+                revocation_id,
+                issued_at: Timestamp::now(),
+                expires_at: Timestamp::now().saturating_add(Duration::from_secs(600)),
+                revoked_at: None,
+            },
+            user_active: true,
+            platform_role,
+            scoped_to_platform: platform_role.is_some(),
+        };
+        self.access
+            .expect_caller()
+            .returning(move |_| ready(Ok(Some(record.clone()))));
+    }
+
+    /// Sends `request` to an app built on this world, with readiness answering `probe`.
+    pub async fn send_with(self, request: TestRequest, probe: Result<(), String>) -> Reply {
+        let service: AdminService<MockPorts> = AdminService::new(
+            self.access,
+            self.tokens,
+            self.directory,
+            self.authority,
+            Settings::default(),
+        );
+        let app = test::init_service(routes::app(
+            Data::new(service),
+            Data::new(Health::new(FixedProbe(probe))),
+        ))
+        .await;
+        Reply::read(app.call(request.to_request()).await.expect("a response")).await
+    }
+
+    pub async fn send(self, request: TestRequest) -> Reply {
+        self.send_with(request, Ok(())).await
+    }
+}
+
+pub fn get(uri: &str) -> TestRequest {
+    TestRequest::get()
+        .uri(uri)
+        .insert_header(("Authorization", format!("Bearer {TOKEN}")))
+}
+
+pub fn anonymous(uri: &str) -> TestRequest {
+    TestRequest::get().uri(uri)
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: actix_web::http::header::HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl Reply {
+    async fn read(response: ServiceResponse<impl MessageBody>) -> Self {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = test::read_body(response).await.to_vec();
+        Self {
+            status,
+            headers,
+            bytes,
+        }
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.bytes).unwrap_or_else(|e| {
+            panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&self.bytes))
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Checks this is the contract's envelope with this status, code and message; returns
+    /// its details.
+    pub fn envelope(&self, status: u16, error: &str, message: &str) -> Value {
+        assert_eq!(
+            self.status,
+            status,
+            "{:?}",
+            String::from_utf8_lossy(&self.bytes)
+        );
+        assert_eq!(self.header("content-type"), Some("application/json"));
+        let body = self.json();
+        let keys: Vec<&str> = body
+            .as_object()
+            .expect("an object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            ["details", "error", "message", "status_code", "timestamp"],
+            "exactly the envelope's fields"
+        );
+        assert_eq!(body["error"], error);
+        assert_eq!(body["message"], message);
+        assert_eq!(body["status_code"], status);
+        assert_contract_timestamp(body["timestamp"].as_str().expect("a string"));
+        body["details"].clone()
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.ffffff`: UTC, exactly six fractional digits, no zone.
+pub fn assert_contract_timestamp(text: &str) {
+    let shape = text
+        .bytes()
+        .map(|b| if b.is_ascii_digit() { b'9' } else { b })
+        .collect::<Vec<u8>>();
+    assert_eq!(
+        String::from_utf8_lossy(&shape),
+        "9999-99-99T99:99:99.999999",
+        "{text}"
+    );
+}
+
+pub const PLATFORM_ENDPOINTS: [(&str, &str, Permission); 4] = [
+    (
+        "POST",
+        "/v1/admin/cleanup-tokens",
+        Permission::TokensCleanup,
+    ),
+    ("GET", "/v1/admin/platform/users", Permission::UsersList),
+    (
+        "GET",
+        "/v1/admin/platform/organizations",
+        Permission::OrganizationsList,
+    ),
+    (
+        "GET",
+        "/v1/admin/platform/workspaces",
+        Permission::WorkspacesList,
+    ),
+];
+
+pub const ALL_ENDPOINTS: [(&str, &str); 6] = [
+    ("GET", "/v1/admin/access?organization_id=x"),
+    ("GET", "/v1/admin/platform-status"),
+    ("POST", "/v1/admin/cleanup-tokens"),
+    ("GET", "/v1/admin/platform/users"),
+    ("GET", "/v1/admin/platform/organizations"),
+    ("GET", "/v1/admin/platform/workspaces"),
+];
+
+pub fn request(method: &str, uri: &str) -> TestRequest {
+    let request = match method {
+        "POST" => TestRequest::post(),
+        "DELETE" => TestRequest::delete(),
+        "PUT" => TestRequest::put(),
+        _ => TestRequest::get(),
+    };
+    request.uri(uri)
+}

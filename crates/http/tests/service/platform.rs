@@ -1,0 +1,158 @@
+//! A platform on a real database: an app over it, and the commands to populate it.
+
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::test::{self, TestRequest};
+use actix_web::web::Data;
+use admin_adapters::testing::TestDatabase;
+use admin_adapters::{Adapters, BiscuitAuthority, RootKey};
+use admin_domain::*;
+use admin_http::handlers::health::Health;
+use admin_http::routes;
+use serde_json::Value;
+
+/// A platform organization with an admin, and a customer organization with an owner.
+pub struct Platform {
+    pub db: TestDatabase,
+    pub key: RootKey,
+    pub platform: Organization,
+    pub admin: User,
+    pub customer: Organization,
+    pub owner: User,
+}
+
+impl Platform {
+    pub async fn new(db: TestDatabase) -> Self {
+        let key = RootKey::generate();
+        let service = service(&db, &key);
+        let platform = service
+            .create_organization(new_org("Platform", true))
+            .await
+            .expect("platform");
+        let customer = service
+            .create_organization(new_org("Customer", false))
+            .await
+            .expect("customer");
+        let admin = service
+            .create_user(Email::parse("admin@example.com").unwrap(), None)
+            .await
+            .expect("admin");
+        let owner = service
+            .create_user(Email::parse("owner@example.com").unwrap(), None)
+            .await
+            .expect("owner");
+        service
+            .set_membership(admin.id, platform.id, Role::Admin)
+            .await
+            .expect("member");
+        service
+            .set_membership(owner.id, customer.id, Role::Owner)
+            .await
+            .expect("member");
+        Self {
+            db,
+            key,
+            platform,
+            admin,
+            customer,
+            owner,
+        }
+    }
+
+    /// The use cases on this platform's database and key.
+    pub fn service(&self) -> AdminService<Adapters> {
+        service(&self.db, &self.key)
+    }
+
+    /// A token for `user`, optionally scoped.
+    pub async fn token(&self, user: &User, organization: Option<&Organization>) -> String {
+        let ttl = Ttl::parse("1h").unwrap();
+        self.service()
+            .issue_token(user.id, organization.map(|o| o.id), ttl)
+            .await
+            .expect("issued")
+            .token
+    }
+
+    pub async fn user(&self, email: &str, role_here: Option<(&Organization, Role)>) -> User {
+        let service = self.service();
+        let user = service
+            .create_user(Email::parse(email).unwrap(), None)
+            .await
+            .expect("user");
+        if let Some((organization, role)) = role_here {
+            service
+                .set_membership(user.id, organization.id, role)
+                .await
+                .expect("member");
+        }
+        user
+    }
+
+    /// Sends `method uri` with `token` to the real app on this platform.
+    pub async fn call(&self, method: &str, uri: &str, token: Option<&str>) -> Reply {
+        let health = Data::new(Health::new(self.db.database.clone()));
+        let app = test::init_service(routes::app(Data::new(self.service()), health)).await;
+        let mut request = match method {
+            "POST" => TestRequest::post(),
+            _ => TestRequest::get(),
+        }
+        .uri(uri);
+        if let Some(token) = token {
+            request = request.insert_header(("Authorization", format!("Bearer {token}")));
+        }
+        Reply::read(app.call(request.to_request()).await.expect("a response")).await
+    }
+
+    pub async fn get(&self, uri: &str, token: &str) -> Reply {
+        self.call("GET", uri, Some(token)).await
+    }
+}
+
+fn service(db: &TestDatabase, key: &RootKey) -> AdminService<Adapters> {
+    let database = db.database.clone();
+    AdminService::new(
+        database.clone(),
+        database.clone(),
+        database,
+        BiscuitAuthority::new(key),
+        Settings::default(),
+    )
+}
+
+fn new_org(name: &str, platform: bool) -> NewOrganization {
+    NewOrganization {
+        name: Name::parse(name).unwrap(),
+        slug: None,
+        platform,
+    }
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+}
+
+impl Reply {
+    async fn read(response: ServiceResponse<impl MessageBody>) -> Self {
+        let status = response.status().as_u16();
+        let bytes = test::read_body(response).await;
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Self { status, body }
+    }
+
+    /// The status, and the permission a 403 names.
+    pub fn outcome(&self) -> (u16, Option<&str>) {
+        (
+            self.status,
+            self.body["details"]["required_permission"].as_str(),
+        )
+    }
+}
+
+pub fn hour() -> Duration {
+    Duration::from_secs(3_600)
+}

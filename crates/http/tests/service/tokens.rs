@@ -1,0 +1,182 @@
+use std::time::Duration;
+
+use admin_adapters::on_both_backends;
+use admin_adapters::testing::TestDatabase;
+use admin_adapters::{BiscuitAuthority, RootKey};
+use admin_domain::*;
+use biscuit_auth::macros::block;
+
+use super::platform::*;
+
+on_both_backends!(
+    a_valid_token_authenticates,
+    an_expired_token_is_401,
+    a_revoked_token_is_401_at_once,
+    a_token_unknown_to_the_store_is_401,
+    a_token_signed_by_another_key_is_401,
+    a_tampered_truncated_or_foreign_token_is_401,
+    an_attenuated_token_works_for_its_listing_alone,
+);
+
+async fn a_valid_token_authenticates(db: TestDatabase) {
+    let p = Platform::new(db).await;
+    let token = p.token(&p.owner, None).await;
+    assert_eq!(p.get("/v1/admin/platform-status", &token).await.status, 200);
+}
+
+async fn an_expired_token_is_401(db: TestDatabase) {
+    let p = Platform::new(db).await;
+    let authority = BiscuitAuthority::new(&p.key);
+    let expired_at = Timestamp::now()
+        .saturating_sub(Duration::from_secs(10))
+        .truncated_to_seconds();
+    let claims = TokenClaims {
+        token_id: TokenId::random(),
+        user_id: p.admin.id,
+        organization_id: None,
+        expires_at: expired_at,
+    };
+    let issued = authority.issue(&claims).unwrap();
+    let record = TokenRecord {
+        id: claims.token_id,
+        user_id: p.admin.id,
+        organization_id: None,
+        revocation_id: issued.revocation_id.clone(),
+        issued_at: expired_at.saturating_sub(hour()),
+        expires_at: expired_at,
+        revoked_at: None,
+    };
+    p.db.database.record(&[record]).await.unwrap();
+
+    let reply = p.get("/v1/admin/platform/users", &issued.token).await;
+
+    assert_eq!(reply.status, 401);
+    assert_eq!(reply.body["error"], "AUTHENTICATION_FAILED");
+}
+
+async fn a_revoked_token_is_401_at_once(db: TestDatabase) {
+    let p = Platform::new(db).await;
+    let token = p.token(&p.admin, None).await;
+    assert_eq!(p.get("/v1/admin/platform/users", &token).await.status, 200);
+
+    p.service()
+        .revoke_token(&BearerToken::parse(&token).unwrap())
+        .await
+        .unwrap();
+
+    assert_eq!(p.get("/v1/admin/platform/users", &token).await.status, 401);
+    assert_eq!(p.get("/v1/admin/platform-status", &token).await.status, 401);
+}
+
+async fn a_token_unknown_to_the_store_is_401(db: TestDatabase) {
+    let p = Platform::new(db).await;
+    let claims = TokenClaims {
+        token_id: TokenId::random(),
+        user_id: p.admin.id,
+        organization_id: Some(p.platform.id),
+        expires_at: Timestamp::now()
+            .saturating_add(hour())
+            .truncated_to_seconds(),
+    };
+    let unrecorded = BiscuitAuthority::new(&p.key).issue(&claims).unwrap();
+    assert_eq!(
+        p.get("/v1/admin/platform-status", &unrecorded.token)
+            .await
+            .status,
+        401
+    );
+}
+
+async fn a_token_signed_by_another_key_is_401(db: TestDatabase) {
+    let p = Platform::new(db).await;
+    let genuine = p.token(&p.admin, None).await;
+    let record =
+        p.db.database
+            .find(
+                &BiscuitAuthority::new(&p.key)
+                    .revocation_id(&BearerToken::parse(&genuine).unwrap())
+                    .unwrap(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+    let claims = TokenClaims {
+        token_id: record.id,
+        user_id: p.admin.id,
+        organization_id: None,
+        expires_at: record.expires_at,
+    };
+    let forged = BiscuitAuthority::new(&RootKey::generate())
+        .issue(&claims)
+        .unwrap();
+    assert_eq!(
+        p.get("/v1/admin/platform/users", &forged.token)
+            .await
+            .status,
+        401
+    );
+}
+
+async fn a_tampered_truncated_or_foreign_token_is_401(db: TestDatabase) {
+    let p = Platform::new(db).await;
+    let token = p.token(&p.admin, None).await;
+    let mut flipped = token.clone().into_bytes();
+    let middle = flipped.len() / 2;
+    flipped[middle] = if flipped[middle] == b'A' { b'B' } else { b'A' };
+    let flipped = String::from_utf8(flipped).unwrap();
+    let huge = "A".repeat(10_000);
+    for bad in [
+        flipped.as_str(),
+        &token[..token.len() / 2],
+        "bm90IGEgYmlzY3VpdA",
+        "%%%not-base64%%%",
+        huge.as_str(),
+    ] {
+        let reply = p.get("/v1/admin/platform/users", bad).await;
+        assert_eq!(reply.status, 401, "{}", &bad[..bad.len().min(20)]);
+    }
+    assert_eq!(
+        p.call("GET", "/v1/admin/platform/users", Some(""))
+            .await
+            .status,
+        401
+    );
+}
+
+async fn an_attenuated_token_works_for_its_listing_alone(db: TestDatabase) {
+    let p = Platform::new(db).await;
+    let token = p.token(&p.admin, Some(&p.platform)).await;
+    let public = biscuit_auth::KeyPair::from(
+        &biscuit_auth::PrivateKey::from_bytes_hex(
+            &p.key.to_hex(),
+            biscuit_auth::builder::Algorithm::Ed25519,
+        )
+        .unwrap(),
+    )
+    .public();
+    let attenuated = biscuit_auth::Biscuit::from_base64(&token, public)
+        .unwrap()
+        .append(block!(r#"check if operation("users:list");"#))
+        .unwrap()
+        .to_base64()
+        .unwrap();
+
+    assert_eq!(
+        p.get("/v1/admin/platform/users", &attenuated).await.status,
+        200
+    );
+    for (uri, permission) in [
+        ("/v1/admin/platform/organizations", "organizations:list"),
+        ("/v1/admin/platform/workspaces", "workspaces:list"),
+        ("/v1/admin/platform-status", "platform:status"),
+    ] {
+        assert_eq!(
+            p.get(uri, &attenuated).await.outcome(),
+            (403, Some(permission))
+        );
+    }
+    let cleanup = p
+        .call("POST", "/v1/admin/cleanup-tokens", Some(&attenuated))
+        .await;
+    assert_eq!(cleanup.outcome(), (403, Some("tokens:cleanup")));
+}
