@@ -72,6 +72,27 @@ fn new_request_id() -> HeaderValue {
         .unwrap_or(HeaderValue::from_static("unknown"))
 }
 
+/// The largest request body accepted. No endpoint reads a body; this only bounds what a client
+/// may make the server receive.
+pub const MAX_BODY_BYTES: u64 = 64 * 1024;
+
+/// Refuses a request whose declared body is larger than [`MAX_BODY_BYTES`] with the 413
+/// envelope, before anything else reads it.
+pub async fn bounded_body(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
+        return Ok(request.into_response(ApiError::PayloadTooLarge.error_response()));
+    }
+    Ok(next.call(request).await?.map_into_boxed_body())
+}
+
 /// Any error response that is not JSON yet (a framework default) becomes the contract's
 /// envelope with the same status.
 pub async fn json_errors(

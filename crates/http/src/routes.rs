@@ -28,6 +28,7 @@ pub fn app<P: Ports>(
     App::new()
         .app_data(service)
         .app_data(health)
+        .wrap(from_fn(middleware::bounded_body))
         .wrap(from_fn(middleware::json_errors))
         .wrap(from_fn(middleware::request_id))
         .service(get("/v1/admin/access", access::check_access::<P>))

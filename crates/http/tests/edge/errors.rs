@@ -124,3 +124,18 @@ async fn head_on_a_get_endpoint_answers_without_a_body() {
         .await;
     assert_eq!(reply.status, 200);
 }
+
+#[actix_web::test]
+async fn a_body_larger_than_the_limit_is_413_before_authentication() {
+    let mut world = World::default();
+    world.authority.expect_verify().never();
+    let request = request("POST", "/v1/admin/cleanup-tokens")
+        .insert_header(("Authorization", format!("Bearer {TOKEN}")))
+        .insert_header(("Content-Length", "1000000"));
+    let reply = world.send(request).await;
+    assert_eq!(
+        reply.envelope(413, "PAYLOAD_TOO_LARGE", "Request body too large"),
+        json!({})
+    );
+    assert!(reply.header("x-request-id").is_some());
+}
