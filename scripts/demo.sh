@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo build --quiet -p admin-http
-bin=target/debug/admin-api
+bin=${CARGO_TARGET_DIR:-target}/debug/admin-api
 
 # Demo mode is the embedded default: ignore any database or key configured in this shell.
 unset DATABASE_URL ADMIN_API_ROOT_KEY ADMIN_API_ROOT_KEY_FILE
