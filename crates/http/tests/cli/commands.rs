@@ -273,3 +273,54 @@ async fn seed_writes_the_rows_asked_for(db: TestDatabase) {
     assert_eq!(members, 30);
     assert_eq!(db.database.count_stale(Timestamp::now()).await.unwrap(), 11);
 }
+
+#[test]
+fn without_configuration_the_data_lives_in_a_fresh_sqlite_file_and_key_under_data() {
+    let folder = tempfile::tempdir().unwrap();
+    let cli = || {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_admin-api"));
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .current_dir(folder.path());
+        command
+    };
+
+    let user = run(cli(), &["user", "create", "--email", "first@example.com"]).line();
+    assert!(
+        folder.path().join("data/admin-api.db").exists(),
+        "created and migrated on first use"
+    );
+    assert!(
+        !folder.path().join("data/root-key").exists(),
+        "no key until one is needed"
+    );
+    let first = run(cli(), &["token", "issue", "--user", &user]);
+    let second = run(cli(), &["token", "issue", "--user", &user]);
+
+    assert_eq!(first.code, Some(0));
+    assert!(
+        first.stderr.contains("created a new root key file"),
+        "{first:?}"
+    );
+    assert!(
+        !second.stderr.contains("created a new root key file"),
+        "the key is reused"
+    );
+    let key = folder.path().join("data/root-key");
+    let hex = std::fs::read_to_string(&key).unwrap();
+    let authority = BiscuitAuthority::new(&RootKey::parse(&hex).unwrap());
+    for token in [first.line(), second.line()] {
+        assert!(
+            authority
+                .revocation_id(&BearerToken::parse(&token).unwrap())
+                .is_ok(),
+            "signed with the stored key"
+        );
+    }
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
