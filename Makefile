@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: help run test lint migrate build release
+.PHONY: help run test lint fuzz-api migrate build release
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -17,6 +17,9 @@ test: ## run every test (PostgreSQL ones when a server is reachable; says which 
 lint: ## formatting and clippy, warnings as errors
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+
+fuzz-api: ## check the OpenAPI document and fuzz a running instance with schemathesis
+	@scripts/fuzz-api.sh
 
 migrate: ## apply pending migrations to DATABASE_URL
 	$(CARGO) run --quiet -p admin-http -- migrate

@@ -1,7 +1,5 @@
 //! Keyset pagination for the platform listings: bounded page sizes and opaque cursors.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -22,16 +20,30 @@ pub enum Listing {
 }
 
 impl Listing {
-    const fn tag(self) -> &'static str {
+    /// The first byte of this listing's cursors.
+    const fn tag(self) -> u8 {
         match self {
-            Listing::Users => "u",
-            Listing::Organizations => "o",
-            Listing::Workspaces => "w",
+            Listing::Users => b'u',
+            Listing::Organizations => b'o',
+            Listing::Workspaces => b'w',
+        }
+    }
+
+    /// The pattern every cursor of this listing matches, and every string matching it is a
+    /// valid cursor of this listing: the tag byte, then 48 lowercase hex digits.
+    pub const fn cursor_pattern(self) -> &'static str {
+        match self {
+            Listing::Users => "^75[0-9a-f]{48}$",
+            Listing::Organizations => "^6f[0-9a-f]{48}$",
+            Listing::Workspaces => "^77[0-9a-f]{48}$",
         }
     }
 }
 
 /// A position in a listing: rows come in (creation time, id) order, strictly after it.
+///
+/// Its text form is opaque to clients: 50 lowercase hex digits encoding the listing, the
+/// creation time and the id of the last row seen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
     /// The creation time of the last row seen.
@@ -41,35 +53,39 @@ pub struct Cursor {
 }
 
 impl Cursor {
-    /// The longest cursor accepted, in characters.
-    pub const MAX_LEN: usize = 128;
+    /// The length of a cursor, in characters.
+    pub const LEN: usize = 50;
 
     /// The opaque text form handed to clients for `listing`.
     pub fn encode(&self, listing: Listing) -> String {
-        let plain = format!(
-            "{}.{}.{}",
-            listing.tag(),
-            self.created_at.unix_micros(),
-            self.id.as_simple()
-        );
-        URL_SAFE_NO_PAD.encode(plain)
+        let mut bytes = Vec::with_capacity(25);
+        bytes.push(listing.tag());
+        bytes.extend_from_slice(&self.created_at.unix_micros().to_be_bytes());
+        bytes.extend_from_slice(self.id.as_bytes());
+        hex::encode(bytes)
     }
 
-    /// Reads a cursor this API issued for `listing`; anything else is `None`.
+    /// Reads a cursor this API issued for `listing`; anything else is `None`. Times beyond
+    /// what storage holds are brought within it (the page is then simply empty or complete).
     pub fn decode(listing: Listing, text: &str) -> Option<Self> {
-        if text.len() > Self::MAX_LEN {
+        let lowercase = text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if text.len() != Self::LEN || !lowercase {
             return None;
         }
-        let plain = URL_SAFE_NO_PAD.decode(text).ok()?;
-        let plain = std::str::from_utf8(&plain).ok()?;
-        let mut parts = plain.split('.');
-        let (tag, micros, id) = (parts.next()?, parts.next()?, parts.next()?);
-        if tag != listing.tag() || parts.next().is_some() {
+        let bytes = hex::decode(text).ok()?;
+        let (tag, rest) = bytes.split_first()?;
+        let (micros, id) = rest.split_at_checked(8)?;
+        if *tag != listing.tag() {
             return None;
         }
+        let micros = i64::from_be_bytes(micros.try_into().ok()?);
         Some(Self {
-            created_at: Timestamp::from_unix_micros(micros.parse().ok()?),
-            id: Uuid::try_parse(id).ok()?,
+            created_at: Timestamp::from_unix_micros(
+                micros.clamp(Timestamp::MIN.unix_micros(), Timestamp::MAX.unix_micros()),
+            ),
+            id: Uuid::from_slice(id).ok()?,
         })
     }
 }
@@ -253,15 +269,32 @@ mod tests {
 
     #[test]
     fn malformed_cursors_are_refused() {
-        for text in [
-            "",
-            "!!!",
-            "dS4xLjI",
-            &"A".repeat(129),
-            &URL_SAFE_NO_PAD.encode("u.1.nope"),
-        ] {
+        let valid = Cursor {
+            created_at: Timestamp::now(),
+            id: Uuid::new_v4(),
+        }
+        .encode(Listing::Users);
+        let upper = valid.to_uppercase();
+        let short = &valid[..48];
+        for text in ["", "!!!", "dS4xLjI", &"7".repeat(50), upper.as_str(), short] {
             assert_eq!(Cursor::decode(Listing::Users, text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn every_string_matching_the_pattern_is_a_cursor() {
+        for digit in ["0", "f", "7"] {
+            let text = format!("75{}", digit.repeat(48));
+            let cursor = Cursor::decode(Listing::Users, &text).expect("decodes");
+            assert!(Timestamp::MIN <= cursor.created_at && cursor.created_at <= Timestamp::MAX);
+        }
+        assert_eq!(Listing::Users.cursor_pattern(), "^75[0-9a-f]{48}$");
+        let encoded = Cursor {
+            created_at: Timestamp::now(),
+            id: Uuid::new_v4(),
+        }
+        .encode(Listing::Organizations);
+        assert!(encoded.starts_with("6f") && encoded.len() == 50);
     }
 
     #[test]

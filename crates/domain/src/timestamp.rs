@@ -11,6 +11,11 @@ use time::macros::format_description;
 pub struct Timestamp(i64);
 
 impl Timestamp {
+    /// The earliest instant both databases store: 0001-01-01T00:00:00 UTC.
+    pub const MIN: Timestamp = Timestamp(-62_135_596_800_000_000);
+    /// The latest instant both databases store: 9999-12-31T23:59:59.999999 UTC.
+    pub const MAX: Timestamp = Timestamp(253_402_300_799_999_999);
+
     /// The current instant.
     pub fn now() -> Self {
         Self::from_datetime(OffsetDateTime::now_utc())
@@ -111,6 +116,12 @@ mod tests {
                 .unix_micros(),
             6
         );
+    }
+
+    #[test]
+    fn the_bounds_format_as_the_first_and_last_instants_of_the_calendar() {
+        assert_eq!(Timestamp::MIN.to_string(), "0001-01-01T00:00:00.000000");
+        assert_eq!(Timestamp::MAX.to_string(), "9999-12-31T23:59:59.999999");
     }
 
     #[test]

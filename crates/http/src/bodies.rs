@@ -2,9 +2,10 @@
 
 use admin_domain::{AccessDecision, CleanupReport, OrganizationSummary, Page, User, Workspace};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// `GET /v1/admin/access`
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AccessBody {
     /// Whether the caller administers the organization.
     pub has_access: bool,
@@ -12,9 +13,12 @@ pub struct AccessBody {
     pub user_id: String,
     /// The organization asked about, as given.
     pub organization_id: String,
-    /// The caller's role there, `platform_admin`, or null.
+    /// The caller's role there; `platform_admin` for a platform administrator who is not a
+    /// member; null otherwise.
+    #[schema(value_type = Option<AccessRoleName>)]
     pub role: Option<&'static str>,
     /// A short human sentence.
+    #[schema(value_type = String, example = "User has admin access")]
     pub message: &'static str,
 }
 
@@ -30,19 +34,36 @@ impl From<AccessDecision> for AccessBody {
     }
 }
 
+/// The roles an access check reports (documentation only).
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum AccessRoleName {
+    /// Owner of the organization.
+    Owner,
+    /// Admin of the organization.
+    Admin,
+    /// Member of the organization.
+    Member,
+    /// Viewer of the organization.
+    Viewer,
+    /// Not a member, but a platform administrator.
+    PlatformAdmin,
+}
+
 /// `GET /v1/admin/platform-status`
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PlatformStatusBody {
     /// Whether the caller's token is scoped to the platform organization.
     pub is_platform_org: bool,
 }
 
 /// `POST /v1/admin/cleanup-tokens`
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CleanupBody {
     /// Records deleted (or, for a dry run, that would be).
     pub deleted_count: u64,
     /// Records that expired or were revoked before this instant were concerned.
+    #[schema(example = "2025-01-01T00:00:00.000000")]
     pub cutoff: String,
     /// Whether this was a dry run.
     pub dry_run: bool,
@@ -62,11 +83,12 @@ impl From<CleanupReport> for CleanupBody {
 }
 
 /// A page of a platform listing.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct PageBody<T> {
     /// The rows.
     pub items: Vec<T>,
     /// The page size asked for.
+    #[schema(minimum = 1, maximum = 200)]
     pub limit: usize,
     /// The `cursor` of the next page; null on the last page.
     pub next_cursor: Option<String>,
@@ -83,9 +105,10 @@ impl<D, T: Into<D>> From<Page<T>> for PageBody<D> {
 }
 
 /// A user in `GET /v1/admin/platform/users`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UserItem {
     /// Its id.
+    #[schema(format = "uuid")]
     pub id: String,
     /// Its email address.
     pub email: String,
@@ -94,6 +117,7 @@ pub struct UserItem {
     /// Whether it may sign in.
     pub is_active: bool,
     /// When it was created.
+    #[schema(example = "2025-01-01T00:00:00.000000")]
     pub created_at: String,
 }
 
@@ -110,9 +134,10 @@ impl From<User> for UserItem {
 }
 
 /// An organization in `GET /v1/admin/platform/organizations`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct OrganizationItem {
     /// Its id.
+    #[schema(format = "uuid")]
     pub id: String,
     /// Its name.
     pub name: String,
@@ -121,6 +146,7 @@ pub struct OrganizationItem {
     /// Whether it is the platform organization.
     pub is_platform: bool,
     /// When it was created.
+    #[schema(example = "2025-01-01T00:00:00.000000")]
     pub created_at: String,
     /// How many members it has.
     pub member_count: u64,
@@ -144,9 +170,10 @@ impl From<OrganizationSummary> for OrganizationItem {
 }
 
 /// A workspace in `GET /v1/admin/platform/workspaces`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct WorkspaceItem {
     /// Its id.
+    #[schema(format = "uuid")]
     pub id: String,
     /// The organization it belongs to.
     pub organization_id: String,
@@ -155,6 +182,7 @@ pub struct WorkspaceItem {
     /// Its slug.
     pub slug: String,
     /// When it was created.
+    #[schema(example = "2025-01-01T00:00:00.000000")]
     pub created_at: String,
 }
 

@@ -8,6 +8,7 @@ use actix_web::{HttpResponse, ResponseError};
 use admin_domain::{AdminError, AuthFailure, FieldError, FieldErrorKind, Permission, Timestamp};
 use serde::Serialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
 
 /// Seconds a client should wait before retrying while the database is unavailable.
 pub const RETRY_AFTER_SECONDS: u32 = 1;
@@ -25,6 +26,8 @@ pub enum ApiError {
     MethodNotAllowed(&'static str),
     /// 413: the request body is larger than the API accepts.
     PayloadTooLarge,
+    /// 431: more or larger request headers than the API accepts.
+    HeadersTooLarge,
     /// 422: query parameters refused.
     InvalidQuery(Vec<FieldError>),
     /// 503: the database cannot be reached, or the instance is shutting down.
@@ -36,17 +39,26 @@ pub enum ApiError {
 }
 
 /// The contract's error envelope.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Envelope {
-    /// The machine-readable code, for example `FORBIDDEN`.
+    /// The machine-readable code.
+    #[schema(example = "FORBIDDEN", value_type = String)]
     pub error: &'static str,
     /// A human sentence.
+    #[schema(example = "You don't have permission to perform this action")]
     pub message: String,
-    /// More about the error; `{}` when there is nothing more.
+    /// More about the error; `{}` when there is nothing more. A 403 names the permission it
+    /// lacks as `required_permission`.
+    #[schema(value_type = Object, example = json!({"required_permission": "users:list"}))]
     pub details: Value,
-    /// When, as `YYYY-MM-DDTHH:MM:SS.ffffff` UTC.
+    /// When, in UTC, with exactly six fractional digits and no zone.
+    #[schema(
+        pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$",
+        example = "2025-01-01T00:00:00.000000"
+    )]
     pub timestamp: String,
     /// The HTTP status code again.
+    #[schema(example = 403)]
     pub status_code: u16,
 }
 
@@ -61,6 +73,7 @@ impl ApiError {
             ApiError::NotFound => ("NOT_FOUND", "Not found"),
             ApiError::MethodNotAllowed(_) => ("METHOD_NOT_ALLOWED", "Method not allowed"),
             ApiError::PayloadTooLarge => ("PAYLOAD_TOO_LARGE", "Request body too large"),
+            ApiError::HeadersTooLarge => ("HEADERS_TOO_LARGE", "Request headers too large"),
             ApiError::InvalidQuery(_) => ("VALIDATION_ERROR", "Invalid query parameters"),
             ApiError::Unavailable(_) => (
                 "SERVICE_UNAVAILABLE",
@@ -118,6 +131,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::InvalidQuery(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -179,22 +193,33 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-/// FastAPI's 422 body.
-#[derive(Debug, Serialize)]
-struct ValidationBody<'a> {
-    detail: Vec<PydanticError<'a>>,
+/// FastAPI's 422 body: one entry per refused query parameter.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ValidationBody<'a> {
+    /// The refused parameters.
+    pub detail: Vec<PydanticError<'a>>,
 }
 
 /// One refused query parameter in pydantic v2's form, as the service this API replaces wrote it.
-#[derive(Debug, Serialize)]
-struct PydanticError<'a> {
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PydanticError<'a> {
+    /// What is wrong.
     #[serde(rename = "type")]
-    kind: &'static str,
-    loc: [&'static str; 2],
-    msg: String,
-    input: Option<&'a str>,
+    #[schema(value_type = String, example = "less_than_equal")]
+    pub kind: &'static str,
+    /// Where: `["query", "<parameter>"]`.
+    #[schema(value_type = Vec<String>, example = json!(["query", "limit"]))]
+    pub loc: [&'static str; 2],
+    /// A human sentence.
+    #[schema(example = "Input should be less than or equal to 200")]
+    pub msg: String,
+    /// The raw value received; null when the parameter was missing.
+    #[schema(value_type = Option<String>, example = "500")]
+    pub input: Option<&'a str>,
+    /// The bound or reason, for bound and value errors.
     #[serde(skip_serializing_if = "Option::is_none")]
-    ctx: Option<Value>,
+    #[schema(value_type = Option<Object>, example = json!({"le": 200}))]
+    pub ctx: Option<Value>,
 }
 
 impl<'a> From<&'a FieldError> for PydanticError<'a> {

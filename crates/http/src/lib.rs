@@ -12,6 +12,7 @@ pub mod errors;
 pub mod extract;
 pub mod handlers;
 pub mod middleware;
+pub mod openapi;
 pub mod routes;
 pub mod server;
 pub mod telemetry;

@@ -75,22 +75,39 @@ fn new_request_id() -> HeaderValue {
 /// The largest request body accepted. No endpoint reads a body; this only bounds what a client
 /// may make the server receive.
 pub const MAX_BODY_BYTES: u64 = 64 * 1024;
+/// The most request header bytes (names and values) accepted.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// The most request headers accepted.
+pub const MAX_HEADERS: usize = 64;
 
-/// Refuses a request whose declared body is larger than [`MAX_BODY_BYTES`] with the 413
-/// envelope, before anything else reads it.
-pub async fn bounded_body(
+/// Refuses, before anything else reads them, requests with more or larger headers than
+/// accepted (431) or declaring a body over [`MAX_BODY_BYTES`] (413), with the contract's
+/// envelope. (Heads beyond the HTTP layer's own hard limits, 96 headers or 128 KiB, never reach
+/// the application: that layer answers a bare 431 and closes.)
+pub async fn bounded_request(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let declared = request
-        .headers()
+    let headers = request.headers();
+    let header_bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    let declared_body = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.trim().parse::<u64>().ok());
-    if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
-        return Ok(request.into_response(ApiError::PayloadTooLarge.error_response()));
+    let refusal = if headers.len() > MAX_HEADERS || header_bytes > MAX_HEADER_BYTES {
+        Some(ApiError::HeadersTooLarge)
+    } else if declared_body.is_some_and(|length| length > MAX_BODY_BYTES) {
+        Some(ApiError::PayloadTooLarge)
+    } else {
+        None
+    };
+    match refusal {
+        Some(error) => Ok(request.into_response(error.error_response())),
+        None => Ok(next.call(request).await?.map_into_boxed_body()),
     }
-    Ok(next.call(request).await?.map_into_boxed_body())
 }
 
 /// Any error response that is not JSON yet (a framework default) becomes the contract's
@@ -116,6 +133,7 @@ fn envelope_for(status: StatusCode) -> HttpResponse {
     let error = match status {
         StatusCode::NOT_FOUND => ApiError::NotFound,
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => ApiError::HeadersTooLarge,
         StatusCode::SERVICE_UNAVAILABLE => {
             ApiError::Unavailable(format!("the HTTP layer answered {status}"))
         }

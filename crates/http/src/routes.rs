@@ -10,7 +10,7 @@ use admin_domain::{AdminService, Ports};
 
 use crate::errors::ApiError;
 use crate::handlers::{access, cleanup, health, listing};
-use crate::middleware;
+use crate::{middleware, openapi};
 
 /// The whole application: routes, state and middleware.
 pub fn app<P: Ports>(
@@ -28,7 +28,7 @@ pub fn app<P: Ports>(
     App::new()
         .app_data(service)
         .app_data(health)
-        .wrap(from_fn(middleware::bounded_body))
+        .wrap(from_fn(middleware::bounded_request))
         .wrap(from_fn(middleware::json_errors))
         .wrap(from_fn(middleware::request_id))
         .service(get("/v1/admin/access", access::check_access::<P>))
@@ -51,6 +51,7 @@ pub fn app<P: Ports>(
         ))
         .service(get("/healthz", health::healthz))
         .service(get("/readyz", health::readyz))
+        .service(get("/openapi.json", openapi::openapi_json))
         .default_service(web::to(not_found))
 }
 

@@ -16,6 +16,7 @@ on_both_backends!(
     a_taken_email_is_a_conflict,
     a_workspace_in_an_unknown_organization_is_not_found,
     users_and_organizations_are_found_by_id,
+    cursors_at_the_ends_of_time_read_without_error,
 );
 
 /// Walks every page of users, `limit` at a time, calling `between` after each page.
@@ -237,5 +238,33 @@ async fn users_and_organizations_are_found_by_id(db: TestDatabase) {
             .await
             .expect("reads"),
         None
+    );
+}
+
+async fn cursors_at_the_ends_of_time_read_without_error(db: TestDatabase) {
+    stored_user(&db.database).await;
+    let id = UserId::random().as_uuid();
+    let first = Cursor {
+        created_at: Timestamp::MIN,
+        id,
+    };
+    let last = Cursor {
+        created_at: Timestamp::MAX,
+        id,
+    };
+    assert_eq!(
+        db.database
+            .users(Some(first), 10)
+            .await
+            .expect("reads")
+            .len(),
+        1
+    );
+    assert!(
+        db.database
+            .users(Some(last), 10)
+            .await
+            .expect("reads")
+            .is_empty()
     );
 }

@@ -4,8 +4,23 @@ use admin_domain::{AccessQuery, AdminService, Ports};
 use crate::bodies::{AccessBody, PlatformStatusBody};
 use crate::errors::ApiError;
 use crate::extract::{AccessCheck, Authenticated, PlatformStatus, RawQuery};
+use crate::openapi::{Invalid, Refusals};
 
-/// `GET /v1/admin/access?organization_id=ID`
+/// Whether the caller administers an organization: as its owner or admin, or as a platform
+/// administrator. An unknown organization answers like one the caller is not in.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/access",
+    tag = "admin",
+    operation_id = "check_admin_access",
+    security(("bearer" = [])),
+    params(("organization_id" = String, Query, description = "The organization to ask about")),
+    responses(
+        (status = 200, description = "The answer", body = AccessBody),
+        Invalid,
+        Refusals,
+    )
+)]
 pub async fn check_access<P: Ports>(
     service: Data<AdminService<P>>,
     auth: Authenticated<P, AccessCheck>,
@@ -16,7 +31,18 @@ pub async fn check_access<P: Ports>(
     Ok(Json(decision.into()))
 }
 
-/// `GET /v1/admin/platform-status`
+/// Whether the organization the caller's token is scoped to is the platform organization.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/platform-status",
+    tag = "admin",
+    operation_id = "check_platform_org_status",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The answer", body = PlatformStatusBody),
+        Refusals,
+    )
+)]
 pub async fn platform_status<P: Ports>(
     service: Data<AdminService<P>>,
     auth: Authenticated<P, PlatformStatus>,

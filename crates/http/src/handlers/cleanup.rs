@@ -4,8 +4,23 @@ use admin_domain::{AdminService, CleanupRequest, Ports};
 use crate::bodies::CleanupBody;
 use crate::errors::ApiError;
 use crate::extract::{Authenticated, RawQuery, TokensCleanup};
+use crate::openapi::{Invalid, Refusals};
 
-/// `POST /v1/admin/cleanup-tokens[?dry_run=true]`
+/// Deletes the token records that can never authenticate again (expired or revoked before
+/// `now - retention`), in bounded batches; with `dry_run`, counts them.
+#[utoipa::path(
+    post,
+    path = "/v1/admin/cleanup-tokens",
+    tag = "platform",
+    operation_id = "cleanup_old_tokens",
+    security(("bearer" = [])),
+    params(("dry_run" = Option<bool>, Query, description = "Count only (default false)")),
+    responses(
+        (status = 200, description = "What was deleted", body = CleanupBody),
+        Invalid,
+        Refusals,
+    )
+)]
 pub async fn cleanup_tokens<P: Ports>(
     service: Data<AdminService<P>>,
     auth: Authenticated<P, TokensCleanup>,

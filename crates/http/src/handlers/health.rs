@@ -8,7 +8,7 @@ use admin_adapters::Database;
 use futures_util::future::LocalBoxFuture;
 use serde_json::{Value, json};
 
-use crate::errors::{ApiError, error_chain};
+use crate::errors::{ApiError, Envelope, error_chain};
 
 /// Something readiness depends on.
 pub trait Probe: Send + Sync + 'static {
@@ -57,12 +57,20 @@ impl Health {
     }
 }
 
-/// `GET /healthz`: the process is alive (no database involved).
+/// The process is alive (no database involved).
+#[utoipa::path(get, path = "/healthz", tag = "operations", operation_id = "healthz",
+    responses((status = 200, description = "Alive", body = Object, example = json!({"status": "ok"}))))]
 pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// `GET /readyz`: the database answers and the instance is not draining; else 503.
+/// The database answers and the instance is not draining.
+#[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "readyz",
+    responses(
+        (status = 200, description = "Ready", body = Object, example = json!({"status": "ready"})),
+        (status = 503, description = "Not ready: database unreachable or draining", body = Envelope,
+            headers(("Retry-After" = String, description = "Seconds to wait"))),
+    ))]
 pub async fn readyz(health: Data<Health>) -> Result<Json<Value>, ApiError> {
     if health.is_draining() {
         return Err(ApiError::Unavailable("the instance is draining".to_owned()));

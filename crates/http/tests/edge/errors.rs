@@ -139,3 +139,21 @@ async fn a_body_larger_than_the_limit_is_413_before_authentication() {
     );
     assert!(reply.header("x-request-id").is_some());
 }
+
+#[actix_web::test]
+async fn too_many_or_too_large_headers_are_431_before_authentication() {
+    let many = (0..70).fold(anonymous("/v1/admin/platform-status"), |request, i| {
+        request.insert_header((format!("x-extra-{i}"), "1"))
+    });
+    let large =
+        anonymous("/v1/admin/platform-status").insert_header(("x-large", "a".repeat(17_000)));
+    for request in [many, large] {
+        let mut world = World::default();
+        world.authority.expect_verify().never();
+        let reply = world.send(request).await;
+        assert_eq!(
+            reply.envelope(431, "HEADERS_TOO_LARGE", "Request headers too large"),
+            json!({})
+        );
+    }
+}

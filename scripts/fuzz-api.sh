@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# `make fuzz-api`: validate the served OpenAPI document with openapi-spec-validator, then run
+# schemathesis (every check) against a running instance, with a platform administrator's token.
+#
+# The instance runs on a fresh PostgreSQL database when TEST_DATABASE_URL's server answers (as
+# in CI), else on a fresh SQLite file. The Python tools live in target/tools-venv.
+# FUZZ_SECONDS bounds the fuzzing phase (default 90).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=target/tools-venv
+if [[ ! -x $venv/bin/st ]]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet "schemathesis>=4.3,<5" "openapi-spec-validator>=0.7,<1"
+fi
+
+cargo build --quiet -p admin-http
+bin=${CARGO_TARGET_DIR:-target}/debug/admin-api
+work=$(mktemp -d)
+admin_url=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+database=""
+cleanup() {
+  [[ -n ${server:-} ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  [[ -n $database ]] && psql -q "$admin_url" -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null 2>&1
+  rm -rf "$work"
+  return 0
+}
+trap cleanup EXIT
+
+if command -v pg_isready >/dev/null && pg_isready -q -t 2 -d "$admin_url"; then
+  database=admin_fuzz_$RANDOM$RANDOM
+  psql -q "$admin_url" -c "CREATE DATABASE $database"
+  export DATABASE_URL=${admin_url%/*}/$database
+else
+  export DATABASE_URL=sqlite://$work/fuzz.db
+fi
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export ADMIN_API_ROOT_KEY=$($bin keygen) ADMIN_API_BIND=127.0.0.1:$port RUST_LOG=${RUST_LOG:-warn} ADMIN_API_LOG_FORMAT=json
+echo "fuzzing on ${DATABASE_URL%%:*}, port $port"
+
+$bin migrate
+platform=$($bin org create --name Platform --platform)
+admin=$($bin user create --email admin@example.com --name "Ada Admin")
+$bin member add --org "$platform" --user "$admin" --role admin
+$bin seed --users 60 --orgs 5 --workspaces 12 --expired-tokens 20
+token=$($bin token issue --user "$admin" --org "$platform" --ttl 1h)
+
+$bin serve 2>"$work/serve.log" & server=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+
+curl -sf "http://127.0.0.1:$port/openapi.json" -o "$work/openapi.json"
+"$venv/bin/openapi-spec-validator" "$work/openapi.json"
+
+"$venv/bin/st" run "http://127.0.0.1:$port/openapi.json" \
+  --checks all \
+  --header "Authorization: Bearer $token" \
+  --max-time "${FUZZ_SECONDS:-90}" \
+  --request-timeout 10 \
+  --seed 1 \
+  --no-color
+
+# The service's own errors (not the HTTP layer's notes about malformed requests it refused).
+if grep '"level":"ERROR"' "$work/serve.log" | grep -q '"target":"admin_'; then
+  echo "the service logged errors while fuzzed:" >&2
+  grep '"level":"ERROR"' "$work/serve.log" | grep '"target":"admin_' | head -20 >&2
+  exit 1
+fi
