@@ -9,6 +9,7 @@ use admin_domain::{AdminService, AuthFailure, BearerToken, Caller, Permission, P
 use futures_util::future::{LocalBoxFuture, Ready, ready};
 
 use crate::errors::ApiError;
+use crate::metrics;
 
 /// An operation of the API, named as a type so a handler's signature states its permission.
 pub trait Operation {
@@ -66,9 +67,15 @@ impl<P: Ports, O: Operation> FromRequest for Authenticated<P, O> {
             let service = service.ok_or_else(|| {
                 ApiError::Internal("the admin service is not configured".to_owned())
             })?;
-            let caller = service.authenticate(&token?, O::PERMISSION).await?;
+            let token = token.inspect_err(|error| {
+                if let ApiError::Unauthenticated(reason) = error {
+                    metrics::observe_refused_token(*reason);
+                }
+            })?;
+            let outcome = service.authenticate(&token, O::PERMISSION).await;
+            metrics::observe_authentication(outcome.as_ref().map(|_| ()));
             Ok(Self {
-                caller,
+                caller: outcome?,
                 marker: PhantomData,
             })
         })

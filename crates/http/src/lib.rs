@@ -11,6 +11,7 @@ pub mod config;
 pub mod errors;
 pub mod extract;
 pub mod handlers;
+pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod routes;

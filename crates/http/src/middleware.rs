@@ -17,8 +17,8 @@ use crate::errors::ApiError;
 pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Gives the request an id (the caller's `X-Request-Id` when it is a sane one, else a new
-/// UUID), runs it inside a span carrying that id, logs its outcome once, and returns the id in
-/// `X-Request-Id`.
+/// UUID), runs it inside a span carrying that id, logs and counts its outcome once, and returns
+/// the id in `X-Request-Id`.
 pub async fn request_id(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -44,7 +44,18 @@ pub async fn request_id(
         .await?
         .map_into_boxed_body();
     let status = response.status();
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1_000.0;
+    let elapsed = started.elapsed().as_secs_f64();
+    let elapsed_ms = elapsed * 1_000.0;
+    let route = response
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    crate::metrics::observe_request(
+        &route,
+        response.request().method().as_str(),
+        status.as_u16(),
+        elapsed,
+    );
     span.in_scope(|| match response.response().error() {
         Some(error) if status.is_server_error() => {
             tracing::error!(status = status.as_u16(), elapsed_ms, error = %error, "request failed");

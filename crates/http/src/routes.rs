@@ -10,7 +10,7 @@ use admin_domain::{AdminService, Ports};
 
 use crate::errors::ApiError;
 use crate::handlers::{access, cleanup, health, listing};
-use crate::{middleware, openapi};
+use crate::{metrics, middleware, openapi};
 
 /// The whole application: routes, state and middleware.
 pub fn app<P: Ports>(
@@ -52,6 +52,7 @@ pub fn app<P: Ports>(
         .service(get("/healthz", health::healthz))
         .service(get("/readyz", health::readyz))
         .service(get("/openapi.json", openapi::openapi_json))
+        .service(get("/metrics", metrics::metrics_endpoint))
         .default_service(web::to(not_found))
 }
 

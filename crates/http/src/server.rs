@@ -37,6 +37,7 @@ pub fn start(config: &Config, database: Database, root_key: &RootKey) -> anyhow:
         BiscuitAuthority::new(root_key),
         settings,
     ));
+    crate::metrics::install();
     let health = Health::new(database);
     let listener = TcpListener::bind(&config.bind)
         .with_context(|| format!("cannot listen on {}", config.bind))?;

@@ -33,5 +33,6 @@ pub async fn cleanup_tokens<P: Ports>(
         dry_run = report.dry_run,
         "token cleanup"
     );
+    crate::metrics::observe_cleanup(&report);
     Ok(Json(report.into()))
 }

@@ -4,21 +4,30 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_web::web::{Data, Json};
-use admin_adapters::Database;
+use admin_adapters::{Database, PoolStatus};
 use futures_util::future::LocalBoxFuture;
 use serde_json::{Value, json};
 
 use crate::errors::{ApiError, Envelope, error_chain};
 
-/// Something readiness depends on.
+/// What readiness depends on: the database.
 pub trait Probe: Send + Sync + 'static {
     /// `Ok` when it answers now; otherwise why not.
     fn check(&self) -> LocalBoxFuture<'_, Result<(), String>>;
+
+    /// The connection pool's occupancy, when there is a pool.
+    fn pool_status(&self) -> Option<PoolStatus> {
+        None
+    }
 }
 
 impl Probe for Database {
     fn check(&self) -> LocalBoxFuture<'_, Result<(), String>> {
         Box::pin(async move { self.ping().await.map_err(|e| error_chain(&e)) })
+    }
+
+    fn pool_status(&self) -> Option<PoolStatus> {
+        Some(Database::pool_status(self))
     }
 }
 
@@ -54,6 +63,11 @@ impl Health {
     /// Whether the instance is draining.
     pub fn is_draining(&self) -> bool {
         self.draining.load(Ordering::SeqCst)
+    }
+
+    /// The database pool's occupancy, when there is a pool.
+    pub fn pool_status(&self) -> Option<PoolStatus> {
+        self.probe.pool_status()
     }
 }
 

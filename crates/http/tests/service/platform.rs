@@ -106,6 +106,17 @@ impl Platform {
         Reply::read(app.call(request.to_request()).await.expect("a response")).await
     }
 
+    /// The body of an unauthenticated GET, as text.
+    pub async fn text(&self, uri: &str) -> String {
+        let health = Data::new(Health::new(self.db.database.clone()));
+        let app = test::init_service(routes::app(Data::new(self.service()), health)).await;
+        let response = app
+            .call(TestRequest::get().uri(uri).to_request())
+            .await
+            .expect("a response");
+        String::from_utf8(test::read_body(response).await.to_vec()).expect("text")
+    }
+
     pub async fn get(&self, uri: &str, token: &str) -> Reply {
         self.call("GET", uri, Some(token)).await
     }

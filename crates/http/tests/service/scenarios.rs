@@ -13,6 +13,7 @@ on_both_backends!(
     listings_walk_every_row_once_through_the_api,
     cleanup_deletes_only_the_records_that_can_no_longer_authenticate,
     readiness_follows_the_database,
+    metrics_report_the_database_pool,
 );
 
 async fn a_platform_admin_gets_the_contracts_answer_from_every_endpoint(db: TestDatabase) {
@@ -283,4 +284,25 @@ async fn readiness_follows_the_database(db: TestDatabase) {
     let p = Platform::new(db).await;
     assert_eq!(p.call("GET", "/readyz", None).await.status, 200);
     assert_eq!(p.call("GET", "/healthz", None).await.status, 200);
+}
+
+async fn metrics_report_the_database_pool(db: TestDatabase) {
+    admin_http::metrics::install();
+    let p = Platform::new(db).await;
+    let text = p.text("/metrics").await;
+    assert!(
+        text.lines()
+            .any(|l| l == "admin_api_db_pool_max_connections 4"),
+        "{text}"
+    );
+    for gauge in [
+        "admin_api_db_pool_connections ",
+        "admin_api_db_pool_in_use ",
+        "admin_api_db_pool_waiting ",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(gauge)),
+            "{gauge} in {text}"
+        );
+    }
 }

@@ -1,0 +1,115 @@
+//! Prometheus metrics, one recorder per process, rendered by `GET /metrics`.
+//!
+//! | metric | type | labels |
+//! | --- | --- | --- |
+//! | `admin_api_http_requests_total` | counter | `route`, `method`, `status` |
+//! | `admin_api_http_request_duration_seconds` | histogram | `route`, `method`, `status` |
+//! | `admin_api_token_verifications_total` | counter | `outcome` |
+//! | `admin_api_token_cleanup_runs_total` | counter | `dry_run` |
+//! | `admin_api_token_cleanup_deleted_total` | counter | |
+//! | `admin_api_db_pool_max_connections` | gauge | |
+//! | `admin_api_db_pool_connections` | gauge | |
+//! | `admin_api_db_pool_in_use` | gauge | |
+//! | `admin_api_db_pool_waiting` | gauge | |
+
+use std::sync::OnceLock;
+
+use actix_web::HttpResponse;
+use actix_web::web::Data;
+use admin_adapters::PoolStatus;
+use admin_domain::{AdminError, AuthFailure, CleanupReport};
+use metrics::{counter, gauge, histogram};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+use crate::handlers::health::Health;
+
+const REQUESTS: &str = "admin_api_http_requests_total";
+const DURATION: &str = "admin_api_http_request_duration_seconds";
+const VERIFICATIONS: &str = "admin_api_token_verifications_total";
+const CLEANUP_RUNS: &str = "admin_api_token_cleanup_runs_total";
+const CLEANUP_DELETED: &str = "admin_api_token_cleanup_deleted_total";
+
+/// Request latency buckets, in seconds.
+const BUCKETS: [f64; 14] = [
+    0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// The process's recorder, installed on first use. `None` if another recorder was installed
+/// first (metrics then go there).
+fn handle() -> Option<&'static PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Full(DURATION.to_owned()), &BUCKETS)
+                .and_then(PrometheusBuilder::install_recorder)
+                .map_err(|error| tracing::warn!(%error, "metrics recorder not installed"))
+                .ok()
+        })
+        .as_ref()
+}
+
+/// Installs the recorder now, so the first requests are counted too.
+pub fn install() {
+    let _ = handle();
+}
+
+/// Counts a request and its latency. `route` is the matched pattern (never the raw path, so
+/// the label set stays bounded).
+pub fn observe_request(route: &str, method: &str, status: u16, seconds: f64) {
+    let labels = [
+        ("route", route.to_owned()),
+        ("method", method.to_owned()),
+        ("status", status.to_string()),
+    ];
+    counter!(REQUESTS, &labels).increment(1);
+    histogram!(DURATION, &labels).record(seconds);
+}
+
+/// Counts an authentication's outcome: `valid`, `forbidden`, or the [`AuthFailure`] reason
+/// (`missing`, `malformed`, `bad_signature`, `unknown`, `revoked`, `expired`,
+/// `inactive_user`); other failures (the database) are not verification outcomes.
+pub fn observe_authentication(outcome: Result<(), &AdminError>) {
+    let label = match outcome {
+        Ok(()) => "valid",
+        Err(AdminError::Unauthenticated(reason)) => reason.as_str(),
+        Err(AdminError::Forbidden(_)) => "forbidden",
+        Err(_) => return,
+    };
+    counter!(VERIFICATIONS, "outcome" => label).increment(1);
+}
+
+/// Counts a refusal before verification (no or malformed header).
+pub fn observe_refused_token(reason: AuthFailure) {
+    counter!(VERIFICATIONS, "outcome" => reason.as_str()).increment(1);
+}
+
+/// Counts a cleanup run and the rows it deleted.
+pub fn observe_cleanup(report: &CleanupReport) {
+    counter!(CLEANUP_RUNS, "dry_run" => report.dry_run.to_string()).increment(1);
+    if !report.dry_run {
+        counter!(CLEANUP_DELETED).increment(report.deleted_count);
+    }
+}
+
+fn observe_pool(status: PoolStatus) {
+    let as_f64 = |n: usize| n as f64;
+    gauge!("admin_api_db_pool_max_connections").set(as_f64(status.max_size));
+    gauge!("admin_api_db_pool_connections").set(as_f64(status.size));
+    gauge!("admin_api_db_pool_in_use").set(as_f64(status.size.saturating_sub(status.available)));
+    gauge!("admin_api_db_pool_waiting").set(as_f64(status.waiting));
+}
+
+/// `GET /metrics`: every metric, in Prometheus text format.
+pub async fn metrics_endpoint(health: Data<Health>) -> HttpResponse {
+    if let Some(status) = health.pool_status() {
+        observe_pool(status);
+    }
+    let body = handle().map_or_else(String::new, |handle| {
+        handle.run_upkeep();
+        handle.render()
+    });
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(body)
+}
