@@ -65,6 +65,13 @@ pub struct Config {
     /// `ADMIN_API_SHUTDOWN_GRACE`: the longest requests in flight may take to finish after
     /// SIGTERM; default `30s`.
     pub shutdown_grace: Duration,
+    /// `ADMIN_API_REQUEST_TIMEOUT`: the longest a client may take to send a request's head;
+    /// default `5s`.
+    pub request_timeout: Duration,
+    /// `ADMIN_API_KEEP_ALIVE`: how long an idle connection is kept open; default `15s`.
+    pub keep_alive: Duration,
+    /// `ADMIN_API_MAX_CONNECTIONS`: the most connections each worker holds; default `2048`.
+    pub max_connections: usize,
 }
 
 impl Config {
@@ -122,6 +129,9 @@ impl Config {
             },
             drain_delay: duration("ADMIN_API_DRAIN_DELAY", "1s")?,
             shutdown_grace: duration("ADMIN_API_SHUTDOWN_GRACE", "30s")?,
+            request_timeout: duration("ADMIN_API_REQUEST_TIMEOUT", "5s")?,
+            keep_alive: duration("ADMIN_API_KEEP_ALIVE", "15s")?,
+            max_connections: number("ADMIN_API_MAX_CONNECTIONS", 2_048)?,
         })
     }
 

@@ -48,9 +48,10 @@ pub fn start(config: &Config, database: Database, root_key: &RootKey) -> anyhow:
     let app_health = Data::new(health.clone());
     let server = HttpServer::new(move || routes::app(service.clone(), app_health.clone()))
         .workers(config.workers)
-        .keep_alive(KeepAlive::Timeout(Duration::from_secs(75)))
-        .client_request_timeout(Duration::from_secs(5))
+        .keep_alive(KeepAlive::Timeout(config.keep_alive))
+        .client_request_timeout(config.request_timeout)
         .client_disconnect_timeout(Duration::from_secs(1))
+        .max_connections(config.max_connections)
         .shutdown_timeout(config.shutdown_grace.as_secs().max(1))
         .disable_signals()
         .listen(listener)

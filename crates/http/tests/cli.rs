@@ -3,7 +3,9 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation is a failed test
 
 mod cli {
+    mod cluster;
     mod commands;
     mod process;
+    mod resilience;
     mod serve;
 }

@@ -9,11 +9,16 @@ use admin_adapters::testing::TestDatabase;
 
 /// The binary, with a clean environment pointing at `db` and `key`.
 pub fn admin_api(db: &TestDatabase, key: &str) -> Command {
+    admin_api_at(&db.url, key)
+}
+
+/// The binary, with a clean environment pointing at the database `url` and `key`.
+pub fn admin_api_at(url: &str, key: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_admin-api"));
     command
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", &db.url)
+        .env("DATABASE_URL", url)
         .env("ADMIN_API_ROOT_KEY", key)
         .env("RUST_LOG", "info")
         .env("ADMIN_API_LOG_FORMAT", "json");
@@ -73,6 +78,7 @@ pub fn run(mut command: Command, args: &[&str]) -> Ran {
 pub struct Served {
     pub child: Child,
     pub port: u16,
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Served {
@@ -99,8 +105,19 @@ impl Served {
                 break entry["fields"]["port"].as_u64().expect("a port") as u16;
             }
         };
-        std::thread::spawn(move || for _ in lines {});
-        Self { child, port }
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = std::sync::Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                kept.lock().expect("the log").push(line);
+            }
+        });
+        Self { child, port, log }
+    }
+
+    /// What the server logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().expect("the log").join("\n")
     }
 
     /// Sends SIGTERM.

@@ -1,0 +1,289 @@
+//! Behaviour operators rely on at 3 a.m.: draining on SIGTERM, losing the database, bounded
+//! resources. Real processes, real sockets, real PostgreSQL.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use admin_adapters::RootKey;
+use admin_adapters::testing::{Backend, TestDatabase};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+
+use super::cluster::PrivateCluster;
+use super::process::*;
+
+/// A platform with an admin on the database at `url`; returns the admin's token.
+fn platform(url: &str, key: &str) -> String {
+    let cli = || admin_api_at(url, key);
+    run(cli(), &["migrate"]);
+    let platform = run(
+        cli(),
+        &["org", "create", "--name", "Platform", "--platform"],
+    )
+    .line();
+    let user = run(cli(), &["user", "create", "--email", "admin@example.com"]).line();
+    run(
+        cli(),
+        &[
+            "member", "add", "--org", &platform, "--user", &user, "--role", "admin",
+        ],
+    );
+    run(
+        cli(),
+        &[
+            "token", "issue", "--user", &user, "--org", &platform, "--ttl", "1h",
+        ],
+    )
+    .line()
+}
+
+/// Polls `condition` every 20 ms for at most `limit`.
+fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if condition() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+/// How many sessions of the lock holder's database wait on a lock.
+async fn waiting_on_locks(lock_holder: &mut AsyncPgConnection) -> i64 {
+    use diesel_async::RunQueryDsl;
+    // Inside a transaction, activity statistics are a snapshot taken at first use: drop it.
+    lock_holder
+        .batch_execute("SELECT pg_stat_clear_snapshot()")
+        .await
+        .expect("clears");
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
+        .get_result::<Count>(lock_holder)
+        .await
+        .map(|c| c.n)
+        .expect("pg_stat_activity reads")
+}
+
+/// Locks the tokens table (every authenticated request reads it) and sends `count` requests
+/// that then wait on the lock; returns once all of them are waiting, with the lock's holder
+/// (commit to release) and the requests' threads.
+async fn requests_stuck_on_a_lock(
+    served: &Served,
+    url: &str,
+    token: &str,
+    count: i64,
+) -> (AsyncPgConnection, Vec<std::thread::JoinHandle<Response>>) {
+    let mut holder = AsyncPgConnection::establish(url).await.expect("connects");
+    holder
+        .batch_execute("BEGIN; LOCK TABLE tokens IN ACCESS EXCLUSIVE MODE")
+        .await
+        .expect("locks");
+    let port = served.port;
+    let requests = (0..count)
+        .map(|_| {
+            let token = token.to_owned();
+            std::thread::spawn(move || {
+                request(port, "GET", "/v1/admin/platform-status", Some(&token))
+            })
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while waiting_on_locks(&mut holder).await < count {
+        assert!(
+            Instant::now() < deadline,
+            "the requests never reached the database:\n{}",
+            served.log()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    (holder, requests)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_fails_readiness_at_once_and_finishes_every_request_in_flight() {
+    let Some(db) = TestDatabase::new(Backend::Postgres).await else {
+        return;
+    };
+    let key = RootKey::generate().to_hex();
+    let token = platform(&db.url, &key);
+    let mut serve = admin_api(&db, &key);
+    serve
+        .env("ADMIN_API_DRAIN_DELAY", "500ms")
+        .env("ADMIN_API_SHUTDOWN_GRACE", "20s");
+    let mut served = Served::start(serve);
+
+    let (mut holder, in_flight) = requests_stuck_on_a_lock(&served, &db.url, &token, 5).await;
+    let port = served.port;
+
+    served.terminate();
+    let readiness = served.get("/readyz", None);
+    assert_eq!(
+        readiness.status, 503,
+        "readiness fails at once: {readiness:?}"
+    );
+    assert!(
+        readiness
+            .head
+            .to_ascii_lowercase()
+            .contains("retry-after: 1")
+    );
+    assert!(
+        eventually(Duration::from_secs(5), || TcpStream::connect((
+            "127.0.0.1",
+            port
+        ))
+        .is_err()),
+        "the listener closes after the drain delay"
+    );
+
+    holder.batch_execute("COMMIT").await.expect("unlocks");
+    for request in in_flight {
+        let response = request.join().expect("the request thread");
+        assert_eq!(response.status, 200, "{response:?}");
+        assert_eq!(response.json()["is_platform_org"], true);
+    }
+    assert_eq!(
+        served.wait(Duration::from_secs(10)),
+        Some(0),
+        "exits 0 within the grace period"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_pool_answers_503_after_the_checkout_timeout_instead_of_hanging() {
+    let Some(db) = TestDatabase::new(Backend::Postgres).await else {
+        return;
+    };
+    let key = RootKey::generate().to_hex();
+    let token = platform(&db.url, &key);
+    let mut serve = admin_api(&db, &key);
+    serve
+        .env("ADMIN_API_DB_POOL_SIZE", "2")
+        .env("ADMIN_API_DB_TIMEOUT", "500ms")
+        .env("ADMIN_API_DRAIN_DELAY", "0s");
+    let served = Served::start(serve);
+    let (mut holder, stuck) = requests_stuck_on_a_lock(&served, &db.url, &token, 2).await;
+
+    let started = Instant::now();
+    let refused = served.get("/v1/admin/platform-status", Some(&token));
+
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "answered within the checkout timeout: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(refused.status, 503, "{refused:?}");
+    assert_eq!(refused.json()["error"], "SERVICE_UNAVAILABLE");
+    holder.batch_execute("COMMIT").await.expect("unlocks");
+    for request in stuck {
+        assert_eq!(request.join().expect("the request thread").status, 200);
+    }
+}
+
+#[test]
+fn losing_the_database_answers_503_promptly_and_recovers_without_a_restart() {
+    let Some(cluster) = PrivateCluster::start() else {
+        return;
+    };
+    let url = cluster.url("postgres");
+    let key = RootKey::generate().to_hex();
+    let token = platform(&url, &key);
+    let mut serve = admin_api_at(&url, &key);
+    serve
+        .env("ADMIN_API_DB_TIMEOUT", "1s")
+        .env("ADMIN_API_DRAIN_DELAY", "0s");
+    let served = Served::start(serve);
+    assert_eq!(
+        served.get("/v1/admin/platform/users", Some(&token)).status,
+        200
+    );
+
+    cluster.stop();
+    for path in [
+        "/v1/admin/platform/users",
+        "/v1/admin/platform-status",
+        "/readyz",
+        "/v1/admin/platform/users",
+    ] {
+        let started = Instant::now();
+        let response = served.get(path, Some(&token));
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{path} answered in {:?}",
+            started.elapsed()
+        );
+        assert_eq!(response.status, 503, "{path}: {response:?}");
+        assert_eq!(response.json()["error"], "SERVICE_UNAVAILABLE");
+        assert!(
+            response
+                .head
+                .to_ascii_lowercase()
+                .contains("retry-after: 1"),
+            "{response:?}"
+        );
+    }
+    assert_eq!(served.get("/healthz", None).status, 200, "alive all along");
+
+    cluster.resume();
+    assert!(
+        eventually(Duration::from_secs(30), || served
+            .get("/v1/admin/platform/users", Some(&token))
+            .status
+            == 200),
+        "serves again once the database is back"
+    );
+    assert_eq!(served.get("/readyz", None).status, 200);
+}
+
+#[test]
+fn a_client_too_slow_to_send_its_request_gets_408_and_is_disconnected() {
+    let folder = tempfile::tempdir().expect("a folder");
+    let url = format!("sqlite://{}/admin.db", folder.path().display());
+    let mut serve = admin_api_at(&url, &RootKey::generate().to_hex());
+    serve.env("ADMIN_API_REQUEST_TIMEOUT", "300ms");
+    let served = Served::start(serve);
+    let mut stream = TcpStream::connect(("127.0.0.1", served.port)).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: loc")
+        .expect("sends half a head");
+
+    let mut answer = String::new();
+    let started = Instant::now();
+    stream
+        .read_to_string(&mut answer)
+        .expect("an answer, then the end of the stream");
+
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[test]
+fn a_request_head_beyond_the_http_layers_limit_is_answered_not_dropped() {
+    let folder = tempfile::tempdir().expect("a folder");
+    let url = format!("sqlite://{}/admin.db", folder.path().display());
+    let served = Served::start(admin_api_at(&url, &RootKey::generate().to_hex()));
+    let mut stream = TcpStream::connect(("127.0.0.1", served.port)).expect("connects");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let huge = "a".repeat(200_000);
+    let _ = write!(
+        stream,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Huge: {huge}\r\n\r\n"
+    );
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    assert!(
+        String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 431"),
+        "{:?}",
+        String::from_utf8_lossy(&answer)
+    );
+}
