@@ -67,10 +67,42 @@ impl fmt::Debug for RootKey {
     }
 }
 
+/// A key tokens may still be verified with after a key rotation: a previous root key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PreviousKey(PublicKey);
+
+impl PreviousKey {
+    /// Reads a previous root key: its private form as `keygen` printed it (64 hex digits; only
+    /// its public half is kept), or its public form `ed25519/<hex>`.
+    pub fn parse(text: &str) -> Result<Self, RootKeyError> {
+        let text = text.trim();
+        match text.strip_prefix("ed25519/") {
+            Some(hex) => PublicKey::from_bytes_hex(hex, Algorithm::Ed25519)
+                .map(Self)
+                .map_err(|_| RootKeyError),
+            None => RootKey::parse(text).map(|root| Self(root.0.public())),
+        }
+    }
+
+    /// The public form, `ed25519/<hex>`.
+    pub fn to_public_string(&self) -> String {
+        format!("ed25519/{}", self.0.to_bytes_hex())
+    }
+}
+
+impl fmt::Debug for PreviousKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("PreviousKey")
+            .field(&self.to_public_string())
+            .finish()
+    }
+}
+
 /// Signs and verifies the service's Biscuits.
 pub struct BiscuitAuthority {
     keys: KeyPair,
     public: PublicKey,
+    previous: Vec<PublicKey>,
     limits: RunLimits,
 }
 
@@ -88,9 +120,16 @@ impl BiscuitAuthority {
     /// Datalog runs are bounded explicitly (biscuit's default 1 ms trips under load): 1,000
     /// facts, 100 iterations, 20 ms.
     pub fn new(root: &RootKey) -> Self {
+        Self::with_previous_keys(root, &[])
+    }
+
+    /// An authority signing with `root` that also accepts tokens signed with `previous` keys,
+    /// for a key rotation: tokens issued before it keep working until they expire.
+    pub fn with_previous_keys(root: &RootKey, previous: &[PreviousKey]) -> Self {
         let keys = KeyPair::from(&root.0);
         Self {
             public: keys.public(),
+            previous: previous.iter().map(|key| key.0).collect(),
             keys,
             limits: RunLimits {
                 max_facts: 1_000,
@@ -100,8 +139,17 @@ impl BiscuitAuthority {
         }
     }
 
+    /// Parses the token and checks its signature: with the root key, else with each previous
+    /// key in turn (only tokens whose signature fails the root key cost the extra checks).
     fn parse(&self, token: &BearerToken) -> Result<Biscuit, AuthFailure> {
-        Biscuit::from_base64(token.expose(), self.public).map_err(rejection)
+        let mut outcome = Biscuit::from_base64(token.expose(), self.public).map_err(rejection);
+        for key in &self.previous {
+            if !matches!(outcome, Err(AuthFailure::BadSignature)) {
+                break;
+            }
+            outcome = Biscuit::from_base64(token.expose(), *key).map_err(rejection);
+        }
+        outcome
     }
 }
 

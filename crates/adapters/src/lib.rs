@@ -13,7 +13,7 @@ pub mod database;
 // test support: failing loudly is its job
 pub mod testing;
 
-pub use biscuit::{BiscuitAuthority, RootKey};
+pub use biscuit::{BiscuitAuthority, PreviousKey, RootKey};
 pub use database::{Database, DatabaseError, DatabaseUrl, PoolSettings, PoolStatus};
 
 /// The production ports: the database for storage, Biscuit for tokens.

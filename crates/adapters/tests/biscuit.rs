@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use admin_adapters::{BiscuitAuthority, RootKey};
+use admin_adapters::{BiscuitAuthority, PreviousKey, RootKey};
 use admin_domain::*;
 use biscuit_auth::macros::block;
 use biscuit_auth::{Biscuit, KeyPair};
@@ -224,4 +224,47 @@ fn root_keys_parse_from_hex_with_or_without_prefix_and_never_print() {
     }
     assert_eq!(format!("{key:?}"), "RootKey(<redacted>)");
     assert!(!format!("{authority:?}", authority = BiscuitAuthority::new(&key)).contains(&hex));
+}
+
+#[test]
+fn after_a_rotation_tokens_signed_with_a_previous_key_still_verify_until_it_is_dropped() {
+    let (old, old_key) = authority();
+    let issued = old
+        .issue(&claims(Duration::from_secs(600), None))
+        .expect("issues");
+    let new_key = RootKey::generate();
+    let previous = [PreviousKey::parse(&old_key.to_hex()).expect("the private form")];
+    let rotated = BiscuitAuthority::with_previous_keys(&new_key, &previous);
+    let unrotated = BiscuitAuthority::new(&new_key);
+
+    let verified =
+        verify(&rotated, &issued.token, Permission::AccessCheck).expect("still verifies");
+    assert_eq!(verified.revocation_id, issued.revocation_id);
+    assert_eq!(
+        verify(&unrotated, &issued.token, Permission::AccessCheck),
+        Err(AuthFailure::BadSignature)
+    );
+
+    let fresh = rotated
+        .issue(&claims(Duration::from_secs(600), None))
+        .expect("issues");
+    assert!(
+        verify(&unrotated, &fresh.token, Permission::AccessCheck).is_ok(),
+        "new tokens use the new key"
+    );
+    assert_eq!(
+        verify(&old, &fresh.token, Permission::AccessCheck),
+        Err(AuthFailure::BadSignature)
+    );
+}
+
+#[test]
+fn previous_keys_are_accepted_in_private_or_public_form() {
+    let key = RootKey::generate();
+    let from_private = PreviousKey::parse(&key.to_hex()).expect("private form");
+    let public = from_private.to_public_string();
+    assert!(public.starts_with("ed25519/") && public.len() == 8 + 64);
+    assert_eq!(PreviousKey::parse(&public).ok(), Some(from_private));
+    assert!(PreviousKey::parse("ed25519/zz").is_err());
+    assert!(!format!("{:?}", PreviousKey::parse(&key.to_hex()).unwrap()).contains(&key.to_hex()));
 }

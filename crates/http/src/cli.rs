@@ -3,10 +3,9 @@
 
 use std::io::Write;
 
-use admin_adapters::{Adapters, BiscuitAuthority, Database, DatabaseUrl, RootKey};
+use admin_adapters::{BiscuitAuthority, Database, DatabaseUrl, RootKey};
 use admin_domain::{
-    AdminService, BearerToken, Email, Name, NewOrganization, OrganizationId, Role, SeedPlan,
-    Settings, Slug, Ttl, UserId,
+    BearerToken, Email, Name, NewOrganization, OrganizationId, Role, SeedPlan, Slug, Ttl, UserId,
 };
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -180,8 +179,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             ),
         }
     }
-    let root_key = config.load_root_key()?;
-    server::start(&config, database, &root_key)?
+    let authority = config.token_authority()?;
+    server::start(&config, database, authority)?
         .until_stopped()
         .await
 }
@@ -190,20 +189,11 @@ async fn administer(command: Command, config: Config) -> anyhow::Result<()> {
     let database = open(&config).await?;
     // Only token commands sign or verify; the others get a throwaway key rather than
     // creating a key file as a side effect.
-    let root_key = match command {
-        Command::Token(_) => config.load_root_key()?,
-        _ => RootKey::generate(),
+    let authority = match command {
+        Command::Token(_) => config.token_authority()?,
+        _ => BiscuitAuthority::new(&RootKey::generate()),
     };
-    let service: AdminService<Adapters> = AdminService::new(
-        database.clone(),
-        database.clone(),
-        database,
-        BiscuitAuthority::new(&root_key),
-        Settings {
-            token_retention: config.token_retention,
-            ..Settings::default()
-        },
-    );
+    let service = server::admin_service(&config, database, authority);
     match command {
         Command::Org(OrgCommand::Create {
             name,

@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use admin_adapters::{DatabaseUrl, PoolSettings, RootKey};
+use admin_adapters::{BiscuitAuthority, DatabaseUrl, PoolSettings, PreviousKey, RootKey};
 use admin_domain::parse_duration;
 use anyhow::{Context, bail};
 
@@ -72,6 +72,9 @@ pub struct Config {
     pub keep_alive: Duration,
     /// `ADMIN_API_MAX_CONNECTIONS`: the most connections each worker holds; default `2048`.
     pub max_connections: usize,
+    /// `ADMIN_API_PREVIOUS_ROOT_KEYS`: comma-separated keys tokens may still be signed with
+    /// after a rotation (private hex as `keygen` printed, or public `ed25519/<hex>`).
+    pub previous_keys: Vec<PreviousKey>,
 }
 
 impl Config {
@@ -132,7 +135,22 @@ impl Config {
             request_timeout: duration("ADMIN_API_REQUEST_TIMEOUT", "5s")?,
             keep_alive: duration("ADMIN_API_KEEP_ALIVE", "15s")?,
             max_connections: number("ADMIN_API_MAX_CONNECTIONS", 2_048)?,
+            previous_keys: lookup("ADMIN_API_PREVIOUS_ROOT_KEYS")
+                .iter()
+                .flat_map(|keys| keys.split(','))
+                .filter(|key| !key.trim().is_empty())
+                .map(|key| PreviousKey::parse(key).context("ADMIN_API_PREVIOUS_ROOT_KEYS"))
+                .collect::<anyhow::Result<_>>()?,
         })
+    }
+
+    /// The token authority: signing with the root key (see [`Config::load_root_key`]),
+    /// verifying with it and the previous keys.
+    pub fn token_authority(&self) -> anyhow::Result<BiscuitAuthority> {
+        Ok(BiscuitAuthority::with_previous_keys(
+            &self.load_root_key()?,
+            &self.previous_keys,
+        ))
     }
 
     /// The root key: from the environment, from its file, or from `./data/root-key`, which is

@@ -7,7 +7,7 @@ use actix_web::HttpServer;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::KeepAlive;
 use actix_web::web::Data;
-use admin_adapters::{Adapters, BiscuitAuthority, Database, RootKey};
+use admin_adapters::{Adapters, BiscuitAuthority, Database};
 use admin_domain::{AdminService, Settings};
 use anyhow::Context;
 
@@ -23,20 +23,33 @@ pub struct Running {
     drain_delay: Duration,
 }
 
-/// Builds the service on `database` and `root_key` and starts serving on `config.bind`
-/// (port 0 picks a free port: see [`Running::port`]).
-pub fn start(config: &Config, database: Database, root_key: &RootKey) -> anyhow::Result<Running> {
+/// The composition root: the production ports assembled into the use cases.
+pub fn admin_service(
+    config: &Config,
+    database: Database,
+    authority: BiscuitAuthority,
+) -> AdminService<Adapters> {
     let settings = Settings {
         token_retention: config.token_retention,
         ..Settings::default()
     };
-    let service: Data<AdminService<Adapters>> = Data::new(AdminService::new(
+    AdminService::new(
         database.clone(),
         database.clone(),
-        database.clone(),
-        BiscuitAuthority::new(root_key),
+        database,
+        authority,
         settings,
-    ));
+    )
+}
+
+/// Builds the service on `database` and `authority` and starts serving on `config.bind`
+/// (port 0 picks a free port: see [`Running::port`]).
+pub fn start(
+    config: &Config,
+    database: Database,
+    authority: BiscuitAuthority,
+) -> anyhow::Result<Running> {
+    let service = Data::new(admin_service(config, database.clone(), authority));
     crate::metrics::install();
     let health = Health::new(database);
     let listener = TcpListener::bind(&config.bind)

@@ -11,6 +11,7 @@ on_both_backends!(
     conflicts_and_unknown_references_are_one_clear_line,
     a_revoked_token_no_longer_authenticates,
     seed_writes_the_rows_asked_for,
+    a_key_rotation_keeps_old_tokens_working_while_the_old_key_is_listed,
 );
 
 fn is_uuid(text: &str) -> bool {
@@ -323,4 +324,26 @@ fn without_configuration_the_data_lives_in_a_fresh_sqlite_file_and_key_under_dat
         std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
         0o600
     );
+}
+
+async fn a_key_rotation_keeps_old_tokens_working_while_the_old_key_is_listed(db: TestDatabase) {
+    let (old, new) = (RootKey::generate().to_hex(), RootKey::generate().to_hex());
+    let user = run(admin_api(&db, &old), &["user", "create", "--email", "a@example.com"]).line();
+    let old_token = run(admin_api(&db, &old), &["token", "issue", "--user", &user]).line();
+    let rotated = || {
+        let mut command = admin_api(&db, &new);
+        command.env("ADMIN_API_PREVIOUS_ROOT_KEYS", &old);
+        command
+    };
+
+    let revoked = run(rotated(), &["token", "revoke", &old_token]);
+    assert_eq!(revoked.code, Some(0), "a token signed with the previous key is still ours: {revoked:?}");
+    let new_token = run(rotated(), &["token", "issue", "--user", &user]).line();
+    let new_authority = BiscuitAuthority::new(&RootKey::parse(&new).unwrap());
+    assert!(new_authority.revocation_id(&BearerToken::parse(&new_token).unwrap()).is_ok(), "signed with the new key");
+
+    let line = run(admin_api(&db, &new), &["token", "revoke", &new_token]);
+    assert_eq!(line.code, Some(0));
+    let refused = run(admin_api(&db, &new), &["token", "revoke", &old_token]).failure(1);
+    assert!(refused.contains("cannot revoke"), "{refused}");
 }
