@@ -12,6 +12,7 @@
 //! `allow if user($u)`, so every check a holder appended (attenuation) applies too.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use admin_domain::{
@@ -22,8 +23,12 @@ use biscuit_auth::builder::Algorithm;
 use biscuit_auth::datalog::RunLimits;
 use biscuit_auth::error::{Format, Token as TokenError};
 use biscuit_auth::macros::{authorizer, biscuit, biscuit_merge, rule};
-use biscuit_auth::{Authorizer, Biscuit, KeyPair, PrivateKey, PublicKey};
+use biscuit_auth::{AuthorizerBuilder, Biscuit, KeyPair, PrivateKey, PublicKey};
 use thiserror::Error;
+
+mod verified;
+
+use verified::{VerifiedBiscuit, VerifiedTokens};
 
 /// The service's root private key. It never prints.
 #[derive(Clone)]
@@ -98,12 +103,14 @@ impl fmt::Debug for PreviousKey {
     }
 }
 
-/// Signs and verifies the service's Biscuits.
+/// Signs and verifies the service's Biscuits, remembering the tokens it verified (the
+/// `verified` module says what is remembered, and why that is safe).
 pub struct BiscuitAuthority {
     keys: KeyPair,
     public: PublicKey,
     previous: Vec<PublicKey>,
     limits: RunLimits,
+    verified: VerifiedTokens,
 }
 
 impl fmt::Debug for BiscuitAuthority {
@@ -136,6 +143,46 @@ impl BiscuitAuthority {
                 max_iterations: 100,
                 max_time: Duration::from_millis(20),
             },
+            verified: VerifiedTokens::new(),
+        }
+    }
+
+    /// The token, verified and its claims read: remembered, or done now.
+    fn verified(&self, token: &BearerToken) -> Result<Arc<VerifiedBiscuit>, AuthFailure> {
+        self.verified.get_or_verify(token.expose(), || {
+            let biscuit = self.parse(token)?;
+            let revocation_id = authority_revocation_id(&biscuit).ok_or(AuthFailure::Malformed)?;
+            let (token_id, user_id, organization_id) = claims(&biscuit, &self.limits)?;
+            Ok(VerifiedBiscuit::new(
+                biscuit,
+                token_id,
+                user_id,
+                organization_id,
+                revocation_id,
+            ))
+        })
+    }
+
+    /// Whether the token's own checks accept `operation` at `now`.
+    fn authorize(&self, biscuit: &Biscuit, operation: Permission, now: Timestamp) -> bool {
+        let authorizer = authorizer!(
+            r#"
+            time({now});
+            operation({operation});
+            allow if user($u);
+            "#,
+            now = system_time(now),
+            operation = operation.as_str(),
+        )
+        .set_limits(self.limits.clone())
+        .build(biscuit);
+        match authorizer.map(|mut authorizer| authorizer.authorize()) {
+            Ok(Ok(_)) => true,
+            Ok(Err(TokenError::RunLimit(limit))) => {
+                tracing::warn!(?limit, "a token's checks exceeded the run limits");
+                false
+            }
+            _ => false,
         }
     }
 
@@ -186,47 +233,35 @@ impl TokenAuthority for BiscuitAuthority {
         operation: Permission,
         now: Timestamp,
     ) -> Result<VerifiedToken, AuthFailure> {
-        let biscuit = self.parse(token)?;
-        let revocation_id = authority_revocation_id(&biscuit).ok_or(AuthFailure::Malformed)?;
-        let mut authorizer = authorizer!(
-            r#"
-            time({now});
-            operation({operation});
-            allow if user($u);
-            "#,
-            now = system_time(now),
-            operation = operation.as_str(),
-        )
-        .set_limits(self.limits.clone())
-        .build(&biscuit)
-        .map_err(|_| AuthFailure::Malformed)?;
-        let allows_operation = match authorizer.authorize() {
-            Ok(_) => true,
-            Err(TokenError::RunLimit(limit)) => {
-                tracing::warn!(?limit, "a token's checks exceeded the run limits");
-                false
-            }
-            Err(_) => false,
-        };
-        let (token_id, user_id, organization_id) = claims(&mut authorizer)?;
+        let verified = self.verified(token)?;
+        let second = u64::try_from(now.unix_seconds()).unwrap_or(0);
+        let allows_operation = verified.allows(operation, second, || {
+            self.authorize(&verified.biscuit, operation, now)
+        });
         Ok(VerifiedToken {
-            token_id,
-            user_id,
-            organization_id,
-            revocation_id,
+            token_id: verified.token_id,
+            user_id: verified.user_id,
+            organization_id: verified.organization_id,
+            revocation_id: verified.revocation_id.clone(),
             allows_operation,
         })
     }
 
     fn revocation_id(&self, token: &BearerToken) -> Result<RevocationId, AuthFailure> {
-        authority_revocation_id(&self.parse(token)?).ok_or(AuthFailure::Malformed)
+        Ok(self.verified(token)?.revocation_id.clone())
     }
 }
 
 /// The authority block's facts: exactly one user and token id, at most one organization.
+/// (Facts of blocks appended by holders are not visible to these queries.)
 fn claims(
-    authorizer: &mut Authorizer,
+    biscuit: &Biscuit,
+    limits: &RunLimits,
 ) -> Result<(TokenId, UserId, Option<OrganizationId>), AuthFailure> {
+    let mut authorizer = AuthorizerBuilder::new()
+        .set_limits(limits.clone())
+        .build(biscuit)
+        .map_err(|_| AuthFailure::Malformed)?;
     let ids: Vec<(String, String)> = authorizer
         .query(rule!(
             "claims($user, $token) <- user($user), token_id($token)"

@@ -252,17 +252,14 @@ fn postgres_pool(
     url: &str,
     settings: PoolSettings,
 ) -> Result<Pool<AsyncPgConnection>, DatabaseError> {
-    let statement_timeout = format!(
-        "SET statement_timeout = {}",
-        settings.statement_timeout.as_millis()
-    );
+    let session = backend::postgres_session(settings.statement_timeout);
     let mut config = ManagerConfig::default();
     config.recycling_method = RecyclingMethod::Fast;
     config.custom_setup = Box::new(move |url| {
-        let statement_timeout = statement_timeout.clone();
+        let session = session.clone();
         async move {
             let mut conn = AsyncPgConnection::establish(url).await?;
-            conn.batch_execute(&statement_timeout)
+            conn.batch_execute(&session)
                 .await
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
             Ok(conn)

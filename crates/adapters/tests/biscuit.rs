@@ -15,8 +15,8 @@ fn authority() -> (BiscuitAuthority, RootKey) {
 
 fn claims(expires_in: Duration, organization: Option<OrganizationId>) -> TokenClaims {
     TokenClaims {
-        token_id: TokenId::random(),
-        user_id: UserId::random(),
+        token_id: TokenId::generate(),
+        user_id: UserId::generate(),
         organization_id: organization,
         expires_at: Timestamp::now()
             .saturating_add(expires_in)
@@ -57,7 +57,7 @@ fn attenuate(
 #[test]
 fn an_issued_token_verifies_with_its_claims_and_revocation_id() {
     let (authority, _) = authority();
-    let organization = OrganizationId::random();
+    let organization = OrganizationId::generate();
     let claims = claims(Duration::from_secs(900), Some(organization));
     let issued = authority.issue(&claims).expect("issues");
 
@@ -186,7 +186,7 @@ fn a_block_appended_by_the_holder_cannot_change_who_the_token_names() {
     let (authority, key) = authority();
     let claims = claims(Duration::from_secs(600), None);
     let token = authority.issue(&claims).expect("issues").token;
-    let other = UserId::random().to_string();
+    let other = UserId::generate().to_string();
     let forged = attenuate(
         &key,
         &token,
@@ -267,4 +267,98 @@ fn previous_keys_are_accepted_in_private_or_public_form() {
     assert_eq!(PreviousKey::parse(&public).ok(), Some(from_private));
     assert!(PreviousKey::parse("ed25519/zz").is_err());
     assert!(!format!("{:?}", PreviousKey::parse(&key.to_hex()).unwrap()).contains(&key.to_hex()));
+}
+
+#[test]
+fn a_remembered_token_is_still_decided_at_the_time_asked() {
+    let (authority, key) = authority();
+    let token = authority
+        .issue(&claims(Duration::from_secs(60), None))
+        .expect("issues")
+        .token;
+    let bearer = bearer(&token);
+    let now = Timestamp::now();
+    let later = now.saturating_add(Duration::from_secs(120));
+
+    for _ in 0..3 {
+        assert!(
+            authority
+                .verify(&bearer, Permission::UsersList, now)
+                .expect("verifies")
+                .allows_operation
+        );
+        assert!(
+            !authority
+                .verify(&bearer, Permission::UsersList, later)
+                .expect("verifies")
+                .allows_operation,
+            "expired by then"
+        );
+    }
+
+    let deadline = Timestamp::now()
+        .saturating_add(Duration::from_secs(5))
+        .truncated_to_seconds();
+    let short = attenuate(
+        &key,
+        &token,
+        block!(
+            "check if time($t), $t < {deadline};",
+            deadline = std::time::SystemTime::UNIX_EPOCH
+                + Duration::from_secs(deadline.unix_seconds() as u64)
+        ),
+    );
+    let short = bearer_owned(short);
+    assert!(
+        authority
+            .verify(&short, Permission::UsersList, now)
+            .expect("verifies")
+            .allows_operation
+    );
+    let after = deadline.saturating_add(Duration::from_secs(1));
+    assert!(
+        !authority
+            .verify(&short, Permission::UsersList, after)
+            .expect("verifies")
+            .allows_operation
+    );
+    assert!(
+        authority
+            .verify(&short, Permission::UsersList, now)
+            .expect("verifies")
+            .allows_operation
+    );
+}
+
+#[test]
+fn remembered_decisions_are_per_operation() {
+    let (authority, key) = authority();
+    let token = authority
+        .issue(&claims(Duration::from_secs(600), None))
+        .expect("issues")
+        .token;
+    let attenuated = bearer_owned(attenuate(
+        &key,
+        &token,
+        block!(r#"check if operation("users:list");"#),
+    ));
+    let now = Timestamp::now();
+    for _ in 0..3 {
+        assert!(
+            authority
+                .verify(&attenuated, Permission::UsersList, now)
+                .expect("verifies")
+                .allows_operation
+        );
+        assert!(
+            !authority
+                .verify(&attenuated, Permission::WorkspacesList, now)
+                .expect("verifies")
+                .allows_operation
+        );
+    }
+}
+
+fn bearer_owned(text: String) -> BearerToken {
+    BearerToken::parse(&text).expect("well formed")
 }

@@ -248,7 +248,7 @@ mod tests {
 
     fn user(micros: i64) -> User {
         User {
-            id: UserId::random(),
+            id: UserId::generate(),
             email: format!("u{micros}@example.com"),
             display_name: None,
             is_active: true,

@@ -2,7 +2,7 @@
 
 use admin_domain::{
     Cursor, Membership, Organization, OrganizationId, OrganizationSummary, PlatformDirectory,
-    StoreError, User, UserId, Workspace,
+    StoreError, Timestamp, User, UserId, Workspace,
 };
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -25,22 +25,29 @@ macro_rules! after {
     }};
 }
 
+/// Where a listing starts when no cursor is given: before every row. Always filtering by a
+/// cursor keeps each listing one statement shape, prepared once per connection.
+const START: Cursor = Cursor {
+    created_at: Timestamp::MIN,
+    id: uuid::Uuid::nil(),
+};
+
 fn limit(rows: usize) -> i64 {
     i64::try_from(rows).unwrap_or(i64::MAX)
 }
 
 impl PlatformDirectory for Database {
     async fn users(&self, after: Option<Cursor>, rows: usize) -> Result<Vec<User>, StoreError> {
+        let after = after.unwrap_or(START);
         let page: Vec<UserRow> = with_connection!(self, |conn| {
-            let mut query = users::table
+            users::table
                 .select(UserRow::as_select())
+                .filter(after!(users, after))
                 .order((users::created_at, users::id))
                 .limit(limit(rows))
-                .into_boxed();
-            if let Some(cursor) = after {
-                query = query.filter(after!(users, cursor));
-            }
-            query.load(conn).await.map_err(errors::query)
+                .load(conn)
+                .await
+                .map_err(errors::query)
         })?;
         Ok(page.into_iter().map(User::from).collect())
     }
@@ -50,32 +57,27 @@ impl PlatformDirectory for Database {
         after: Option<Cursor>,
         rows: usize,
     ) -> Result<Vec<OrganizationSummary>, StoreError> {
-        let page: Vec<(OrganizationRow, Option<i64>, Option<i64>)> =
-            with_connection!(self, |conn| {
-                let member_count = memberships::table
-                    .filter(memberships::organization_id.eq(organizations::id))
-                    .count()
-                    .single_value();
-                let workspace_count = workspaces::table
-                    .filter(workspaces::organization_id.eq(organizations::id))
-                    .count()
-                    .single_value();
-                let mut query = organizations::table
-                    .select((OrganizationRow::as_select(), member_count, workspace_count))
-                    .order((organizations::created_at, organizations::id))
-                    .limit(limit(rows))
-                    .into_boxed();
-                if let Some(cursor) = after {
-                    query = query.filter(after!(organizations, cursor));
-                }
-                query.load(conn).await.map_err(errors::query)
-            })?;
+        let after = after.unwrap_or(START);
+        let page: Vec<(OrganizationRow, i64, i64)> = with_connection!(self, |conn| {
+            organizations::table
+                .select((
+                    OrganizationRow::as_select(),
+                    organizations::member_count,
+                    organizations::workspace_count,
+                ))
+                .filter(after!(organizations, after))
+                .order((organizations::created_at, organizations::id))
+                .limit(limit(rows))
+                .load(conn)
+                .await
+                .map_err(errors::query)
+        })?;
         Ok(page
             .into_iter()
             .map(|(row, members, workspaces)| OrganizationSummary {
                 organization: Organization::from(row),
-                member_count: members.unwrap_or(0).unsigned_abs(),
-                workspace_count: workspaces.unwrap_or(0).unsigned_abs(),
+                member_count: members.unsigned_abs(),
+                workspace_count: workspaces.unsigned_abs(),
             })
             .collect())
     }
@@ -85,16 +87,16 @@ impl PlatformDirectory for Database {
         after: Option<Cursor>,
         rows: usize,
     ) -> Result<Vec<Workspace>, StoreError> {
+        let after = after.unwrap_or(START);
         let page: Vec<WorkspaceRow> = with_connection!(self, |conn| {
-            let mut query = workspaces::table
+            workspaces::table
                 .select(WorkspaceRow::as_select())
+                .filter(after!(workspaces, after))
                 .order((workspaces::created_at, workspaces::id))
                 .limit(limit(rows))
-                .into_boxed();
-            if let Some(cursor) = after {
-                query = query.filter(after!(workspaces, cursor));
-            }
-            query.load(conn).await.map_err(errors::query)
+                .load(conn)
+                .await
+                .map_err(errors::query)
         })?;
         Ok(page.into_iter().map(Workspace::from).collect())
     }

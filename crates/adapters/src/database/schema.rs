@@ -10,6 +10,8 @@ diesel::table! {
         slug -> Text,
         is_platform -> Bool,
         created_at -> Instant,
+        member_count -> BigInt,
+        workspace_count -> BigInt,
     }
 }
 

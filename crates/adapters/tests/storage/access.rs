@@ -107,7 +107,7 @@ async fn role_in_reports_the_membership_and_nothing_for_strangers_and_unknown_or
         None
     );
     assert_eq!(
-        db.role_in(user.id, OrganizationId::random())
+        db.role_in(user.id, OrganizationId::generate())
             .await
             .expect("reads"),
         None

@@ -17,6 +17,7 @@ on_both_backends!(
     a_workspace_in_an_unknown_organization_is_not_found,
     users_and_organizations_are_found_by_id,
     cursors_at_the_ends_of_time_read_without_error,
+    counts_follow_memberships_and_workspaces_as_they_come_and_go,
 );
 
 /// Walks every page of users, `limit` at a time, calling `between` after each page.
@@ -190,7 +191,7 @@ async fn a_second_platform_organization_is_a_conflict(db: TestDatabase) {
 async fn a_taken_email_is_a_conflict(db: TestDatabase) {
     let first = stored_user(&db.database).await;
     let again = User {
-        id: UserId::random(),
+        id: UserId::generate(),
         ..first
     };
     let outcome = db.database.add_users(&[again]).await;
@@ -203,7 +204,7 @@ async fn a_taken_email_is_a_conflict(db: TestDatabase) {
 async fn a_workspace_in_an_unknown_organization_is_not_found(db: TestDatabase) {
     let outcome = db
         .database
-        .add_workspaces(&[workspace(OrganizationId::random(), "w", at(0))])
+        .add_workspaces(&[workspace(OrganizationId::generate(), "w", at(0))])
         .await;
     assert!(
         matches!(outcome, Err(StoreError::NotFound(_))),
@@ -220,7 +221,7 @@ async fn users_and_organizations_are_found_by_id(db: TestDatabase) {
     );
     assert_eq!(
         db.database
-            .find_user(UserId::random())
+            .find_user(UserId::generate())
             .await
             .expect("reads"),
         None
@@ -234,7 +235,7 @@ async fn users_and_organizations_are_found_by_id(db: TestDatabase) {
     );
     assert_eq!(
         db.database
-            .find_organization(OrganizationId::random())
+            .find_organization(OrganizationId::generate())
             .await
             .expect("reads"),
         None
@@ -243,7 +244,7 @@ async fn users_and_organizations_are_found_by_id(db: TestDatabase) {
 
 async fn cursors_at_the_ends_of_time_read_without_error(db: TestDatabase) {
     stored_user(&db.database).await;
-    let id = UserId::random().as_uuid();
+    let id = UserId::generate().as_uuid();
     let first = Cursor {
         created_at: Timestamp::MIN,
         id,
@@ -266,5 +267,48 @@ async fn cursors_at_the_ends_of_time_read_without_error(db: TestDatabase) {
             .await
             .expect("reads")
             .is_empty()
+    );
+}
+
+async fn counts_follow_memberships_and_workspaces_as_they_come_and_go(db: TestDatabase) {
+    let db = db.database.clone();
+    let acme = stored_organization(&db, "acme", false).await;
+    let other = stored_organization(&db, "other", false).await;
+    let users: Vec<User> = (0..4).map(|i| user(i, Timestamp::now())).collect();
+    db.add_users(&users).await.expect("stored");
+    let counts = || async {
+        let page = db.organizations(None, 10).await.expect("reads");
+        page.iter()
+            .map(|o| (o.member_count, o.workspace_count))
+            .collect::<Vec<_>>()
+    };
+
+    let memberships: Vec<Membership> = users
+        .iter()
+        .map(|u| Membership {
+            user_id: u.id,
+            organization_id: acme.id,
+            role: Role::Member,
+        })
+        .collect();
+    db.set_memberships(&memberships).await.expect("bulk");
+    db.add_workspaces(&[
+        workspace(acme.id, "a", at(1)),
+        workspace(other.id, "b", at(2)),
+    ])
+    .await
+    .expect("stored");
+    assert_eq!(counts().await, [(4, 1), (0, 1)]);
+
+    member(&db, users[0].id, acme.id, Role::Owner).await;
+    member(&db, users[0].id, other.id, Role::Viewer).await;
+    assert_eq!(
+        counts().await,
+        [(4, 1), (1, 1)],
+        "a role change is not a new member"
+    );
+    assert_eq!(
+        db.role_in(users[0].id, acme.id).await.expect("reads"),
+        Some(Role::Owner)
     );
 }

@@ -11,10 +11,10 @@ pub fn at(micros: i64) -> Timestamp {
 
 pub fn user(n: usize, created_at: Timestamp) -> User {
     User {
-        id: UserId::random(),
+        id: UserId::generate(),
         email: format!(
             "user{n}-{}@example.com",
-            UserId::random().as_uuid().simple()
+            UserId::generate().as_uuid().simple()
         ),
         display_name: n.is_multiple_of(2).then(|| format!("User {n}")),
         is_active: true,
@@ -24,7 +24,7 @@ pub fn user(n: usize, created_at: Timestamp) -> User {
 
 pub fn organization(slug: &str, is_platform: bool) -> Organization {
     Organization {
-        id: OrganizationId::random(),
+        id: OrganizationId::generate(),
         name: format!("Org {slug}"),
         slug: slug.to_owned(),
         is_platform,
@@ -34,7 +34,7 @@ pub fn organization(slug: &str, is_platform: bool) -> Organization {
 
 pub fn workspace(organization: OrganizationId, slug: &str, created_at: Timestamp) -> Workspace {
     Workspace {
-        id: WorkspaceId::random(),
+        id: WorkspaceId::generate(),
         organization_id: organization,
         name: format!("Workspace {slug}"),
         slug: slug.to_owned(),
@@ -44,10 +44,10 @@ pub fn workspace(organization: OrganizationId, slug: &str, created_at: Timestamp
 
 pub fn token(user: UserId, expires_at: Timestamp, revoked_at: Option<Timestamp>) -> TokenRecord {
     TokenRecord {
-        id: TokenId::random(),
+        id: TokenId::generate(),
         user_id: user,
         organization_id: None,
-        revocation_id: RevocationId::parse(&format!("{}", TokenId::random().as_uuid().simple()))
+        revocation_id: RevocationId::parse(&format!("{}", TokenId::generate().as_uuid().simple()))
             .unwrap(),
         issued_at: expires_at.saturating_sub(Duration::from_secs(3_600)),
         expires_at,

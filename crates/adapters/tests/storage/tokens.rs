@@ -34,7 +34,7 @@ async fn a_recorded_token_is_found_exactly_as_recorded(db: TestDatabase) {
 }
 
 async fn a_token_for_an_unknown_user_is_not_recorded(db: TestDatabase) {
-    let record = token(UserId::random(), Timestamp::now(), None);
+    let record = token(UserId::generate(), Timestamp::now(), None);
 
     let outcome = db.database.record(&[record]).await;
 
@@ -49,7 +49,7 @@ async fn a_duplicate_revocation_id_is_a_conflict(db: TestDatabase) {
     let user = stored_user(&db).await;
     let first = token(user.id, Timestamp::now(), None);
     let second = TokenRecord {
-        id: TokenId::random(),
+        id: TokenId::generate(),
         ..first.clone()
     };
     db.record(&[first]).await.expect("recorded");

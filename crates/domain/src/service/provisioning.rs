@@ -40,7 +40,7 @@ impl<P: Ports> AdminService<P> {
             None => Slug::from_name(&new.name)?,
         };
         let organization = Organization {
-            id: OrganizationId::random(),
+            id: OrganizationId::generate(),
             name: new.name.as_str().to_owned(),
             slug: slug.as_str().to_owned(),
             is_platform: new.platform,
@@ -59,7 +59,7 @@ impl<P: Ports> AdminService<P> {
         display_name: Option<Name>,
     ) -> Result<User, AdminError> {
         let user = User {
-            id: UserId::random(),
+            id: UserId::generate(),
             email: email.as_str().to_owned(),
             display_name: display_name.map(|name| name.as_str().to_owned()),
             is_active: true,
@@ -102,7 +102,7 @@ impl<P: Ports> AdminService<P> {
             None => Slug::from_name(&name)?,
         };
         let workspace = Workspace {
-            id: WorkspaceId::random(),
+            id: WorkspaceId::generate(),
             organization_id,
             name: name.as_str().to_owned(),
             slug: slug.as_str().to_owned(),
@@ -128,7 +128,7 @@ impl<P: Ports> AdminService<P> {
         }
         let issued_at = Timestamp::now();
         let claims = TokenClaims {
-            token_id: TokenId::random(),
+            token_id: TokenId::generate(),
             user_id,
             organization_id,
             expires_at: issued_at
@@ -167,8 +167,9 @@ impl<P: Ports> AdminService<P> {
     /// records that expired a day ago, spread over the users.
     pub async fn seed(&self, plan: SeedPlan) -> Result<(), AdminError> {
         let plan = plan.validate()?;
-        let run = UserId::random().as_uuid().simple().to_string();
-        let run = &run[..8];
+        // Names unique to this run (the random tail of a UUIDv7), so seeds can be repeated.
+        let run = UserId::generate().as_uuid().simple().to_string();
+        let run = &run[run.len() - 8..];
         let start = Timestamp::now().saturating_sub(Duration::from_secs(30 * 86_400));
         let at = |step: usize, unit_micros: u64| {
             start.saturating_add(Duration::from_micros(
@@ -177,7 +178,7 @@ impl<P: Ports> AdminService<P> {
         };
 
         let organizations: Vec<OrganizationId> = (0..plan.organizations)
-            .map(|_| OrganizationId::random())
+            .map(|_| OrganizationId::generate())
             .collect();
         for range in batches(plan.organizations) {
             let rows: Vec<Organization> = range
@@ -197,7 +198,7 @@ impl<P: Ports> AdminService<P> {
             let users: Vec<User> = range
                 .clone()
                 .map(|i| User {
-                    id: UserId::random(),
+                    id: UserId::generate(),
                     email: format!("user{i}-{run}@example.com"),
                     display_name: Some(format!("User {i}")),
                     is_active: true,
@@ -223,7 +224,7 @@ impl<P: Ports> AdminService<P> {
         for range in batches(plan.workspaces) {
             let rows: Vec<Workspace> = range
                 .map(|i| Workspace {
-                    id: WorkspaceId::random(),
+                    id: WorkspaceId::generate(),
                     organization_id: organizations[i % organizations.len()],
                     name: format!("WS {i}"),
                     slug: format!("ws-{i}"),
@@ -238,7 +239,7 @@ impl<P: Ports> AdminService<P> {
             let rows = range
                 .map(|i| {
                     Ok(TokenRecord {
-                        id: TokenId::random(),
+                        id: TokenId::generate(),
                         user_id: token_owners[i % token_owners.len()],
                         organization_id: None,
                         revocation_id: synthetic_revocation_id()?,
@@ -277,6 +278,7 @@ fn batches(count: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
 
 /// A random revocation id for a synthetic record that no token will ever present.
 fn synthetic_revocation_id() -> Result<RevocationId, AdminError> {
-    let [a, b] = [TokenId::random(), TokenId::random()].map(|id| id.as_uuid().simple().to_string());
+    let [a, b] =
+        [TokenId::generate(), TokenId::generate()].map(|id| id.as_uuid().simple().to_string());
     Ok(RevocationId::parse(&(a + &b))?)
 }

@@ -19,7 +19,7 @@ async fn check(holder: &Holder, organization: &str, role: Option<Role>) -> Acces
 }
 
 fn organization() -> String {
-    OrganizationId::random().to_string()
+    OrganizationId::generate().to_string()
 }
 
 #[tokio::test]
@@ -120,7 +120,7 @@ async fn the_answer_names_the_caller_and_echoes_the_organization() {
 async fn the_organization_is_looked_up_for_the_caller() {
     let holder = Holder::new();
     let caller = holder.caller().await;
-    let organization = OrganizationId::random();
+    let organization = OrganizationId::generate();
     let mut world = World::default();
     let user = holder.user_id;
     world

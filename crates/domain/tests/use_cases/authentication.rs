@@ -83,7 +83,7 @@ async fn a_record_that_does_not_match_the_claims_does_not_authenticate() {
     let mut world = World::default();
     let verified = holder.verified();
     let mut record = holder.record(&verified);
-    record.token.user_id = UserId::random();
+    record.token.user_id = UserId::generate();
     world
         .authority
         .expect_verify()

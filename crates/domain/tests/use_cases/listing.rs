@@ -5,7 +5,7 @@ use super::support::{Holder, World, ready};
 fn users(count: usize) -> Vec<User> {
     (0..count)
         .map(|i| User {
-            id: UserId::random(),
+            id: UserId::generate(),
             email: format!("user{i}@example.com"),
             display_name: None,
             is_active: true,
@@ -48,7 +48,7 @@ async fn the_cursor_continues_where_the_previous_page_ended() {
     let caller = admin().await;
     let position = Cursor {
         created_at: Timestamp::from_unix_micros(5),
-        id: WorkspaceId::random().as_uuid(),
+        id: WorkspaceId::generate().as_uuid(),
     };
     let mut world = World::default();
     world

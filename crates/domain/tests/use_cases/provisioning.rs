@@ -33,7 +33,7 @@ async fn an_issued_token_is_recorded_with_its_claims_and_a_whole_second_expiry()
     let mut world = World::default();
     existing_user(&mut world);
     existing_organization(&mut world);
-    let (user, organization) = (UserId::random(), OrganizationId::random());
+    let (user, organization) = (UserId::generate(), OrganizationId::generate());
     world
         .authority
         .expect_issue()
@@ -84,7 +84,7 @@ async fn a_token_for_an_unknown_user_is_not_issued() {
 
     let outcome = world
         .service()
-        .issue_token(UserId::random(), None, ttl)
+        .issue_token(UserId::generate(), None, ttl)
         .await;
 
     assert!(
@@ -183,7 +183,7 @@ async fn a_membership_in_an_unknown_organization_is_not_added() {
 
     let outcome = world
         .service()
-        .set_membership(UserId::random(), OrganizationId::random(), Role::Admin)
+        .set_membership(UserId::generate(), OrganizationId::generate(), Role::Admin)
         .await;
 
     assert!(

@@ -51,7 +51,7 @@ impl Holder {
     /// An active user with a valid, unscoped token and no platform role.
     pub fn new() -> Self {
         Self {
-            user_id: UserId::random(),
+            user_id: UserId::generate(),
             organization_id: None,
             platform_role: None,
             scoped_to_platform: false,
@@ -77,7 +77,7 @@ impl Holder {
     /// What verifying this holder's token reports.
     pub fn verified(&self) -> VerifiedToken {
         VerifiedToken {
-            token_id: TokenId::random(),
+            token_id: TokenId::generate(),
             user_id: self.user_id,
             organization_id: self.organization_id,
             revocation_id: Self::revocation_id(),

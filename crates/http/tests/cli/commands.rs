@@ -158,9 +158,9 @@ async fn bad_input_is_one_clear_line_on_stderr_and_a_non_zero_exit(db: TestDatab
                 "member",
                 "add",
                 "--org",
-                &UserId::random().to_string(),
+                &UserId::generate().to_string(),
                 "--user",
-                &UserId::random().to_string(),
+                &UserId::generate().to_string(),
                 "--role",
                 "boss",
             ],
@@ -171,7 +171,7 @@ async fn bad_input_is_one_clear_line_on_stderr_and_a_non_zero_exit(db: TestDatab
                 "token",
                 "issue",
                 "--user",
-                &UserId::random().to_string(),
+                &UserId::generate().to_string(),
                 "--ttl",
                 "forever",
             ],
@@ -195,7 +195,7 @@ async fn conflicts_and_unknown_references_are_one_clear_line(db: TestDatabase) {
     )
     .line();
     run(cli(), &["user", "create", "--email", "a@example.com"]).line();
-    let unknown = UserId::random().to_string();
+    let unknown = UserId::generate().to_string();
 
     let cases: [(&[&str], &str); 6] = [
         (&["seed", "--users", "20000000"], "at most"),
@@ -328,7 +328,11 @@ fn without_configuration_the_data_lives_in_a_fresh_sqlite_file_and_key_under_dat
 
 async fn a_key_rotation_keeps_old_tokens_working_while_the_old_key_is_listed(db: TestDatabase) {
     let (old, new) = (RootKey::generate().to_hex(), RootKey::generate().to_hex());
-    let user = run(admin_api(&db, &old), &["user", "create", "--email", "a@example.com"]).line();
+    let user = run(
+        admin_api(&db, &old),
+        &["user", "create", "--email", "a@example.com"],
+    )
+    .line();
     let old_token = run(admin_api(&db, &old), &["token", "issue", "--user", &user]).line();
     let rotated = || {
         let mut command = admin_api(&db, &new);
@@ -337,10 +341,19 @@ async fn a_key_rotation_keeps_old_tokens_working_while_the_old_key_is_listed(db:
     };
 
     let revoked = run(rotated(), &["token", "revoke", &old_token]);
-    assert_eq!(revoked.code, Some(0), "a token signed with the previous key is still ours: {revoked:?}");
+    assert_eq!(
+        revoked.code,
+        Some(0),
+        "a token signed with the previous key is still ours: {revoked:?}"
+    );
     let new_token = run(rotated(), &["token", "issue", "--user", &user]).line();
     let new_authority = BiscuitAuthority::new(&RootKey::parse(&new).unwrap());
-    assert!(new_authority.revocation_id(&BearerToken::parse(&new_token).unwrap()).is_ok(), "signed with the new key");
+    assert!(
+        new_authority
+            .revocation_id(&BearerToken::parse(&new_token).unwrap())
+            .is_ok(),
+        "signed with the new key"
+    );
 
     let line = run(admin_api(&db, &new), &["token", "revoke", &new_token]);
     assert_eq!(line.code, Some(0));

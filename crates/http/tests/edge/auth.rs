@@ -64,9 +64,9 @@ async fn every_reason_a_token_fails_gives_the_same_401_body() {
         (false, false, false),
     ] {
         let mut world = World::default();
-        let user = UserId::random();
+        let user = UserId::generate();
         let verified = VerifiedToken {
-            token_id: TokenId::random(),
+            token_id: TokenId::generate(),
             user_id: user,
             organization_id: None,
             revocation_id: RevocationId::parse("ab").unwrap(),
@@ -144,7 +144,7 @@ async fn each_platform_endpoint_is_403_naming_its_permission_for_a_non_admin() {
 #[actix_web::test]
 async fn a_token_whose_checks_reject_the_operation_is_403_naming_it() {
     let mut world = World::default();
-    world.authenticates(UserId::random(), Some(Role::Owner), false);
+    world.authenticates(UserId::generate(), Some(Role::Owner), false);
     let reply = world.send(get("/v1/admin/platform-status")).await;
     let details = reply.envelope(
         403,

@@ -8,7 +8,7 @@ use super::support::*;
 #[actix_web::test]
 async fn an_access_check_answers_every_field() {
     let (mut world, user) = World::with_caller(None);
-    let organization = OrganizationId::random();
+    let organization = OrganizationId::generate();
     world
         .access
         .expect_role_in()
@@ -109,7 +109,7 @@ async fn a_users_page_has_items_limit_and_next_cursor() {
     let created = Timestamp::from_unix_micros(1_764_300_000_123_456);
     let users: Vec<User> = (0..3)
         .map(|i| User {
-            id: UserId::random(),
+            id: UserId::generate(),
             email: format!("u{i}@example.com"),
             display_name: (i == 0).then(|| "Ada".to_owned()),
             is_active: i != 2,
@@ -158,7 +158,7 @@ async fn the_last_page_has_a_null_cursor() {
 async fn organization_items_carry_their_counts() {
     let (mut world, _) = World::with_caller(Some(Role::Owner));
     let organization = Organization {
-        id: OrganizationId::random(),
+        id: OrganizationId::generate(),
         name: "Acme".to_owned(),
         slug: "acme".to_owned(),
         is_platform: false,
@@ -185,8 +185,8 @@ async fn organization_items_carry_their_counts() {
 async fn workspace_items_name_their_organization() {
     let (mut world, _) = World::with_caller(Some(Role::Owner));
     let workspace = Workspace {
-        id: WorkspaceId::random(),
-        organization_id: OrganizationId::random(),
+        id: WorkspaceId::generate(),
+        organization_id: OrganizationId::generate(),
         name: "Main".to_owned(),
         slug: "main".to_owned(),
         created_at: Timestamp::from_unix_micros(1),

@@ -58,8 +58,8 @@ async fn an_unreachable_database_is_503_with_retry_after() {
     let mut world = World::default();
     world.authority.expect_verify().returning(|_, _, _| {
         Ok(VerifiedToken {
-            token_id: TokenId::random(),
-            user_id: UserId::random(),
+            token_id: TokenId::generate(),
+            user_id: UserId::generate(),
             organization_id: None,
             revocation_id: RevocationId::parse("ab").unwrap(),
             allows_operation: true,

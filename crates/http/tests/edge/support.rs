@@ -45,7 +45,7 @@ impl World {
     /// `None`, a user with no platform role).
     pub fn with_caller(platform_role: Option<Role>) -> (Self, UserId) {
         let mut world = Self::default();
-        let user = UserId::random();
+        let user = UserId::generate();
         world.authenticates(user, platform_role, true);
         (world, user)
     }
@@ -56,7 +56,7 @@ impl World {
         platform_role: Option<Role>,
         allows_operation: bool,
     ) {
-        let token_id = TokenId::random();
+        let token_id = TokenId::generate();
         let revocation_id = RevocationId::parse("abcd").unwrap();
         let verified = VerifiedToken {
             token_id,

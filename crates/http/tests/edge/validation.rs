@@ -100,7 +100,7 @@ async fn the_last_value_of_a_repeated_parameter_counts() {
 async fn a_cursor_from_another_listing_is_refused() {
     let cursor = admin_domain::Cursor {
         created_at: admin_domain::Timestamp::now(),
-        id: admin_domain::UserId::random().as_uuid(),
+        id: admin_domain::UserId::generate().as_uuid(),
     }
     .encode(admin_domain::Listing::Users);
     let body = refused(&format!("/v1/admin/platform/workspaces?cursor={cursor}")).await;

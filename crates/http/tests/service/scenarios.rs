@@ -164,7 +164,7 @@ async fn members_viewers_and_strangers_have_no_access_and_unknown_organizations_
     }
     let token = p.token(&stranger, None).await;
     let known = p.get(&ask(p.customer.id.to_string()), &token).await.body;
-    let unknown_id = OrganizationId::random().to_string();
+    let unknown_id = OrganizationId::generate().to_string();
     let unknown = p.get(&ask(unknown_id.clone()), &token).await.body;
     let strip = |mut body: serde_json::Value| {
         body.as_object_mut().unwrap().remove("organization_id");

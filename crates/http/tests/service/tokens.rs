@@ -31,7 +31,7 @@ async fn an_expired_token_is_401(db: TestDatabase) {
         .saturating_sub(Duration::from_secs(10))
         .truncated_to_seconds();
     let claims = TokenClaims {
-        token_id: TokenId::random(),
+        token_id: TokenId::generate(),
         user_id: p.admin.id,
         organization_id: None,
         expires_at: expired_at,
@@ -71,7 +71,7 @@ async fn a_revoked_token_is_401_at_once(db: TestDatabase) {
 async fn a_token_unknown_to_the_store_is_401(db: TestDatabase) {
     let p = Platform::new(db).await;
     let claims = TokenClaims {
-        token_id: TokenId::random(),
+        token_id: TokenId::generate(),
         user_id: p.admin.id,
         organization_id: Some(p.platform.id),
         expires_at: Timestamp::now()
