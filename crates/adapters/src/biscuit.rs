@@ -105,12 +105,15 @@ impl fmt::Debug for PreviousKey {
 
 /// Signs and verifies the service's Biscuits, remembering the tokens it verified (the
 /// `verified` module says what is remembered, and why that is safe).
+///
+/// Clones share what was verified, so every HTTP worker benefits from every other's work.
+#[derive(Clone)]
 pub struct BiscuitAuthority {
-    keys: KeyPair,
+    keys: Arc<KeyPair>,
     public: PublicKey,
     previous: Vec<PublicKey>,
     limits: RunLimits,
-    verified: VerifiedTokens,
+    verified: Arc<VerifiedTokens>,
 }
 
 impl fmt::Debug for BiscuitAuthority {
@@ -137,13 +140,13 @@ impl BiscuitAuthority {
         Self {
             public: keys.public(),
             previous: previous.iter().map(|key| key.0).collect(),
-            keys,
+            keys: Arc::new(keys),
             limits: RunLimits {
                 max_facts: 1_000,
                 max_iterations: 100,
                 max_time: Duration::from_millis(20),
             },
-            verified: VerifiedTokens::new(),
+            verified: Arc::new(VerifiedTokens::new()),
         }
     }
 

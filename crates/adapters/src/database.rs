@@ -144,6 +144,7 @@ enum Pools {
 pub struct Database {
     pools: Pools,
     url: DatabaseUrl,
+    settings: PoolSettings,
 }
 
 impl fmt::Debug for Database {
@@ -196,7 +197,29 @@ impl Database {
                 Pools::Sqlite(sqlite_pool(path, settings)?)
             }
         };
-        Ok(Self { pools, url })
+        Ok(Self {
+            pools,
+            url,
+            settings,
+        })
+    }
+
+    /// Another pool on the same database, of at most `max_size` connections (say, one per
+    /// HTTP worker, so each worker's connections are driven on its own thread).
+    pub fn another_pool(&self, max_size: usize) -> Result<Self, DatabaseError> {
+        let settings = PoolSettings {
+            max_size,
+            ..self.settings
+        };
+        let pools = match &self.url {
+            DatabaseUrl::Postgres(url) => Pools::Postgres(postgres_pool(url, settings)?),
+            DatabaseUrl::Sqlite(path) => Pools::Sqlite(sqlite_pool(path, settings)?),
+        };
+        Ok(Self {
+            pools,
+            url: self.url.clone(),
+            settings,
+        })
     }
 
     /// The URL it was opened with.

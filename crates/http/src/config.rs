@@ -57,7 +57,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `ADMIN_API_WORKERS`: HTTP worker threads; default one per CPU.
     pub workers: usize,
-    /// `ADMIN_API_DB_POOL_SIZE`, `ADMIN_API_DB_TIMEOUT`, `ADMIN_API_STATEMENT_TIMEOUT`.
+    /// `ADMIN_API_DB_POOL_SIZE` (default four connections per worker), `ADMIN_API_DB_TIMEOUT`,
+    /// `ADMIN_API_STATEMENT_TIMEOUT`.
     pub pool: PoolSettings,
     /// `ADMIN_API_DRAIN_DELAY`: after SIGTERM, how long to keep serving while `/readyz` fails,
     /// so load balancers stop routing here first; default `1s`.
@@ -118,15 +119,16 @@ impl Config {
             Some(other) => bail!("ADMIN_API_LOG_FORMAT must be json or pretty, not {other:?}"),
         };
         let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        let workers = number("ADMIN_API_WORKERS", cpus)?;
         Ok(Self {
             database_url,
             root_key,
             bind: lookup("ADMIN_API_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
             token_retention: duration("ADMIN_API_TOKEN_RETENTION", "0s")?,
             log_format,
-            workers: number("ADMIN_API_WORKERS", cpus)?,
+            workers,
             pool: PoolSettings {
-                max_size: number("ADMIN_API_DB_POOL_SIZE", PoolSettings::default().max_size)?,
+                max_size: number("ADMIN_API_DB_POOL_SIZE", 4 * workers)?,
                 checkout_timeout: duration("ADMIN_API_DB_TIMEOUT", "2s")?,
                 statement_timeout: duration("ADMIN_API_STATEMENT_TIMEOUT", "10s")?,
             },

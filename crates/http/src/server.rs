@@ -49,27 +49,37 @@ pub fn start(
     database: Database,
     authority: BiscuitAuthority,
 ) -> anyhow::Result<Running> {
-    let service = Data::new(admin_service(config, database.clone(), authority));
     crate::metrics::install();
-    let health = Health::new(database);
+    let health = Health::new(database.clone());
     let listener = TcpListener::bind(&config.bind)
         .with_context(|| format!("cannot listen on {}", config.bind))?;
     let port = listener
         .local_addr()
         .context("the listener has no address")?
         .port();
-    let app_health = Data::new(health.clone());
-    let server = HttpServer::new(move || routes::app(service.clone(), app_health.clone()))
-        .workers(config.workers)
-        .keep_alive(KeepAlive::Timeout(config.keep_alive))
-        .client_request_timeout(config.request_timeout)
-        .client_disconnect_timeout(Duration::from_secs(1))
-        .max_connections(config.max_connections)
-        .shutdown_timeout(config.shutdown_grace.as_secs().max(1))
-        .disable_signals()
-        .listen(listener)
-        .context("cannot serve on the listener")?
-        .run();
+    // Each worker gets its own share of the pool: its connections are then driven on its own
+    // thread, instead of waking another worker's on every query.
+    let per_worker = config.pool.max_size.div_ceil(config.workers.max(1)).max(1);
+    let (worker_config, worker_health) = (config.clone(), health.clone());
+    let server = HttpServer::new(move || {
+        let pool = database.another_pool(per_worker).unwrap_or_else(|error| {
+            tracing::warn!(%error, "no pool of its own for this worker: sharing the first");
+            database.clone()
+        });
+        worker_health.attach_pool(pool.clone());
+        let service = admin_service(&worker_config, pool, authority.clone());
+        routes::app(Data::new(service), Data::new(worker_health.clone()))
+    })
+    .workers(config.workers)
+    .keep_alive(KeepAlive::Timeout(config.keep_alive))
+    .client_request_timeout(config.request_timeout)
+    .client_disconnect_timeout(Duration::from_secs(1))
+    .max_connections(config.max_connections)
+    .shutdown_timeout(config.shutdown_grace.as_secs().max(1))
+    .disable_signals()
+    .listen(listener)
+    .context("cannot serve on the listener")?
+    .run();
     tracing::info!(port, workers = config.workers, "serving");
     Ok(Running {
         port,

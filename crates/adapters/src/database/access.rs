@@ -16,10 +16,15 @@ impl AdminAccess for Database {
         &self,
         revocation_id: &RevocationId,
     ) -> Result<Option<CallerRecord>, StoreError> {
-        let platform_role = memberships::table
-            .inner_join(organizations::table)
+        // The platform organization (one row of a partial index), then the caller's membership
+        // there (one primary key lookup).
+        let platform = organizations::table
             .filter(organizations::is_platform)
+            .select(organizations::id)
+            .single_value();
+        let platform_role = memberships::table
             .filter(memberships::user_id.eq(tokens::user_id))
+            .filter(memberships::organization_id.nullable().eq(platform))
             .select(memberships::role)
             .single_value();
         let scoped_to_platform = organizations::table

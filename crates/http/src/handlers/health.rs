@@ -1,7 +1,7 @@
 //! Liveness and readiness, for load balancers and orchestrators.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 
 use actix_web::web::{Data, Json};
 use admin_adapters::{Database, PoolStatus};
@@ -32,9 +32,11 @@ impl Probe for Database {
 }
 
 /// Whether this instance should get traffic: its database answers and it is not draining.
+/// Clones share the draining flag and the pools.
 #[derive(Clone)]
 pub struct Health {
     probe: Arc<dyn Probe>,
+    pools: Arc<RwLock<Vec<Arc<dyn Probe>>>>,
     draining: Arc<AtomicBool>,
 }
 
@@ -51,7 +53,15 @@ impl Health {
     pub fn new(probe: impl Probe) -> Self {
         Self {
             probe: Arc::new(probe),
+            pools: Arc::default(),
             draining: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Counts `pool` in the occupancy reported (one per HTTP worker).
+    pub fn attach_pool(&self, pool: impl Probe) {
+        if let Ok(mut pools) = self.pools.write() {
+            pools.push(Arc::new(pool));
         }
     }
 
@@ -65,9 +75,21 @@ impl Health {
         self.draining.load(Ordering::SeqCst)
     }
 
-    /// The database pool's occupancy, when there is a pool.
+    /// The database pools' occupancy: the attached pools' together, else the probe's own.
     pub fn pool_status(&self) -> Option<PoolStatus> {
-        self.probe.pool_status()
+        let pools = self.pools.read().ok()?;
+        if pools.is_empty() {
+            return self.probe.pool_status();
+        }
+        pools
+            .iter()
+            .filter_map(|pool| pool.pool_status())
+            .reduce(|a, b| PoolStatus {
+                max_size: a.max_size + b.max_size,
+                size: a.size + b.size,
+                available: a.available + b.available,
+                waiting: a.waiting + b.waiting,
+            })
     }
 }
 

@@ -163,6 +163,7 @@ async fn a_full_pool_answers_503_after_the_checkout_timeout_instead_of_hanging()
     let token = platform(&db.url, &key);
     let mut serve = admin_api(&db, &key);
     serve
+        .env("ADMIN_API_WORKERS", "1")
         .env("ADMIN_API_DB_POOL_SIZE", "2")
         .env("ADMIN_API_DB_TIMEOUT", "500ms")
         .env("ADMIN_API_DRAIN_DELAY", "0s");
