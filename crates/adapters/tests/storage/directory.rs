@@ -18,6 +18,7 @@ on_both_backends!(
     users_and_organizations_are_found_by_id,
     cursors_at_the_ends_of_time_read_without_error,
     counts_follow_memberships_and_workspaces_as_they_come_and_go,
+    concurrent_writers_to_the_same_organizations_all_succeed_and_are_counted,
 );
 
 /// Walks every page of users, `limit` at a time, calling `between` after each page.
@@ -311,4 +312,47 @@ async fn counts_follow_memberships_and_workspaces_as_they_come_and_go(db: TestDa
         db.role_in(users[0].id, acme.id).await.expect("reads"),
         Some(Role::Owner)
     );
+}
+
+/// Every writer checks the organizations exist (a key-share lock on PostgreSQL) before its
+/// trigger moves their counters: that must queue writers, never deadlock them.
+async fn concurrent_writers_to_the_same_organizations_all_succeed_and_are_counted(
+    db: TestDatabase,
+) {
+    let db = db.database.clone();
+    let acme = stored_organization(&db, "acme", false).await;
+    let other = stored_organization(&db, "other", false).await;
+    let users: Vec<User> = (0..400).map(|i| user(i, Timestamp::now())).collect();
+    db.add_users(&users).await.expect("stored");
+
+    let writers: Vec<_> = users
+        .chunks(50)
+        .enumerate()
+        .map(|(n, chunk)| {
+            let db = db.clone();
+            // Half the writers name the organizations in one order, half in the other.
+            let (first, second) = if n % 2 == 0 {
+                (acme.id, other.id)
+            } else {
+                (other.id, acme.id)
+            };
+            let memberships: Vec<Membership> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, u)| Membership {
+                    user_id: u.id,
+                    organization_id: if i % 2 == 0 { first } else { second },
+                    role: Role::Member,
+                })
+                .collect();
+            tokio::spawn(async move { db.set_memberships(&memberships).await })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.expect("the writer ran").expect("written");
+    }
+
+    let page = db.organizations(None, 10).await.expect("reads");
+    let counts: Vec<u64> = page.iter().map(|o| o.member_count).collect();
+    assert_eq!(counts, [200, 200]);
 }
