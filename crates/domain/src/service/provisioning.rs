@@ -171,7 +171,8 @@ impl<P: Ports> AdminService<P> {
     }
 
     /// Writes synthetic data in batches, [`SEED_CONCURRENCY`] at a time: organizations, users
-    /// each a member of one organization (roles in turn), workspaces spread over the
+    /// each a member of one organization (the first users of the first organization, and so
+    /// on; roles in turn), workspaces spread over the
     /// organizations, and token records that expired a day ago, spread over the users.
     pub async fn seed(&self, plan: SeedPlan) -> Result<(), AdminError> {
         let plan = plan.validate()?;
@@ -223,7 +224,8 @@ impl<P: Ports> AdminService<P> {
             let memberships: Vec<Membership> = range
                 .map(|i| Membership {
                     user_id: users[i],
-                    organization_id: organizations[i % organizations.len()],
+                    // In contiguous runs, so a batch moves few organizations' counters.
+                    organization_id: organizations[i / users.len().div_ceil(organizations.len())],
                     role: Role::ALL[i % Role::ALL.len()],
                 })
                 .collect();
