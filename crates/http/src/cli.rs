@@ -193,7 +193,7 @@ async fn administer(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Token(_) => config.token_authority()?,
         _ => BiscuitAuthority::new(&RootKey::generate()),
     };
-    let service = server::admin_service(&config, database, authority);
+    let service = server::admin_service(&config, database.clone(), database, authority);
     match command {
         Command::Org(OrgCommand::Create {
             name,

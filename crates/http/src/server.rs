@@ -23,23 +23,22 @@ pub struct Running {
     drain_delay: Duration,
 }
 
-/// The composition root: the production ports assembled into the use cases.
+/// Connections an instance keeps for token cleanup, beside `ADMIN_API_DB_POOL_SIZE`.
+pub const CLEANUP_CONNECTIONS: usize = 2;
+
+/// The composition root: the production ports assembled into the use cases. The token store
+/// (whose only work over HTTP is cleanup) may have a pool of its own.
 pub fn admin_service(
     config: &Config,
     database: Database,
+    tokens: Database,
     authority: BiscuitAuthority,
 ) -> AdminService<Adapters> {
     let settings = Settings {
         token_retention: config.token_retention,
         ..Settings::default()
     };
-    AdminService::new(
-        database.clone(),
-        database.clone(),
-        database,
-        authority,
-        settings,
-    )
+    AdminService::new(database.clone(), tokens, database, authority, settings)
 }
 
 /// Builds the service on `database` and `authority` and starts serving on `config.bind`
@@ -60,6 +59,10 @@ pub fn start(
     // Each worker gets its own share of the pool: its connections are then driven on its own
     // thread, instead of waking another worker's on every query.
     let per_worker = config.pool.max_size.div_ceil(config.workers.max(1)).max(1);
+    // Token cleanup has two connections of its own, shared by the workers: its long batches
+    // then neither queue behind request traffic nor take a worker's connection from it.
+    let cleanup = database.another_pool(CLEANUP_CONNECTIONS)?;
+    health.attach_pool(cleanup.clone());
     let (worker_config, worker_health) = (config.clone(), health.clone());
     let server = HttpServer::new(move || {
         let pool = database.another_pool(per_worker).unwrap_or_else(|error| {
@@ -67,7 +70,7 @@ pub fn start(
             database.clone()
         });
         worker_health.attach_pool(pool.clone());
-        let service = admin_service(&worker_config, pool, authority.clone());
+        let service = admin_service(&worker_config, pool, cleanup.clone(), authority.clone());
         routes::app(Data::new(service), Data::new(worker_health.clone()))
     })
     .workers(config.workers)
