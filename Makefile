@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: help run test lint fuzz-api migrate build release
+.PHONY: help run test lint fuzz-api bench migrate build release
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,6 +20,9 @@ lint: ## formatting and clippy, warnings as errors
 
 fuzz-api: ## check the OpenAPI document and fuzz a running instance with schemathesis
 	@scripts/fuzz-api.sh
+
+bench: ## measure the release build beside the FastAPI peer; writes docs/performance.md
+	@scripts/bench.sh
 
 migrate: ## apply pending migrations to DATABASE_URL
 	$(CARGO) run --quiet -p admin-http -- migrate

@@ -1,0 +1,452 @@
+#!/usr/bin/env python3
+"""`make bench`: the project beside the FastAPI peer, in one run, against issue 5's targets.
+
+Runs, one after the other on this machine's PostgreSQL (BENCH_DATABASE_URL, default the local
+server as `postgres`), each side on a fresh database:
+
+1. `../shared/peer/bench.sh` itself: throughput of the project and the peer, and pgbench
+   select-only as the ceiling of a one-query endpoint (its output is kept verbatim);
+2. the same load with `wrk --latency`, for each side's p99 and the project's memory;
+3. the project alone on 1,000,000 users: the first and the last pages of the user listing,
+   then 1,000,000 expired token records cleaned while platform-status traffic runs.
+
+Results replace the part of docs/performance.md between the `bench:start` and `bench:end`
+markers; the prose around them is kept. Only the standard library is used.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import platform
+import random
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PEER_DIR = (ROOT / ".." / "shared" / "peer").resolve()
+ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+USERS = int(os.environ.get("BENCH_USERS", "100000"))
+DEEP_USERS = int(os.environ.get("BENCH_DEEP_USERS", "1000000"))
+EXPIRED = int(os.environ.get("BENCH_EXPIRED_TOKENS", "1000000"))
+CONNECTIONS = 32
+ENDPOINTS = ["platform-status", "platform/users?limit=50", "platform/organizations?limit=50"]
+DOC = ROOT / "docs" / "performance.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def log(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def run(*args: str, env: dict | None = None) -> str:
+    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"bench: {shlex.join(args)} failed:\n{done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+def psql(sql: str) -> None:
+    run("psql", "-q", ADMIN_URL, "-c", sql)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- one side: a fresh database, a platform admin, seeded data, a serving process -------------
+
+
+class Side:
+    """A binary with the contract's CLI, on its own fresh database."""
+
+    def __init__(self, name: str, binary: str, workers: int | None = None):
+        self.name, self.binary = name, binary
+        self.database = f"bench_{name}_{random.randrange(10**9)}"
+        self.port = free_port()
+        psql(f"CREATE DATABASE {self.database}")
+        self.env = dict(
+            os.environ,
+            DATABASE_URL=f"{ADMIN_URL.rsplit('/', 1)[0]}/{self.database}",
+            ADMIN_API_BIND=f"127.0.0.1:{self.port}",
+            RUST_LOG="warn",
+        )
+        if workers:
+            self.env["ADMIN_API_WORKERS"] = str(workers)
+        self.env["ADMIN_API_ROOT_KEY"] = self.cli("keygen")
+        self.cli("migrate")
+        org = self.cli("org", "create", "--name", "Platform", "--platform")
+        user = self.cli("user", "create", "--email", "admin@example.com")
+        self.cli("member", "add", "--org", org, "--user", user, "--role", "admin")
+        self.token = self.cli("token", "issue", "--user", user, "--org", org, "--ttl", "2h")
+        self.server: subprocess.Popen | None = None
+
+    def cli(self, *args: str) -> str:
+        return run(self.binary, *args, env=self.env)
+
+    def settle(self) -> None:
+        """VACUUM ANALYZE, as autovacuum would get to in time on a live database: otherwise its
+        catch-up after a bulk seed lands inside one measurement and not the next."""
+        run("psql", "-q", self.env["DATABASE_URL"], "-c", "VACUUM ANALYZE")
+
+    def seed(self, users: int, expired: int) -> float:
+        started = time.monotonic()
+        self.cli("seed", "--users", str(users), "--orgs", "1000", "--workspaces", "5000",
+                 "--expired-tokens", str(expired))
+        return time.monotonic() - started
+
+    def serve(self) -> None:
+        self.server = subprocess.Popen([self.binary, "serve"], env=self.env,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(150):
+            try:
+                if self.get("/healthz")[0] == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise SystemExit(f"bench: {self.name} did not start")
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}/v1/admin/{path}"
+
+    def get(self, path: str, method: str = "GET") -> tuple[int, dict]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        conn.request(method, path, headers={"Authorization": f"Bearer {self.token}"})
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        return response.status, (json.loads(body) if body else {})
+
+    def resident_mib(self) -> tuple[float, float]:
+        """Resident memory now and at its peak, over the serving process and its children."""
+        assert self.server is not None
+        now = peak = 0
+        for pid in process_tree(self.server.pid):
+            status = Path(f"/proc/{pid}/status").read_text()
+            now += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+            peak += int(re.search(r"VmHWM:\s+(\d+)", status).group(1))
+        return now / 1024, peak / 1024
+
+    def close(self) -> None:
+        if self.server:
+            self.server.terminate()
+            self.server.wait(timeout=30)
+        psql(f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")
+
+
+def process_tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+@contextmanager
+def side(name: str, binary: str, workers: int | None = None):
+    s = Side(name, binary, workers)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+# --- load ---------------------------------------------------------------------------------------
+
+
+def millis(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if not match:
+        raise SystemExit(f"bench: wrk printed a latency of {text!r}")
+    value, unit = match.groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def parse_wrk(output: str) -> dict:
+    found = lambda pattern: re.search(pattern, output, re.MULTILINE)  # noqa: E731
+    errors = found(r"Non-2xx or 3xx responses: (\d+)")
+    sockets = found(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+    return {
+        "rps": float(found(r"Requests/sec:\s+([\d.]+)").group(1)),
+        "p50": millis(found(r"^\s+50%\s+(\S+)").group(1)),
+        "p99": millis(found(r"^\s+99%\s+(\S+)").group(1)),
+        "errors": (int(errors.group(1)) if errors else 0)
+        + (sum(map(int, sockets.groups())) if sockets else 0),
+    }
+
+
+def wrk_command(s: Side, path: str, seconds: int) -> list[str]:
+    return ["wrk", "--latency", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s",
+            "-H", f"Authorization: Bearer {s.token}", s.url(path)]
+
+
+def load(s: Side, path: str, seconds: int = SECONDS) -> dict:
+    run(*wrk_command(s, path, 1))  # warm-up: connections, caches
+    return parse_wrk(run(*wrk_command(s, path, seconds)))
+
+
+def pgbench_ceiling() -> int:
+    database = f"bench_pgb_{random.randrange(10**9)}"
+    psql(f"CREATE DATABASE {database}")
+    url = f"{ADMIN_URL.rsplit('/', 1)[0]}/{database}"
+    try:
+        run("pgbench", "-q", "-i", "-s", "1", url)
+        out = run("pgbench", "-S", "-c", str(CONNECTIONS), "-j", "2", "-T", str(SECONDS), url)
+        return int(float(re.search(r"tps = ([\d.]+)", out).group(1)))
+    finally:
+        psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+
+# --- the three parts ----------------------------------------------------------------------------
+
+
+def shared_bench(binary: str) -> str:
+    log("part 1: ../shared/peer/bench.sh")
+    return run(str(PEER_DIR / "bench.sh"), binary, str(SECONDS), str(USERS))
+
+
+def side_by_side(binary: str) -> dict:
+    results: dict = {}
+    for name, command, workers in [("project", binary, None),
+                                   ("peer", str(PEER_DIR / "admin-api-peer"), 2)]:
+        log(f"part 2: {name}, {USERS} users")
+        with side(name, command, workers) as s:
+            s.seed(USERS, 1000)
+            s.serve()
+            results[name] = {path: load(s, path) for path in ENDPOINTS}
+            results[name]["rss"] = s.resident_mib()
+    results["ceiling"] = pgbench_ceiling()
+    return results
+
+
+def walk_users(s: Side) -> tuple[int, str, float]:
+    """Every page of users, 200 at a time: rows seen, the cursor of the last full page, time."""
+    started, seen, ids = time.monotonic(), 0, set()
+    cursor, previous = None, None
+    conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
+    while True:
+        path = "/v1/admin/platform/users?limit=200" + (f"&cursor={cursor}" if cursor else "")
+        conn.request("GET", path, headers={"Authorization": f"Bearer {s.token}"})
+        page = json.loads(conn.getresponse().read())
+        seen += len(page["items"])
+        ids.update(item["id"] for item in page["items"])
+        if page["next_cursor"] is None:
+            break
+        previous, cursor = cursor, page["next_cursor"]
+    conn.close()
+    if len(ids) != seen:
+        raise SystemExit(f"bench: the walk repeated rows: {seen} rows, {len(ids)} distinct")
+    return seen, previous or "", time.monotonic() - started
+
+
+def alternating(s: Side, paths: list[str], rounds: int = 2) -> list[dict]:
+    """Each path loaded `rounds` times in turn, SECONDS in all: drift in the machine's speed
+    then weighs on every path alike. Figures are the rounds' means."""
+    runs: dict[str, list[dict]] = {path: [] for path in paths}
+    for _ in range(rounds):
+        for path in paths:
+            runs[path].append(load(s, path, max(1, SECONDS // rounds)))
+    return [{key: sum(r[key] for r in runs[path]) / rounds for key in runs[path][0]}
+            for path in paths]
+
+
+def cleanup(s: Side, traffic: bool) -> tuple[int, float, dict | None]:
+    """Deleted records, seconds taken, and the platform-status traffic run meanwhile (wrk
+    started 0.2 s before the cleanup and stopped when it answered)."""
+    load_run = None
+    if traffic:
+        load_run = subprocess.Popen(wrk_command(s, "platform-status", 600), text=True,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        time.sleep(0.2)
+    started = time.monotonic()
+    status, body = s.get("/v1/admin/cleanup-tokens", "POST")
+    seconds = time.monotonic() - started
+    during = None
+    if load_run:
+        load_run.send_signal(signal.SIGINT)
+        during = parse_wrk(load_run.communicate(timeout=30)[0])
+    if status != 200:
+        raise SystemExit(f"bench: cleanup answered {status}: {body}")
+    return body["deleted_count"], seconds, during
+
+
+def deep(binary: str) -> dict:
+    log(f"part 3: project, {DEEP_USERS} users and {EXPIRED} expired tokens")
+    with side("deep", binary) as s:
+        seeded = s.seed(DEEP_USERS, EXPIRED)
+        s.settle()
+        s.serve()
+        rows, last_cursor, walked = walk_users(s)
+        first, last = alternating(
+            s, ["platform/users?limit=50", f"platform/users?limit=50&cursor={last_cursor}"])
+        quiet = load(s, "platform-status")
+        deleted, seconds, during = cleanup(s, traffic=True)
+        s.cli("seed", "--users", "1", "--orgs", "0", "--workspaces", "0",
+              "--expired-tokens", str(EXPIRED))
+        s.settle()
+        alone_deleted, alone_seconds, _ = cleanup(s, traffic=False)
+        return {
+            "seed_seconds": seeded, "rows": rows, "walk_seconds": walked,
+            "first": first, "last": last, "quiet": quiet, "during": during,
+            "deleted": deleted, "cleanup_seconds": seconds,
+            "alone_rate": alone_deleted / alone_seconds,
+            "rss": s.resident_mib(),
+        }
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def report(shared: str, pair: dict, big: dict) -> str:
+    project, peer, ceiling = pair["project"], pair["peer"], pair["ceiling"]
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+               platform.processor())
+    memory = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    postgres = run("psql", "-Atc", "SHOW server_version", ADMIN_URL)
+    lines = [
+        START,
+        f"## Latest results ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
+        "",
+        f"Machine: {os.cpu_count()} cores ({cpu}), {memory // 1024 // 1024} GiB, "
+        f"PostgreSQL {postgres} on the same machine; `{platform.platform()}`.",
+        f"Load: wrk, 2 threads, {CONNECTIONS} connections, {SECONDS} s per endpoint after a 1 s "
+        f"warm-up; {USERS:,} users, 1,000 organizations, 5,000 workspaces. The project ran "
+        "with its defaults (a worker per core, 4 connections per worker); the peer with 2 "
+        "uvicorn workers, as `bench.sh` runs it.",
+        "",
+        "### Throughput and latency, side by side",
+        "",
+        "| endpoint | project req/s | project p99 | peer req/s | peer p99 | throughput | p99 | target |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    all_errors = 0
+    for path in ENDPOINTS:
+        a, b = project[path], peer[path]
+        all_errors += a["errors"]
+        ratio = a["rps"] / b["rps"]
+        lines.append(
+            f"| `{path}` | {a['rps']:,.0f} | {a['p99']:.2f} ms | {b['rps']:,.0f} | "
+            f"{b['p99']:.2f} ms | {ratio:.1f}x | {a['p99'] / b['p99']:.2f} | "
+            f"{verdict(ratio >= 10 and a['p99'] <= b['p99'])} (10x, p99 no worse) |")
+    status = project["platform-status"]["rps"]
+    lines += [
+        "",
+        f"Non-2xx answers and socket errors on the project's side: {all_errors}.",
+        "",
+        f"platform-status against pgbench select-only ({CONNECTIONS} clients, 2 threads): "
+        f"{status:,.0f} / {ceiling:,} = **{status / ceiling:.2f}** of the ceiling; "
+        f"target at least 0.5: {verdict(status >= ceiling / 2)}.",
+        "",
+        f"### Listing depth, {DEEP_USERS:,} users",
+        "",
+    ]
+    first, last = big["first"], big["last"]
+    cost = first["rps"] / last["rps"]
+    lines += [
+        f"Walking every page (`limit=200`) returned {big['rows']:,} users, none repeated, in "
+        f"{big['walk_seconds']:.1f} s. Then `limit=50` pages under the same load, in turns "
+        "(first, last, first, last; the means):",
+        "",
+        "| page | req/s | p50 | p99 |",
+        "| --- | ---: | ---: | ---: |",
+        f"| first | {first['rps']:,.0f} | {first['p50']:.2f} ms | {first['p99']:.2f} ms |",
+        f"| last (from the cursor of the last full 200-row page) | {last['rps']:,.0f} | "
+        f"{last['p50']:.2f} ms | {last['p99']:.2f} ms |",
+        "",
+        f"Cost of the last page relative to the first (inverse throughput): **{cost:.2f}x**; "
+        f"target at most 1.2x: {verdict(cost <= 1.2)}.",
+        "",
+        "### Cleanup of expired token records",
+        "",
+    ]
+    rate = big["deleted"] / big["cleanup_seconds"]
+    quiet, during = big["quiet"], big["during"]
+    lines += [
+        f"`POST /v1/admin/cleanup-tokens` deleted {big['deleted']:,} records in "
+        f"{big['cleanup_seconds']:.2f} s while platform-status traffic ran: **{rate:,.0f} "
+        f"rows/s**; target at least 200,000: {verdict(rate >= 200_000)}. The same number of "
+        f"records seeded again and cleaned with no traffic: {big['alone_rate']:,.0f} rows/s.",
+        "",
+        "platform-status traffic (same wrk settings) without and during the cleanup (wrk "
+        "started 0.2 s before the cleanup and stopped when it answered):",
+        "",
+        "| | req/s | p50 | p99 |",
+        "| --- | ---: | ---: | ---: |",
+        f"| without cleanup | {quiet['rps']:,.0f} | {quiet['p50']:.2f} ms | {quiet['p99']:.2f} ms |",
+        f"| during cleanup | {during['rps']:,.0f} | {during['p50']:.2f} ms | {during['p99']:.2f} ms |",
+        "",
+        f"p99 during / without: **{during['p99'] / quiet['p99']:.2f}**; target under 2: "
+        f"{verdict(during['p99'] < 2 * quiet['p99'])}.",
+        "",
+        "### Memory and seeding",
+        "",
+    ]
+    peak = max(project["rss"][1], big["rss"][1])
+    lines += [
+        f"Resident memory of the project's process, at its peak (VmHWM): {project['rss'][1]:.1f} "
+        f"MiB after the side-by-side load, {big['rss'][1]:.1f} MiB after the 1M-user run; "
+        f"target under 64 MiB: {verdict(peak < 64)}. (The peer's processes together: "
+        f"{peer['rss'][0]:.0f} MiB resident after its load.)",
+        "",
+        f"`admin-api seed --users {DEEP_USERS:,} --orgs 1000 --workspaces 5000 "
+        f"--expired-tokens {EXPIRED:,}` took {big['seed_seconds']:.1f} s.",
+        "",
+        "### `../shared/peer/bench.sh` in the same run",
+        "",
+        "```",
+        shared,
+        "```",
+        END,
+    ]
+    return "\n".join(lines)
+
+
+def write(section: str) -> None:
+    text = DOC.read_text() if DOC.exists() else "# Performance\n\n"
+    if START in text and END in text:
+        text = text[: text.index(START)] + section + text[text.index(END) + len(END):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    DOC.write_text(text)
+
+
+def main() -> None:
+    if len(sys.argv) != 2:
+        raise SystemExit("usage: bench.py ADMIN_API_BINARY")
+    binary = str(Path(sys.argv[1]).resolve())
+    shared = shared_bench(binary)
+    pair = side_by_side(binary)
+    big = deep(binary)
+    section = report(shared, pair, big)
+    write(section)
+    print(section)
+
+
+if __name__ == "__main__":
+    main()
