@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: help run test lint fuzz-api bench migrate build release
+.PHONY: help run test lint fuzz-api bench lb-check migrate build release
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ fuzz-api: ## check the OpenAPI document and fuzz a running instance with schemat
 
 bench: ## measure the release build beside the FastAPI peer; writes docs/performance.md
 	@scripts/bench.sh
+
+lb-check: ## two instances behind deploy/nginx.conf, one drained under traffic (needs nginx)
+	@scripts/lb-check.sh
 
 migrate: ## apply pending migrations to DATABASE_URL
 	$(CARGO) run --quiet -p admin-http -- migrate
