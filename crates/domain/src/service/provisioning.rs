@@ -171,9 +171,9 @@ impl<P: Ports> AdminService<P> {
     }
 
     /// Writes synthetic data in batches, [`SEED_CONCURRENCY`] at a time: organizations, users
-    /// each a member of one organization (the first users of the first organization, and so
-    /// on; roles in turn), workspaces spread over the
-    /// organizations, and token records that expired a day ago, spread over the users.
+    /// each a member of one organization (in contiguous runs, so that a batch moves few
+    /// organizations' member counts; roles in turn), workspaces spread over the organizations,
+    /// and token records that expired a day ago, spread over the users.
     pub async fn seed(&self, plan: SeedPlan) -> Result<(), AdminError> {
         let plan = plan.validate()?;
         // Names unique to this run (the random tail of a UUIDv7), so seeds can be repeated.
@@ -191,6 +191,7 @@ impl<P: Ports> AdminService<P> {
         let users: &[UserId] = &(0..plan.users)
             .map(|_| UserId::generate())
             .collect::<Vec<_>>();
+        let members_each = users.len().div_ceil(organizations.len().max(1));
 
         in_batches(plan.organizations, |range| async move {
             let rows: Vec<Organization> = range
@@ -224,8 +225,7 @@ impl<P: Ports> AdminService<P> {
             let memberships: Vec<Membership> = range
                 .map(|i| Membership {
                     user_id: users[i],
-                    // In contiguous runs, so a batch moves few organizations' counters.
-                    organization_id: organizations[i / users.len().div_ceil(organizations.len())],
+                    organization_id: organizations[i / members_each],
                     role: Role::ALL[i % Role::ALL.len()],
                 })
                 .collect();
