@@ -184,24 +184,16 @@ impl Database {
     /// Opens a pool (connections are made on first use). On SQLite, creates the file's folder,
     /// and applies pending migrations: the embedded database is ready as soon as it is opened.
     pub async fn open(url: DatabaseUrl, settings: PoolSettings) -> Result<Self, DatabaseError> {
-        let pools = match &url {
-            DatabaseUrl::Postgres(url) => Pools::Postgres(postgres_pool(url, settings)?),
-            DatabaseUrl::Sqlite(path) => {
-                if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(folder).map_err(|source| DatabaseError::Folder {
-                        path: folder.to_owned(),
-                        source,
-                    })?;
-                }
-                migrations::run(&url).await?;
-                Pools::Sqlite(sqlite_pool(path, settings)?)
+        if let DatabaseUrl::Sqlite(path) = &url {
+            if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+                std::fs::create_dir_all(folder).map_err(|source| DatabaseError::Folder {
+                    path: folder.to_owned(),
+                    source,
+                })?;
             }
-        };
-        Ok(Self {
-            pools,
-            url,
-            settings,
-        })
+            migrations::run(&url).await?;
+        }
+        Self::pool(url, settings)
     }
 
     /// Another pool on the same database, of at most `max_size` connections (say, one per
@@ -211,13 +203,17 @@ impl Database {
             max_size,
             ..self.settings
         };
-        let pools = match &self.url {
+        Self::pool(self.url.clone(), settings)
+    }
+
+    fn pool(url: DatabaseUrl, settings: PoolSettings) -> Result<Self, DatabaseError> {
+        let pools = match &url {
             DatabaseUrl::Postgres(url) => Pools::Postgres(postgres_pool(url, settings)?),
             DatabaseUrl::Sqlite(path) => Pools::Sqlite(sqlite_pool(path, settings)?),
         };
         Ok(Self {
             pools,
-            url: self.url.clone(),
+            url,
             settings,
         })
     }
