@@ -14,6 +14,7 @@ on_both_backends!(
     cleanup_deletes_only_the_records_that_can_no_longer_authenticate,
     readiness_follows_the_database,
     metrics_report_the_database_pool,
+    platform_status_is_true_only_for_a_token_scoped_to_the_platform_organization,
 );
 
 async fn a_platform_admin_gets_the_contracts_answer_from_every_endpoint(db: TestDatabase) {
@@ -176,6 +177,14 @@ async fn members_viewers_and_strangers_have_no_access_and_unknown_organizations_
         "an unknown organization answers like one not joined"
     );
     assert_eq!(unknown["organization_id"], unknown_id);
+    let not_an_id = p.get(&ask("not-an-id".to_owned()), &token).await;
+    assert_eq!(not_an_id.status, 200, "text that is no id is no 422 either");
+    assert_eq!(
+        strip(not_an_id.body.clone()),
+        strip(unknown),
+        "text that is no id answers like an organization not joined"
+    );
+    assert_eq!(not_an_id.body["organization_id"], "not-an-id");
 }
 
 async fn a_demoted_platform_admin_loses_the_listings_on_the_next_request(db: TestDatabase) {
@@ -303,6 +312,28 @@ async fn metrics_report_the_database_pool(db: TestDatabase) {
         assert!(
             text.lines().any(|l| l.starts_with(gauge)),
             "{gauge} in {text}"
+        );
+    }
+}
+
+/// The platform admin's own role does not make every token a platform token: the answer
+/// follows the organization the token is scoped to.
+async fn platform_status_is_true_only_for_a_token_scoped_to_the_platform_organization(
+    db: TestDatabase,
+) {
+    let p = Platform::new(db).await;
+    for (scope, expected) in [
+        (Some(&p.platform), true),
+        (Some(&p.customer), false),
+        (None, false),
+    ] {
+        let token = p.token(&p.admin, scope).await;
+        let reply = p.get("/v1/admin/platform-status", &token).await;
+        assert_eq!(
+            (reply.status, reply.body),
+            (200, json!({"is_platform_org": expected})),
+            "scope {:?}",
+            scope.map(|o| &o.name)
         );
     }
 }
