@@ -250,6 +250,43 @@ mod tests {
     }
 
     #[test]
+    fn the_root_key_comes_from_its_variable_else_from_the_key_file() {
+        let folder = tempfile::tempdir().expect("a temporary folder");
+        let path = folder.path().join("root-key");
+        let (in_file, inline) = (RootKey::generate(), RootKey::generate());
+        std::fs::write(&path, format!("{}\n", in_file.to_hex())).expect("written");
+        let file = path.to_str().expect("a UTF-8 path");
+
+        let from_file = config(&[("ADMIN_API_ROOT_KEY_FILE", file)]).expect("valid");
+        assert_eq!(
+            from_file.load_root_key().expect("read").to_hex(),
+            in_file.to_hex()
+        );
+        let both = config(&[
+            ("ADMIN_API_ROOT_KEY_FILE", file),
+            ("ADMIN_API_ROOT_KEY", &inline.to_hex()),
+        ])
+        .expect("valid");
+        assert_eq!(
+            both.load_root_key().expect("inline").to_hex(),
+            inline.to_hex()
+        );
+
+        let missing = folder.path().join("no-such-key");
+        let missing = config(&[("ADMIN_API_ROOT_KEY_FILE", missing.to_str().expect("UTF-8"))])
+            .expect("valid");
+        let error = format!("{:#}", missing.load_root_key().expect_err("no file"));
+        assert!(error.contains("no-such-key"), "names the file: {error}");
+        std::fs::write(&path, "not a key").expect("written");
+        let error = format!("{:#}", from_file.load_root_key().expect_err("no key"));
+        assert!(error.contains("root key file"), "says which: {error}");
+        assert!(
+            !error.contains("not a key"),
+            "never echoes key material: {error}"
+        );
+    }
+
+    #[test]
     fn bad_values_are_refused_with_the_variable_named() {
         for (name, value) in [
             ("DATABASE_URL", "mysql://x"),
