@@ -135,6 +135,46 @@ async fn the_commands_build_a_platform_printing_only_ids_and_tokens(db: TestData
 
     let generated = run(cli(), &["keygen"]).line();
     assert!(generated.len() == 64 && generated.bytes().all(|b| b.is_ascii_hexdigit()));
+
+    let named = run(
+        cli(),
+        &[
+            "user",
+            "create",
+            "--email",
+            "ada@example.com",
+            "--name",
+            "Ada",
+        ],
+    )
+    .line();
+    let named = db
+        .database
+        .find_user(named.parse().unwrap())
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(named.display_name.as_deref(), Some("Ada"));
+    let short = run(cli(), &["token", "issue", "--user", &user]).line();
+    let short = authority
+        .verify(
+            &BearerToken::parse(&short).unwrap(),
+            Permission::PlatformStatus,
+            Timestamp::now(),
+        )
+        .unwrap();
+    assert_eq!(short.organization_id, None, "no --org: an unscoped token");
+    let record = db
+        .database
+        .find(&short.revocation_id)
+        .await
+        .unwrap()
+        .expect("recorded");
+    let lifetime = record.expires_at.unix_seconds() - record.issued_at.unix_seconds();
+    assert!(
+        (899..=900).contains(&lifetime),
+        "--ttl defaults to 15m: {lifetime}"
+    );
 }
 
 async fn bad_input_is_one_clear_line_on_stderr_and_a_non_zero_exit(db: TestDatabase) {
