@@ -83,10 +83,15 @@ pub struct Served {
 
 impl Served {
     /// Starts `serve` on a free port and waits for its `serving` log line.
-    pub fn start(mut command: Command) -> Self {
+    pub fn start(command: Command) -> Self {
+        Self::start_as(command, &["serve"])
+    }
+
+    /// Like [`Served::start`], with `args` for the command line (none: the default command).
+    pub fn start_as(mut command: Command, args: &[&str]) -> Self {
         let mut child = command
             .env("ADMIN_API_BIND", "127.0.0.1:0")
-            .arg("serve")
+            .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

@@ -31,7 +31,8 @@ async fn the_served_api_answers_over_http_and_exits_cleanly_on_sigterm(db: TestD
     .line();
     let mut serve = cli();
     serve.env("ADMIN_API_DRAIN_DELAY", "0s");
-    let mut served = Served::start(serve);
+    // No command at all: `serve` is the default.
+    let mut served = Served::start_as(serve, &[]);
 
     let status = served.get("/v1/admin/platform-status", Some(&token));
     assert_eq!(
