@@ -1,6 +1,7 @@
 //! What wraps every request: a request id, one log line with its outcome, and the guarantee
 //! that no error leaves as a framework page.
 
+use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -9,6 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, ResponseError};
+use futures_util::FutureExt;
 use tracing::Instrument;
 
 use crate::errors::ApiError;
@@ -118,6 +120,25 @@ pub async fn bounded_request(
     match refusal {
         Some(error) => Ok(request.into_response(error.error_response())),
         None => Ok(next.call(request).await?.map_into_boxed_body()),
+    }
+}
+
+/// A handler or port that panics answers the 500 envelope instead of dropping the connection
+/// (and the worker's other requests with it). A panic is a bug: it is logged as one.
+pub async fn contain_panics(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let http_request = request.request().clone();
+    match AssertUnwindSafe(next.call(request)).catch_unwind().await {
+        Ok(response) => response.map(ServiceResponse::map_into_boxed_body),
+        Err(_) => {
+            let error = ApiError::Internal("a handler panicked".to_owned());
+            Ok(ServiceResponse::new(
+                http_request,
+                HttpResponse::from_error(error),
+            ))
+        }
     }
 }
 

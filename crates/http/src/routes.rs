@@ -2,10 +2,10 @@
 //! known paths asked with another method the 405 envelope with `Allow`.
 
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::{HttpServiceFactory, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::from_fn;
 use actix_web::web::{self, Data};
-use actix_web::{App, Error, FromRequest, Handler, HttpResponse, Resource, Responder};
+use actix_web::{App, Error, FromRequest, Handler, HttpResponse, Responder};
 use admin_domain::{AdminService, Ports};
 
 use crate::errors::ApiError;
@@ -57,7 +57,8 @@ pub fn app<P: Ports>(
 }
 
 /// A path answering GET (and HEAD, as any GET route of the service this API replaces did).
-fn get<F, Args>(path: &str, handler: F) -> Resource
+/// Every route contains its handler's panics (the request must be routed before they can be).
+fn get<F, Args>(path: &str, handler: F) -> impl HttpServiceFactory
 where
     F: Handler<Args> + Clone,
     Args: FromRequest + 'static,
@@ -67,10 +68,11 @@ where
         .route(web::get().to(handler.clone()))
         .route(web::head().to(handler))
         .default_service(web::to(|| method_not_allowed("GET, HEAD")))
+        .wrap(from_fn(middleware::contain_panics))
 }
 
 /// A path answering POST.
-fn post<F, Args>(path: &str, handler: F) -> Resource
+fn post<F, Args>(path: &str, handler: F) -> impl HttpServiceFactory
 where
     F: Handler<Args>,
     Args: FromRequest + 'static,
@@ -79,6 +81,7 @@ where
     web::resource(path)
         .route(web::post().to(handler))
         .default_service(web::to(|| method_not_allowed("POST")))
+        .wrap(from_fn(middleware::contain_panics))
 }
 
 async fn method_not_allowed(allow: &'static str) -> Result<HttpResponse, ApiError> {

@@ -54,6 +54,25 @@ async fn a_storage_failure_is_500_without_internals() {
 }
 
 #[actix_web::test]
+async fn a_panic_below_the_edge_is_the_500_envelope_not_a_dropped_connection() {
+    let (mut world, _) = World::with_caller(Some(Role::Admin));
+    world
+        .directory
+        .expect_users()
+        .returning(|_, _| panic!("a bug with a secret in its message"));
+    let reply = world.send(get("/v1/admin/platform/users")).await;
+    assert_eq!(
+        reply.envelope(500, "INTERNAL_SERVER_ERROR", "An unexpected error occurred"),
+        json!({})
+    );
+    assert!(!String::from_utf8_lossy(&reply.bytes).contains("secret"));
+    assert!(
+        reply.header("x-request-id").is_some(),
+        "still logged and counted"
+    );
+}
+
+#[actix_web::test]
 async fn an_unreachable_database_is_503_with_retry_after() {
     let mut world = World::default();
     world.authority.expect_verify().returning(|_, _, _| {
