@@ -7,7 +7,10 @@ use serde_json::json;
 
 use super::process::*;
 
-on_both_backends!(the_served_api_answers_over_http_and_exits_cleanly_on_sigterm);
+on_both_backends!(
+    the_served_api_answers_over_http_and_exits_cleanly_on_sigterm,
+    token_retention_comes_from_the_environment,
+);
 
 async fn the_served_api_answers_over_http_and_exits_cleanly_on_sigterm(db: TestDatabase) {
     let key = RootKey::generate().to_hex();
@@ -51,6 +54,71 @@ async fn the_served_api_answers_over_http_and_exits_cleanly_on_sigterm(db: TestD
 
     served.terminate();
     assert_eq!(served.wait(Duration::from_secs(10)), Some(0));
+    let id = status
+        .head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("x-request-id")
+                .then(|| value.trim().to_owned())
+        })
+        .expect("a request id");
+    let log = served.log();
+    let line = log
+        .lines()
+        .find(|line| line.contains(&id))
+        .unwrap_or_else(|| panic!("no log line carries {id}:\n{log}"));
+    assert!(
+        serde_json::from_str::<serde_json::Value>(line).is_ok(),
+        "JSON as configured: {line}"
+    );
+    assert!(!log.contains(&token), "the token is never logged");
+}
+
+/// `ADMIN_API_TOKEN_RETENTION` reaches the cleanup: a record revoked just now is kept for an
+/// hour when asked, and is stale at once by default.
+async fn token_retention_comes_from_the_environment(db: TestDatabase) {
+    let key = RootKey::generate().to_hex();
+    let cli = || admin_api(&db, &key);
+    let platform = run(
+        cli(),
+        &["org", "create", "--name", "Platform", "--platform"],
+    )
+    .line();
+    let user = run(cli(), &["user", "create", "--email", "admin@example.com"]).line();
+    run(
+        cli(),
+        &[
+            "member", "add", "--org", &platform, "--user", &user, "--role", "admin",
+        ],
+    );
+    let token = run(
+        cli(),
+        &["token", "issue", "--user", &user, "--org", &platform],
+    )
+    .line();
+    let revoked = run(cli(), &["token", "issue", "--user", &user]).line();
+    run(cli(), &["token", "revoke", &revoked]);
+
+    for (retention, stale) in [(Some("1h"), 0), (None, 1)] {
+        let mut serve = cli();
+        serve.env("ADMIN_API_DRAIN_DELAY", "0s");
+        if let Some(retention) = retention {
+            serve.env("ADMIN_API_TOKEN_RETENTION", retention);
+        }
+        let served = Served::start(serve);
+        let reply = request(
+            served.port,
+            "POST",
+            "/v1/admin/cleanup-tokens?dry_run=true",
+            Some(&token),
+        );
+        assert_eq!(
+            (reply.status, reply.json()["deleted_count"].clone()),
+            (200, json!(stale)),
+            "retention {retention:?}"
+        );
+    }
 }
 
 #[tokio::test]
