@@ -7,6 +7,40 @@ use std::time::{Duration, Instant};
 
 use admin_adapters::testing::TestDatabase;
 
+/// A platform administrator made with the CLI.
+pub struct Admin {
+    /// Their user id.
+    pub user: String,
+    /// A token of theirs, scoped to the platform organization.
+    pub token: String,
+}
+
+/// Migrates the database at `url`, then creates the platform organization and an admin of it.
+pub fn platform_admin(url: &str, key: &str) -> Admin {
+    let cli = || admin_api_at(url, key);
+    run(cli(), &["migrate"]);
+    let platform = run(
+        cli(),
+        &["org", "create", "--name", "Platform", "--platform"],
+    )
+    .line();
+    let user = run(cli(), &["user", "create", "--email", "admin@example.com"]).line();
+    run(
+        cli(),
+        &[
+            "member", "add", "--org", &platform, "--user", &user, "--role", "admin",
+        ],
+    );
+    let token = run(
+        cli(),
+        &[
+            "token", "issue", "--user", &user, "--org", &platform, "--ttl", "1h",
+        ],
+    )
+    .line();
+    Admin { user, token }
+}
+
 /// The binary, with a clean environment pointing at `db` and `key`.
 pub fn admin_api(db: &TestDatabase, key: &str) -> Command {
     admin_api_at(&db.url, key)

@@ -12,31 +12,6 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use super::cluster::PrivateCluster;
 use super::process::*;
 
-/// A platform with an admin on the database at `url`; returns the admin's token.
-fn platform(url: &str, key: &str) -> String {
-    let cli = || admin_api_at(url, key);
-    run(cli(), &["migrate"]);
-    let platform = run(
-        cli(),
-        &["org", "create", "--name", "Platform", "--platform"],
-    )
-    .line();
-    let user = run(cli(), &["user", "create", "--email", "admin@example.com"]).line();
-    run(
-        cli(),
-        &[
-            "member", "add", "--org", &platform, "--user", &user, "--role", "admin",
-        ],
-    );
-    run(
-        cli(),
-        &[
-            "token", "issue", "--user", &user, "--org", &platform, "--ttl", "1h",
-        ],
-    )
-    .line()
-}
-
 /// Polls `condition` every 20 ms for at most `limit`.
 fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + limit;
@@ -110,7 +85,7 @@ async fn sigterm_fails_readiness_at_once_and_finishes_every_request_in_flight() 
         return;
     };
     let key = RootKey::generate().to_hex();
-    let token = platform(&db.url, &key);
+    let token = platform_admin(&db.url, &key).token;
     let mut serve = admin_api(&db, &key);
     serve
         .env("ADMIN_API_DRAIN_DELAY", "500ms")
@@ -160,7 +135,7 @@ async fn a_full_pool_answers_503_after_the_checkout_timeout_instead_of_hanging()
         return;
     };
     let key = RootKey::generate().to_hex();
-    let token = platform(&db.url, &key);
+    let token = platform_admin(&db.url, &key).token;
     let mut serve = admin_api(&db, &key);
     serve
         .env("ADMIN_API_WORKERS", "1")
@@ -193,7 +168,7 @@ fn losing_the_database_answers_503_promptly_and_recovers_without_a_restart() {
     };
     let url = cluster.url("postgres");
     let key = RootKey::generate().to_hex();
-    let token = platform(&url, &key);
+    let token = platform_admin(&url, &key).token;
     let mut serve = admin_api_at(&url, &key);
     serve
         .env("ADMIN_API_DB_TIMEOUT", "1s")

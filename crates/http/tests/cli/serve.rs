@@ -14,25 +14,8 @@ on_both_backends!(
 
 async fn the_served_api_answers_over_http_and_exits_cleanly_on_sigterm(db: TestDatabase) {
     let key = RootKey::generate().to_hex();
-    let cli = || admin_api(&db, &key);
-    let platform = run(
-        cli(),
-        &["org", "create", "--name", "Platform", "--platform"],
-    )
-    .line();
-    let user = run(cli(), &["user", "create", "--email", "admin@example.com"]).line();
-    run(
-        cli(),
-        &[
-            "member", "add", "--org", &platform, "--user", &user, "--role", "owner",
-        ],
-    );
-    let token = run(
-        cli(),
-        &["token", "issue", "--user", &user, "--org", &platform],
-    )
-    .line();
-    let mut serve = cli();
+    let Admin { user, token } = platform_admin(&db.url, &key);
+    let mut serve = admin_api(&db, &key);
     serve.env("ADMIN_API_DRAIN_DELAY", "0s");
     // No command at all: `serve` is the default.
     let mut served = Served::start_as(serve, &[]);
@@ -80,23 +63,7 @@ async fn the_served_api_answers_over_http_and_exits_cleanly_on_sigterm(db: TestD
 async fn token_retention_comes_from_the_environment(db: TestDatabase) {
     let key = RootKey::generate().to_hex();
     let cli = || admin_api(&db, &key);
-    let platform = run(
-        cli(),
-        &["org", "create", "--name", "Platform", "--platform"],
-    )
-    .line();
-    let user = run(cli(), &["user", "create", "--email", "admin@example.com"]).line();
-    run(
-        cli(),
-        &[
-            "member", "add", "--org", &platform, "--user", &user, "--role", "admin",
-        ],
-    );
-    let token = run(
-        cli(),
-        &["token", "issue", "--user", &user, "--org", &platform],
-    )
-    .line();
+    let Admin { user, token } = platform_admin(&db.url, &key);
     let revoked = run(cli(), &["token", "issue", "--user", &user]).line();
     run(cli(), &["token", "revoke", &revoked]);
 
