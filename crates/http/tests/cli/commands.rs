@@ -18,6 +18,25 @@ fn is_uuid(text: &str) -> bool {
     text.len() == 36 && text.parse::<UserId>().is_ok()
 }
 
+/// A token the CLI printed: what it says once verified, and how long its record lives (s).
+async fn issued(db: &TestDatabase, key: &str, token: &str) -> (VerifiedToken, i64) {
+    let verified = BiscuitAuthority::new(&RootKey::parse(key).unwrap())
+        .verify(
+            &BearerToken::parse(token).unwrap(),
+            Permission::PlatformStatus,
+            Timestamp::now(),
+        )
+        .unwrap();
+    let record = db
+        .database
+        .find(&verified.revocation_id)
+        .await
+        .unwrap()
+        .expect("recorded");
+    let lifetime = record.expires_at.unix_seconds() - record.issued_at.unix_seconds();
+    (verified, lifetime)
+}
+
 async fn the_commands_build_a_platform_printing_only_ids_and_tokens(db: TestDatabase) {
     let key = RootKey::generate().to_hex();
     let cli = || admin_api(&db, &key);
@@ -96,26 +115,21 @@ async fn the_commands_build_a_platform_printing_only_ids_and_tokens(db: TestData
         Some(Role::Admin)
     );
 
-    let authority = BiscuitAuthority::new(&RootKey::parse(&key).unwrap());
-    let verified = authority
-        .verify(
-            &BearerToken::parse(&token).unwrap(),
-            Permission::UsersList,
-            Timestamp::now(),
-        )
-        .unwrap();
+    let (verified, lifetime) = issued(&db, &key, &token).await;
     assert_eq!(
         (verified.user_id, verified.organization_id),
         (stored.id, Some(organization.id))
     );
-    let record = db
-        .database
-        .find(&verified.revocation_id)
-        .await
-        .unwrap()
-        .expect("recorded");
-    let lifetime = record.expires_at.unix_seconds() - record.issued_at.unix_seconds();
     assert!((43_199..=43_200).contains(&lifetime), "{lifetime}");
+    let workspaces = db.database.workspaces(None, 10).await.unwrap();
+    assert_eq!(
+        workspaces
+            .iter()
+            .map(|w| (w.id.to_string(), w.name.as_str(), w.slug.as_str()))
+            .collect::<Vec<_>>(),
+        [(workspace.clone(), "Ops", "ops")],
+        "the workspace as asked for"
+    );
 
     let again = run(
         cli(),
@@ -156,24 +170,27 @@ async fn the_commands_build_a_platform_printing_only_ids_and_tokens(db: TestData
         .expect("stored");
     assert_eq!(named.display_name.as_deref(), Some("Ada"));
     let short = run(cli(), &["token", "issue", "--user", &user]).line();
-    let short = authority
-        .verify(
-            &BearerToken::parse(&short).unwrap(),
-            Permission::PlatformStatus,
-            Timestamp::now(),
-        )
-        .unwrap();
+    let (short, lifetime) = issued(&db, &key, &short).await;
     assert_eq!(short.organization_id, None, "no --org: an unscoped token");
-    let record = db
-        .database
-        .find(&short.revocation_id)
-        .await
-        .unwrap()
-        .expect("recorded");
-    let lifetime = record.expires_at.unix_seconds() - record.issued_at.unix_seconds();
     assert!(
         (899..=900).contains(&lifetime),
         "--ttl defaults to 15m: {lifetime}"
+    );
+
+    let acme = run(
+        cli(),
+        &["org", "create", "--name", "Acme Corp", "--slug", "acme-co"],
+    )
+    .line();
+    let acme = db
+        .database
+        .find_organization(acme.parse().unwrap())
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(
+        (acme.name.as_str(), acme.slug.as_str(), acme.is_platform),
+        ("Acme Corp", "acme-co", false)
     );
 }
 
