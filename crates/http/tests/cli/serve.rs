@@ -10,6 +10,7 @@ use super::process::*;
 on_both_backends!(
     the_served_api_answers_over_http_and_exits_cleanly_on_sigterm,
     token_retention_comes_from_the_environment,
+    two_instances_on_one_database_give_the_same_answers,
 );
 
 async fn the_served_api_answers_over_http_and_exits_cleanly_on_sigterm(db: TestDatabase) {
@@ -101,4 +102,36 @@ async fn serve_refuses_a_postgresql_database_with_pending_migrations() {
     let migrated = run(admin_api(&db, &key), &["migrate"]);
     assert_eq!((migrated.code, migrated.stdout.as_str()), (Some(0), ""));
     assert_eq!(db.database.pending_migrations().await.unwrap(), 0);
+}
+
+/// Instances keep no state of their own: what one is told (a revocation), the other knows.
+async fn two_instances_on_one_database_give_the_same_answers(db: TestDatabase) {
+    let key = RootKey::generate().to_hex();
+    let Admin { token, .. } = platform_admin(&db.url, &key);
+    let instances = [
+        Served::start(admin_api(&db, &key)),
+        Served::start(admin_api(&db, &key)),
+    ];
+    let answers = |path: &str| -> Vec<(u16, String)> {
+        instances
+            .iter()
+            .map(|served| {
+                let reply = served.get(path, Some(&token));
+                (reply.status, reply.body)
+            })
+            .collect()
+    };
+
+    let status = answers("/v1/admin/platform-status");
+    assert_eq!(status[0], status[1]);
+    assert_eq!(status[0].0, 200);
+    assert_eq!(
+        answers("/v1/admin/platform/users")[0],
+        answers("/v1/admin/platform/users")[1]
+    );
+
+    run(admin_api(&db, &key), &["token", "revoke", &token]);
+    for (status, body) in answers("/v1/admin/platform-status") {
+        assert_eq!(status, 401, "revoked for both instances: {body}");
+    }
 }
