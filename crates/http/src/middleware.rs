@@ -58,7 +58,12 @@ pub async fn request_id(
         status.as_u16(),
         elapsed,
     );
+    // A 503 is transient and says when to retry (draining, the database away, the pool full):
+    // worth a warning, not the error that a 500, a fault of ours, is.
     span.in_scope(|| match response.response().error() {
+        Some(error) if status == StatusCode::SERVICE_UNAVAILABLE => {
+            tracing::warn!(status = status.as_u16(), elapsed_ms, error = %error, "request deferred");
+        }
         Some(error) if status.is_server_error() => {
             tracing::error!(status = status.as_u16(), elapsed_ms, error = %error, "request failed");
         }

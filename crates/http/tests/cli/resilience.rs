@@ -127,6 +127,15 @@ async fn sigterm_fails_readiness_at_once_and_finishes_every_request_in_flight() 
         Some(0),
         "exits 0 within the grace period"
     );
+    // Draining is routine: its 503 is a warning, and nothing is logged as an error.
+    let log = served.log();
+    let deferred = log
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|line| line["fields"]["status"] == 503)
+        .unwrap_or_else(|| panic!("the readiness 503 is logged:\n{log}"));
+    assert_eq!(deferred["level"], "WARN", "{deferred}");
+    assert!(!log.contains("\"level\":\"ERROR\""), "{log}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
