@@ -374,7 +374,7 @@ def machine_idle(seconds: float) -> float:
 
 def busy_loop(seconds: float) -> float:
     """A process that only computes, for `seconds` of wall time: the cores it got."""
-    child = subprocess.Popen([sys.executable, "-c", "import sys, time\n"
+    child = subprocess.Popen([sys.executable, "-c", "import time\n"
                               f"end = time.monotonic() + {seconds}\n"
                               "while time.monotonic() < end: pass"])
     _, _, usage = os.wait4(child.pid, 0)
