@@ -373,13 +373,15 @@ def machine_idle(seconds: float) -> float:
 
 
 def busy_loop(seconds: float) -> float:
-    """A process that only computes, for `seconds` of wall time: the cores it got."""
+    """A process that only computes, for `seconds` of wall time: the cores it got (its CPU
+    time over its whole life's wall time)."""
+    started = time.monotonic()
     child = subprocess.Popen([sys.executable, "-c", "import time\n"
                               f"end = time.monotonic() + {seconds}\n"
                               "while time.monotonic() < end: pass"])
     _, _, usage = os.wait4(child.pid, 0)
     child.returncode = 0
-    return (usage.ru_utime + usage.ru_stime) / seconds
+    return (usage.ru_utime + usage.ru_stime) / (time.monotonic() - started)
 
 
 def windows(s: Side, count: int, busy: bool) -> list[dict]:
