@@ -575,7 +575,7 @@ def limit(big: dict, quiet: dict, busy: dict) -> list[str]:
 
     request, deleter = shares("request "), shares("cleanup ")
     client = sum(v for k, v in request.items() if k.startswith("Client:"))
-    other = 1 - request.get("CPU", 0) - client
+    other = max(0.0, 1 - request.get("CPU", 0) - client)  # no -0% from rounding
     top = ", ".join(f"{key} {share:.0%}" for key, share in list(deleter.items())[:5])
     quiet_p99s = sorted(r["p99"] for r in big["quiet"])
     busy_p99s = sorted(r["p99"] for r in big["busy"])
