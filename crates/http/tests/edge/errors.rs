@@ -29,6 +29,10 @@ async fn a_known_path_with_another_method_is_405_with_allow() {
         ("PUT", "/v1/admin/platform/users", "GET, HEAD"),
         ("POST", "/v1/admin/platform/organizations", "GET, HEAD"),
         ("DELETE", "/v1/admin/platform/workspaces", "GET, HEAD"),
+        ("POST", "/healthz", "GET, HEAD"),
+        ("PUT", "/readyz", "GET, HEAD"),
+        ("POST", "/metrics", "GET, HEAD"),
+        ("DELETE", "/openapi.json", "GET, HEAD"),
     ];
     for (method, uri, allow) in cases {
         let reply = World::default().send(request(method, uri)).await;
