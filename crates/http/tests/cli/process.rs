@@ -108,6 +108,31 @@ pub fn run(mut command: Command, args: &[&str]) -> Ran {
     }
 }
 
+/// The port of a `serving` log line: JSON (`"port":N` among its fields) or human-readable
+/// (`INFO serving port=N ...`).
+fn serving_port(line: &str) -> Option<u16> {
+    if let Ok(entry) = serde_json::from_str::<serde_json::Value>(line) {
+        return (entry["fields"]["message"] == "serving")
+            .then(|| entry["fields"]["port"].as_u64())
+            .flatten()
+            .and_then(|port| u16::try_from(port).ok());
+    }
+    let (_, fields) = line.split_once(" serving ")?;
+    let port = fields
+        .split_whitespace()
+        .find_map(|f| f.strip_prefix("port="))?;
+    port.parse().ok()
+}
+
+/// The `X-Request-Id` of a response head.
+pub fn request_id(head: &str) -> Option<String> {
+    head.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case("x-request-id")
+            .then(|| value.trim().to_owned())
+    })
+}
+
 /// A running `admin-api serve`, killed when dropped.
 pub struct Served {
     pub child: Child,
@@ -116,7 +141,7 @@ pub struct Served {
 }
 
 impl Served {
-    /// Starts `serve` on a free port and waits for its `serving` log line.
+    /// Starts `serve` on a free port and waits for its `serving` log line, JSON or not.
     pub fn start(command: Command) -> Self {
         Self::start_as(command, &["serve"])
     }
@@ -131,26 +156,28 @@ impl Served {
             .spawn()
             .expect("serve starts");
         let stderr = child.stderr.take().expect("stderr");
-        let mut lines = BufReader::new(stderr).lines();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let port = loop {
-            assert!(Instant::now() < deadline, "serve did not start");
-            let line = lines
-                .next()
-                .expect("serve kept running")
-                .expect("a log line");
-            let entry: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
-            if entry["fields"]["message"] == "serving" {
-                break entry["fields"]["port"].as_u64().expect("a port") as u16;
-            }
-        };
+        // Every line is kept; the port of the `serving` line is sent back. A reader thread,
+        // so that a server that never says it is serving fails the test instead of hanging it.
         let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let kept = std::sync::Arc::clone(&log);
+        let (serving, port) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            for line in lines.map_while(Result::ok) {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(port) = serving_port(&line) {
+                    let _ = serving.send(port);
+                }
                 kept.lock().expect("the log").push(line);
             }
         });
+        let port = port
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| {
+                let _ = child.kill();
+                panic!(
+                    "serve did not say it was serving:\n{}",
+                    log.lock().expect("the log").join("\n")
+                )
+            });
         Self { child, port, log }
     }
 

@@ -38,15 +38,7 @@ async fn the_served_api_answers_over_http_and_exits_cleanly_on_sigterm(db: TestD
 
     served.terminate();
     assert_eq!(served.wait(Duration::from_secs(10)), Some(0));
-    let id = status
-        .head
-        .lines()
-        .find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case("x-request-id")
-                .then(|| value.trim().to_owned())
-        })
-        .expect("a request id");
+    let id = request_id(&status.head).expect("a request id");
     let log = served.log();
     let line = log
         .lines()
@@ -55,6 +47,44 @@ async fn the_served_api_answers_over_http_and_exits_cleanly_on_sigterm(db: TestD
     assert!(
         serde_json::from_str::<serde_json::Value>(line).is_ok(),
         "JSON as configured: {line}"
+    );
+    assert!(!log.contains(&token), "the token is never logged");
+}
+
+/// With neither `RUST_LOG` nor `ADMIN_API_LOG_FORMAT` set, logs are human-readable lines at
+/// `info` (the `serving` line `Served::start` waits for is one), and they carry the request id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn by_default_logs_are_readable_lines_at_info_with_the_request_id() {
+    let Some(db) = TestDatabase::new(Backend::Sqlite).await else {
+        return;
+    };
+    let key = RootKey::generate().to_hex();
+    let token = platform_admin(&db.url, &key).token;
+    let mut serve = admin_api(&db, &key);
+    serve
+        .env_remove("RUST_LOG")
+        .env_remove("ADMIN_API_LOG_FORMAT")
+        .env("ADMIN_API_DRAIN_DELAY", "0s");
+    let mut served = Served::start(serve);
+
+    let status = served.get("/v1/admin/platform-status", Some(&token));
+    assert_eq!(status.status, 200);
+    let id = request_id(&status.head).expect("a request id");
+    served.terminate();
+    assert_eq!(served.wait(Duration::from_secs(10)), Some(0));
+
+    let log = served.log();
+    let line = log
+        .lines()
+        .find(|line| line.contains(&id))
+        .unwrap_or_else(|| panic!("no log line carries {id}:\n{log}"));
+    assert!(
+        serde_json::from_str::<serde_json::Value>(line).is_err(),
+        "{line}"
+    );
+    assert!(
+        line.contains("INFO") && line.contains("request served"),
+        "{line}"
     );
     assert!(!log.contains(&token), "the token is never logged");
 }
