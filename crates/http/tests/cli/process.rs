@@ -186,6 +186,15 @@ impl Served {
         self.log.lock().expect("the log").join("\n")
     }
 
+    /// The first logged line containing `needle`; the test fails, showing the log, if none.
+    pub fn logged(&self, needle: &str) -> String {
+        let log = self.log();
+        log.lines()
+            .find(|line| line.contains(needle))
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no log line carries {needle}:\n{log}"))
+    }
+
     /// Sends SIGTERM.
     pub fn terminate(&self) {
         let status = Command::new("kill")

@@ -39,16 +39,12 @@ async fn the_served_api_answers_over_http_and_exits_cleanly_on_sigterm(db: TestD
     served.terminate();
     assert_eq!(served.wait(Duration::from_secs(10)), Some(0));
     let id = request_id(&status.head).expect("a request id");
-    let log = served.log();
-    let line = log
-        .lines()
-        .find(|line| line.contains(&id))
-        .unwrap_or_else(|| panic!("no log line carries {id}:\n{log}"));
+    let line = served.logged(&id);
     assert!(
-        serde_json::from_str::<serde_json::Value>(line).is_ok(),
+        serde_json::from_str::<serde_json::Value>(&line).is_ok(),
         "JSON as configured: {line}"
     );
-    assert!(!log.contains(&token), "the token is never logged");
+    assert!(!served.log().contains(&token), "the token is never logged");
 }
 
 /// With neither `RUST_LOG` nor `ADMIN_API_LOG_FORMAT` set, logs are human-readable lines at
@@ -73,20 +69,16 @@ async fn by_default_logs_are_readable_lines_at_info_with_the_request_id() {
     served.terminate();
     assert_eq!(served.wait(Duration::from_secs(10)), Some(0));
 
-    let log = served.log();
-    let line = log
-        .lines()
-        .find(|line| line.contains(&id))
-        .unwrap_or_else(|| panic!("no log line carries {id}:\n{log}"));
+    let line = served.logged(&id);
     assert!(
-        serde_json::from_str::<serde_json::Value>(line).is_err(),
+        serde_json::from_str::<serde_json::Value>(&line).is_err(),
         "{line}"
     );
     assert!(
         line.contains("INFO") && line.contains("request served"),
         "{line}"
     );
-    assert!(!log.contains(&token), "the token is never logged");
+    assert!(!served.log().contains(&token), "the token is never logged");
 }
 
 /// `ADMIN_API_TOKEN_RETENTION` reaches the cleanup: a record revoked just now is kept for an
