@@ -10,6 +10,7 @@ mod errors;
 mod migrations;
 mod rows;
 mod schema;
+mod shared;
 mod sql_types;
 mod tokens;
 
@@ -28,6 +29,7 @@ use futures_util::FutureExt;
 use thiserror::Error;
 
 pub use migrations::MigrationError;
+pub use shared::PIPELINE_DEPTH;
 
 type SqliteConnection = SyncConnectionWrapper<diesel::SqliteConnection>;
 
@@ -103,6 +105,8 @@ pub struct PoolStatus {
     pub available: usize,
     /// Requests waiting for a connection.
     pub waiting: usize,
+    /// Statements in flight on connections they share (PostgreSQL pipelines them).
+    pub pipelined: usize,
 }
 
 /// Setting up storage failed.
@@ -133,7 +137,10 @@ pub enum DatabaseError {
 
 #[derive(Clone)]
 enum Pools {
-    Postgres(Pool<AsyncPgConnection>),
+    Postgres {
+        pool: Pool<AsyncPgConnection>,
+        shared: std::sync::Arc<shared::SharedConnections>,
+    },
     Sqlite(Pool<SqliteConnection>),
 }
 
@@ -155,17 +162,19 @@ impl fmt::Debug for Database {
     }
 }
 
-/// Runs `$body` with `$conn` bound to a pooled connection of whichever backend `$db` uses.
-/// The body is compiled once per backend: write it once, portable.
+/// Runs `$body`, one statement, with `$conn` bound to a connection of whichever backend `$db`
+/// uses: on PostgreSQL one shared with other statements in flight (see `shared`), on SQLite a
+/// pooled one. The body is compiled once per backend: write it once, portable.
 macro_rules! with_connection {
     ($db:expr, |$conn:ident| $body:expr) => {
-        match $db.pools() {
-            $crate::database::PoolRef::Postgres(pool) => {
-                let mut pooled = pool.get().await.map_err($crate::database::errors::pool)?;
-                let $conn = &mut *pooled;
-                $body
+        match &$db.pools {
+            $crate::database::Pools::Postgres { pool, shared } => {
+                let shared = shared.connection(pool).await?;
+                let mut connection = shared.connection();
+                let $conn = &mut connection;
+                shared.finish($body).await
             }
-            $crate::database::PoolRef::Sqlite(pool) => {
+            $crate::database::Pools::Sqlite(pool) => {
                 let mut pooled = pool.get().await.map_err($crate::database::errors::pool)?;
                 let $conn = &mut *pooled;
                 $body
@@ -208,7 +217,13 @@ impl Database {
 
     fn pool(url: DatabaseUrl, settings: PoolSettings) -> Result<Self, DatabaseError> {
         let pools = match &url {
-            DatabaseUrl::Postgres(url) => Pools::Postgres(postgres_pool(url, settings)?),
+            DatabaseUrl::Postgres(url) => Pools::Postgres {
+                pool: postgres_pool(url, settings)?,
+                shared: std::sync::Arc::new(shared::SharedConnections::for_pool(
+                    settings.max_size,
+                    settings.checkout_timeout,
+                )),
+            },
             DatabaseUrl::Sqlite(path) => Pools::Sqlite(sqlite_pool(path, settings)?),
         };
         Ok(Self {
@@ -247,21 +262,22 @@ impl Database {
 
     /// The pool's occupancy.
     pub fn pool_status(&self) -> PoolStatus {
-        let status = match &self.pools {
-            Pools::Postgres(pool) => pool.status(),
-            Pools::Sqlite(pool) => pool.status(),
+        let (status, pipelined) = match &self.pools {
+            Pools::Postgres { pool, shared } => (pool.status(), shared.in_flight()),
+            Pools::Sqlite(pool) => (pool.status(), 0),
         };
         PoolStatus {
             max_size: status.max_size,
             size: status.size,
             available: status.available,
             waiting: status.waiting,
+            pipelined,
         }
     }
 
     pub(crate) fn pools(&self) -> PoolRef<'_> {
         match &self.pools {
-            Pools::Postgres(pool) => PoolRef::Postgres(pool),
+            Pools::Postgres { pool, .. } => PoolRef::Postgres(pool),
             Pools::Sqlite(pool) => PoolRef::Sqlite(pool),
         }
     }

@@ -7,5 +7,6 @@ mod storage {
     mod directory;
     mod fixtures;
     mod migrations;
+    mod sharing;
     mod tokens;
 }

@@ -11,6 +11,7 @@
 //! | `admin_api_db_pool_connections` | gauge | |
 //! | `admin_api_db_pool_in_use` | gauge | |
 //! | `admin_api_db_pool_waiting` | gauge | |
+//! | `admin_api_db_pipelined_statements` | gauge | |
 
 use std::sync::OnceLock;
 
@@ -98,6 +99,7 @@ fn observe_pool(status: PoolStatus) {
     gauge!("admin_api_db_pool_connections").set(as_f64(status.size));
     gauge!("admin_api_db_pool_in_use").set(as_f64(status.size.saturating_sub(status.available)));
     gauge!("admin_api_db_pool_waiting").set(as_f64(status.waiting));
+    gauge!("admin_api_db_pipelined_statements").set(as_f64(status.pipelined));
 }
 
 /// `GET /metrics`: every metric, in Prometheus text format.

@@ -89,6 +89,7 @@ impl Health {
                 size: a.size + b.size,
                 available: a.available + b.available,
                 waiting: a.waiting + b.waiting,
+                pipelined: a.pipelined + b.pipelined,
             })
     }
 }

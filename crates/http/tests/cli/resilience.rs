@@ -6,6 +6,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use admin_adapters::RootKey;
+use admin_adapters::database::PIPELINE_DEPTH;
 use admin_adapters::testing::{Backend, TestDatabase};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 
@@ -44,14 +45,25 @@ async fn waiting_on_locks(lock_holder: &mut AsyncPgConnection) -> i64 {
         .expect("pg_stat_activity reads")
 }
 
+/// Statements in flight on the served instance's shared connections, from `/metrics`.
+fn pipelined_statements(served: &Served) -> usize {
+    let metrics = served.get("/metrics", None).body;
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("admin_api_db_pipelined_statements "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 /// Locks the tokens table (every authenticated request reads it) and sends `count` requests
-/// that then wait on the lock; returns once all of them are waiting, with the lock's holder
-/// (commit to release) and the requests' threads.
+/// that then wait on the lock; returns once all of their statements are in flight and the
+/// database holds at least one of them on the lock, with the lock's holder (commit to
+/// release) and the requests' threads.
 async fn requests_stuck_on_a_lock(
     served: &Served,
     url: &str,
     token: &str,
-    count: i64,
+    count: usize,
 ) -> (AsyncPgConnection, Vec<std::thread::JoinHandle<Response>>) {
     let mut holder = AsyncPgConnection::establish(url).await.expect("connects");
     holder
@@ -68,7 +80,7 @@ async fn requests_stuck_on_a_lock(
         })
         .collect();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while waiting_on_locks(&mut holder).await < count {
+    while pipelined_statements(served) < count || waiting_on_locks(&mut holder).await < 1 {
         assert!(
             Instant::now() < deadline,
             "the requests never reached the database:\n{}",
@@ -139,7 +151,7 @@ async fn sigterm_fails_readiness_at_once_and_finishes_every_request_in_flight() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_full_pool_answers_503_after_the_checkout_timeout_instead_of_hanging() {
+async fn a_full_pipeline_answers_503_after_the_checkout_timeout_instead_of_hanging() {
     let Some(db) = TestDatabase::new(Backend::Postgres).await else {
         return;
     };
@@ -152,7 +164,9 @@ async fn a_full_pool_answers_503_after_the_checkout_timeout_instead_of_hanging()
         .env("ADMIN_API_DB_TIMEOUT", "500ms")
         .env("ADMIN_API_DRAIN_DELAY", "0s");
     let served = Served::start(serve);
-    let (mut holder, stuck) = requests_stuck_on_a_lock(&served, &db.url, &token, 2).await;
+    // One worker with a pool of two shares one connection: fill its pipeline.
+    let (mut holder, stuck) =
+        requests_stuck_on_a_lock(&served, &db.url, &token, PIPELINE_DEPTH).await;
 
     let started = Instant::now();
     let refused = served.get("/v1/admin/platform-status", Some(&token));

@@ -308,6 +308,7 @@ async fn metrics_report_the_database_pool(db: TestDatabase) {
         "admin_api_db_pool_connections ",
         "admin_api_db_pool_in_use ",
         "admin_api_db_pool_waiting ",
+        "admin_api_db_pipelined_statements ",
     ] {
         assert!(
             text.lines().any(|l| l.starts_with(gauge)),
