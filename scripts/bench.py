@@ -104,9 +104,11 @@ class Side:
         return run(self.binary, *args, env=self.env)
 
     def settle(self) -> None:
-        """VACUUM ANALYZE, as autovacuum would get to in time on a live database: otherwise its
-        catch-up after a bulk seed lands inside one measurement and not the next."""
-        run("psql", "-q", self.env["DATABASE_URL"], "-c", "VACUUM ANALYZE")
+        """VACUUM ANALYZE, as autovacuum would get to in time on a live database, then a
+        CHECKPOINT: otherwise the catch-up after a bulk seed, and the write-back of the pages it
+        dirtied (a checkpoint under load held queries up to 0.4 s here), land inside one
+        measurement and not the next."""
+        run("psql", "-q", self.env["DATABASE_URL"], "-c", "VACUUM ANALYZE", "-c", "CHECKPOINT")
 
     def seed(self, users: int, expired: int) -> float:
         started = time.monotonic()
@@ -240,6 +242,7 @@ def side_by_side(binary: str) -> dict:
         log(f"part 2: {name}, {USERS} users")
         with side(name, command, workers) as s:
             s.seed(USERS, 1000)
+            s.settle()
             s.serve()
             results[name] = {path: load(s, path) for path in ENDPOINTS}
             results[name]["rss"] = s.resident_mib()
