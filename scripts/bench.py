@@ -10,7 +10,7 @@ server as `postgres`), each side on a fresh database:
 3. the project alone on 1,000,000 users: the first and the last pages of the user listing,
    then 1,000,000 expired token records cleaned while platform-status traffic runs, with
    what stops that cleanup's target measured beside it: the backends' waits, the cleanup's
-   CPU time, and the same traffic quiet and beside a busy loop.
+   CPU time, and the same traffic quiet and beside a busy loop paced to that CPU time.
 
 Results replace the part of docs/performance.md between the `bench:start` and `bench:end`
 markers; the prose around them is kept. Only the standard library is used.
@@ -376,27 +376,31 @@ def machine_idle(seconds: float) -> float:
     return (idle_after - idle) / (busy_after - busy + idle_after - idle)
 
 
-def busy_loop(seconds: float) -> float:
-    """A process that only computes, for `seconds` of wall time: the cores it got (its CPU
-    time over its whole life's wall time)."""
+def busy_loop(seconds: float, cores: float) -> float:
+    """A process that only computes, for `seconds` of wall time, paced to use `cores` (it
+    computes while its CPU time is behind `cores` times the wall time, else sleeps a
+    millisecond): the cores it got (its CPU time over its whole life's wall time)."""
     started = time.monotonic()
     child = subprocess.Popen([sys.executable, "-c", "import time\n"
-                              f"end = time.monotonic() + {seconds}\n"
-                              "while time.monotonic() < end: pass"])
+                              f"start = time.monotonic(); end = start + {seconds}\n"
+                              "while (now := time.monotonic()) < end:\n"
+                              f"    if time.process_time() >= {cores} * (now - start):\n"
+                              "        time.sleep(0.001)"])
     _, _, usage = os.wait4(child.pid, 0)
     child.returncode = 0
     return (usage.ru_utime + usage.ru_stime) / (time.monotonic() - started)
 
 
-def windows(s: Side, count: int, busy: bool) -> list[dict]:
-    """`count` windows of platform-status traffic, WINDOW seconds each. In each, with `busy`,
-    a busy loop runs (the `cores` it got), else the machine's `idle` share is read."""
+def windows(s: Side, count: int, busy: float | None = None) -> list[dict]:
+    """`count` windows of platform-status traffic, WINDOW seconds each. In each, with `busy`
+    cores, a busy loop paced to them runs (the `cores` it got), else the machine's `idle`
+    share is read."""
     results = []
     for _ in range(count):
         load_run = subprocess.Popen(wrk_command(s, "platform-status", WINDOW), text=True,
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         time.sleep(0.2)
-        extra = ({"cores": busy_loop(WINDOW - 0.4)} if busy
+        extra = ({"cores": busy_loop(WINDOW - 0.4, busy)} if busy
                  else {"idle": machine_idle(WINDOW - 0.4)})
         results.append(parse_wrk(load_run.communicate(timeout=30)[0]) | extra)
     return results
@@ -417,8 +421,7 @@ def deep(binary: str) -> dict:
         first, last = alternating(
             s, ["platform/users?limit=50", f"platform/users?limit=50&cursor={last_cursor}"])
         load(s, "platform-status", 1)
-        quiet = windows(s, 5, busy=False)
-        busy = windows(s, 3, busy=True)
+        quiet = windows(s, 5)
         deleted, seconds, during, seen = cleanup(s, through_service, traffic=True)
         reseed = ["seed", "--users", "1", "--orgs", "0", "--workspaces", "0",
                   "--expired-tokens", str(EXPIRED)]
@@ -427,6 +430,8 @@ def deep(binary: str) -> dict:
         cpu_before = cpu_seconds()[0]
         alone_deleted, alone_seconds, _, _ = cleanup(s, through_service, traffic=False)
         alone_cpu = cpu_seconds()[0] - cpu_before
+        # A competitor for CPU and nothing else, needing what the cleanup needs at the target.
+        busy = windows(s, 3, busy=alone_cpu * 200_000 / EXPIRED)
         s.cli(*reseed)
         s.settle()
         psql_deleted, psql_seconds, psql_during, _ = cleanup(s, through_psql, traffic=True)
@@ -526,7 +531,8 @@ def report(shared: str, pair: dict, big: dict) -> str:
         f"{len(big['quiet'])} windows of {WINDOW} s one after the other; during the cleanup (wrk "
         "started 0.2 s before it and stopped when it was done); during the same deletes from "
         f"`psql`; and the medians of {len(big['busy'])} windows of {WINDOW} s in which a busy "
-        "loop ran beside the traffic, touching neither the database nor the service:",
+        "loop ran beside the traffic, touching neither the database nor the service, paced to "
+        "the CPU time the cleanup needs at 200,000 rows/s:",
         "",
         "| | req/s | p50 | p99 |",
         "| --- | ---: | ---: | ---: |",
@@ -596,9 +602,10 @@ def limit(big: dict, quiet: dict, busy: dict) -> list[str]:
         f"{cpu:.2f} CPU-seconds (PostgreSQL, the service and the kernel together): at 200,000 "
         f"rows/s that is **{cpu * 200_000 / EXPIRED:.2f} cores** for as long as it runs. The "
         f"platform-status traffic alone leaves the machine {quiet['idle']:.0%} idle.",
-        f"- The busy loop, which needs CPU and nothing else, got {busy['cores']:.2f} cores; the "
-        f"traffic's p99 in its windows: {listed(busy_p99s)} ms, a median "
-        f"**{busy['p99'] / quiet['p99']:.2f}x** the windows without it.",
+        f"- The busy loop, which needs CPU and nothing else, paced to those "
+        f"{cpu * 200_000 / EXPIRED:.2f} cores, got {busy['cores']:.2f}; the traffic's p99 in "
+        f"its windows: {listed(busy_p99s)} ms, a median **{busy['p99'] / quiet['p99']:.2f}x** "
+        "the windows without it.",
         f"- The windows without cleanup, one after the other with nothing else running: p99 "
         f"{listed(quiet_p99s)} ms; the highest is {quiet_p99s[-1] / quiet['p99']:.2f}x the "
         "median.",
