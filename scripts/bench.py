@@ -26,6 +26,7 @@ import random
 import re
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -66,8 +67,6 @@ def psql(sql: str) -> None:
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -232,6 +231,12 @@ def pgbench_ceiling() -> int:
 
 def shared_bench(binary: str) -> str:
     log("part 1: ../shared/peer/bench.sh")
+    for port in (18181, 18182):  # where bench.sh serves: a stray server would be measured
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                raise SystemExit(f"bench: port {port}, which bench.sh serves on, is taken")
+    # Start from a server with nothing left to write back from whatever ran before.
+    psql("CHECKPOINT")
     return run(str(PEER_DIR / "bench.sh"), binary, str(SECONDS), str(USERS))
 
 
