@@ -162,9 +162,10 @@ impl fmt::Debug for Database {
     }
 }
 
-/// Runs `$body`, one statement, with `$conn` bound to a connection of whichever backend `$db`
-/// uses: on PostgreSQL one shared with other statements in flight (see `shared`), on SQLite a
-/// pooled one. The body is compiled once per backend: write it once, portable.
+/// Runs `$body` with `$conn` bound to a connection of whichever backend `$db` uses: on
+/// PostgreSQL one shared with other statements in flight (see `shared`), on SQLite a pooled
+/// one. The body's statements each stand alone (no transaction), and its `?` and `return`
+/// leave the body, not the caller. It is compiled once per backend: write it once, portable.
 macro_rules! with_connection {
     ($db:expr, |$conn:ident| $body:expr) => {
         match &$db.pools {
@@ -172,12 +173,12 @@ macro_rules! with_connection {
                 let shared = shared.connection(pool).await?;
                 let mut connection = shared.connection();
                 let $conn = &mut connection;
-                shared.finish($body).await
+                shared.finish(async { $body }.await).await
             }
             $crate::database::Pools::Sqlite(pool) => {
                 let mut pooled = pool.get().await.map_err($crate::database::errors::pool)?;
                 let $conn = &mut *pooled;
-                $body
+                async { $body }.await
             }
         }
     };
