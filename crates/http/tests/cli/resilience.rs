@@ -108,6 +108,12 @@ async fn sigterm_fails_readiness_at_once_and_finishes_every_request_in_flight() 
     let port = served.port;
 
     served.terminate();
+    // The signal reaches the process asynchronously: readiness fails once it is handled.
+    assert!(
+        eventually(Duration::from_secs(5), || served.log().contains("draining")),
+        "the signal is handled:\n{}",
+        served.log()
+    );
     let readiness = served.get("/readyz", None);
     assert_eq!(
         readiness.status, 503,
