@@ -16,6 +16,7 @@ mod tokens;
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::ConnectionError;
@@ -139,7 +140,7 @@ pub enum DatabaseError {
 enum Pools {
     Postgres {
         pool: Pool<AsyncPgConnection>,
-        shared: std::sync::Arc<shared::SharedConnections>,
+        shared: Arc<shared::SharedConnections>,
     },
     Sqlite(Pool<SqliteConnection>),
 }
@@ -164,16 +165,17 @@ impl fmt::Debug for Database {
 
 /// Runs `$body` with `$conn` bound to a connection of whichever backend `$db` uses: on
 /// PostgreSQL one shared with other statements in flight (see `shared`), on SQLite a pooled
-/// one. The body's statements each stand alone (no transaction), and its `?` and `return`
-/// leave the body, not the caller. It is compiled once per backend: write it once, portable.
+/// one. The body's statements must each stand alone: never a transaction (use the pool for
+/// those). Its `?` and `return` leave the body, not the caller. It is compiled once per
+/// backend: write it once, portable.
 macro_rules! with_connection {
     ($db:expr, |$conn:ident| $body:expr) => {
         match &$db.pools {
             $crate::database::Pools::Postgres { pool, shared } => {
-                let shared = shared.connection(pool).await?;
-                let mut connection = shared.connection();
+                let place = shared.place(pool).await?;
+                let mut connection = place.connection();
                 let $conn = &mut connection;
-                shared.finish(async { $body }.await).await
+                place.run(async { $body }).await
             }
             $crate::database::Pools::Sqlite(pool) => {
                 let mut pooled = pool.get().await.map_err($crate::database::errors::pool)?;
@@ -220,10 +222,7 @@ impl Database {
         let pools = match &url {
             DatabaseUrl::Postgres(url) => Pools::Postgres {
                 pool: postgres_pool(url, settings)?,
-                shared: std::sync::Arc::new(shared::SharedConnections::for_pool(
-                    settings.max_size,
-                    settings.checkout_timeout,
-                )),
+                shared: Arc::new(shared::SharedConnections::for_pool(&settings)),
             },
             DatabaseUrl::Sqlite(path) => Pools::Sqlite(sqlite_pool(path, settings)?),
         };

@@ -57,8 +57,9 @@ pub fn start(
         .context("the listener has no address")?
         .port();
     // Each worker gets its own share of the pool: its connections are then driven on its own
-    // thread, instead of waking another worker's on every query.
-    let per_worker = config.pool.max_size.div_ceil(config.workers.max(1)).max(1);
+    // thread, instead of waking another worker's on every query. At least two: one that
+    // statements share, one for transactions.
+    let per_worker = config.pool.max_size.div_ceil(config.workers.max(1)).max(2);
     // Token cleanup has two connections of its own, shared by the workers: its long batches
     // then neither queue behind request traffic nor take a worker's connection from it.
     let cleanup = database.another_pool(CLEANUP_CONNECTIONS)?;

@@ -64,6 +64,29 @@ fn conflict_message(info: &dyn DatabaseErrorInformation) -> String {
         )
 }
 
+/// Whether `error` means the connection it ran on is gone for good (closed, or being closed
+/// by the server), as opposed to a statement that failed on a connection still usable.
+pub fn connection_lost(error: &Error) -> bool {
+    match error {
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        )
+        | Error::BrokenTransactionManager => true,
+        Error::DatabaseError(_, info) => {
+            let message = info.message().to_ascii_lowercase();
+            [
+                "terminating connection",
+                "shutting down",
+                "the database system is",
+            ]
+            .iter()
+            .any(|sign| message.contains(sign))
+        }
+        _ => false,
+    }
+}
+
 /// Failures that mean the server went away or cannot be reached, as opposed to a bad query.
 fn is_connection_failure(message: &str) -> bool {
     let message = message.to_ascii_lowercase();

@@ -6,33 +6,47 @@
 //! when the last one finishes it goes back to the pool, where transactions (and the token
 //! cleanup's long batches) check connections out for themselves.
 //!
-//! Sharing is bounded like the pool: a slot carries at most [`PIPELINE_DEPTH`] statements at
-//! once, and a statement that finds no place within the checkout timeout fails as unavailable,
-//! as a pool checkout would. A statement stuck in the database (behind a lock, say) therefore
-//! holds up at most the few queued behind it, never an unbounded pile.
+//! Sharing is bounded like the pool. A slot carries at most [`PIPELINE_DEPTH`] statements at
+//! once; a statement that finds no place and connection within the checkout timeout fails as
+//! unavailable, as a pool checkout would. And since PostgreSQL starts a statement's timeout
+//! only when it reaches the statement, a statement queued behind a stuck one is given up on
+//! once the statement timeout has passed since it was sent: no request waits on the database
+//! longer than one statement timeout.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use admin_domain::StoreError;
 use deadpool::managed::{PoolError, TimeoutType};
 use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use tokio::sync::{Mutex, Semaphore, SemaphorePermit};
+use thiserror::Error;
+use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::time::{Instant, timeout, timeout_at};
 
-use super::errors;
+use super::{PoolSettings, errors};
 
 /// Most statements in flight at once on one shared connection.
 pub const PIPELINE_DEPTH: usize = 8;
 
 type Pooled = Object<AsyncPgConnection>;
 
+/// Why a statement on a shared connection was given up on.
+#[derive(Debug, Error)]
+enum Unanswered {
+    #[error("no place on a shared database connection within the checkout timeout")]
+    NoPlace,
+    #[error("no answer from the database within the statement timeout")]
+    NoAnswer,
+}
+
 /// A few slots, each naming the connection its statements share while any is in flight.
 pub struct SharedConnections {
     slots: Box<[Slot]>,
     next: AtomicUsize,
     checkout_timeout: Duration,
+    statement_timeout: Duration,
 }
 
 struct Slot {
@@ -40,50 +54,94 @@ struct Slot {
     places: Semaphore,
 }
 
+impl Slot {
+    fn current(&self) -> Option<Arc<Pooled>> {
+        self.current
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .upgrade()
+    }
+
+    /// Shares `fresh` from now on, unless another statement installed one meanwhile: then
+    /// that one is shared and `fresh` goes back to the pool.
+    fn install(&self, fresh: Arc<Pooled>) -> Arc<Pooled> {
+        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        match current.upgrade() {
+            Some(installed) => installed,
+            None => {
+                *current = Arc::downgrade(&fresh);
+                fresh
+            }
+        }
+    }
+
+    /// Stops sharing `lost`, if it is still the one shared.
+    fn forget(&self, lost: &Arc<Pooled>) {
+        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        if Weak::ptr_eq(&current, &Arc::downgrade(lost)) {
+            *current = Weak::new();
+        }
+    }
+}
+
 impl SharedConnections {
-    /// Slots for half of a pool of `pool_size` (at least one): the other half stays free for
-    /// transactions however busy the statements are.
-    pub fn for_pool(pool_size: usize, checkout_timeout: Duration) -> Self {
+    /// Slots for half of a pool of `settings.max_size` (at least one): the other half stays
+    /// free for transactions however busy the statements are. (With a pool of one,
+    /// transactions wait for the statements in flight to finish.)
+    pub fn for_pool(settings: &PoolSettings) -> Self {
         let slot = || Slot {
             current: Mutex::new(Weak::new()),
             places: Semaphore::new(PIPELINE_DEPTH),
         };
         Self {
-            slots: (0..(pool_size / 2).max(1)).map(|_| slot()).collect(),
+            slots: (0..(settings.max_size / 2).max(1))
+                .map(|_| slot())
+                .collect(),
             next: AtomicUsize::new(0),
-            checkout_timeout,
+            checkout_timeout: settings.checkout_timeout,
+            statement_timeout: settings.statement_timeout,
         }
     }
 
-    /// A place on the next slot's connection: the one in flight there, else one checked out
-    /// of `pool`.
-    pub async fn connection(
-        &self,
-        pool: &Pool<AsyncPgConnection>,
-    ) -> Result<Shared<'_>, StoreError> {
-        let slot = &self.slots[self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len()];
-        let place = tokio::time::timeout(self.checkout_timeout, slot.places.acquire())
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .ok_or_else(|| errors::pool(PoolError::Timeout(TimeoutType::Wait)))?;
-        let mut current = slot.current.lock().await;
-        let connection = match current.upgrade() {
+    /// A place on a shared connection: on the first slot with room, from the next in turn,
+    /// else on the next in turn once it has room; on the connection in flight there, else one
+    /// checked out of `pool`. Waits at most the checkout timeout in all.
+    pub async fn place(&self, pool: &Pool<AsyncPgConnection>) -> Result<Place<'_>, StoreError> {
+        let deadline = Instant::now() + self.checkout_timeout;
+        let first = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut in_turn =
+            (0..self.slots.len()).map(|i| &self.slots[(first + i) % self.slots.len()]);
+        let (slot, place) =
+            match in_turn.find_map(|slot| Some((slot, slot.places.try_acquire().ok()?))) {
+                Some(found) => found,
+                None => {
+                    let slot = &self.slots[first % self.slots.len()];
+                    let place = timeout_at(deadline, slot.places.acquire())
+                        .await
+                        .map_err(|_| StoreError::Unavailable(Box::new(Unanswered::NoPlace)))?
+                        .map_err(|closed| StoreError::Unavailable(Box::new(closed)))?;
+                    (slot, place)
+                }
+            };
+        let connection = match slot.current() {
             Some(connection) => connection,
             None => {
-                let connection = Arc::new(pool.get().await.map_err(errors::pool)?);
-                *current = Arc::downgrade(&connection);
-                connection
+                let fresh = timeout_at(deadline, pool.get())
+                    .await
+                    .map_err(|_| errors::pool(PoolError::Timeout(TimeoutType::Wait)))?
+                    .map_err(errors::pool)?;
+                slot.install(Arc::new(fresh))
             }
         };
-        Ok(Shared {
+        Ok(Place {
             connection,
             slot,
+            statement_timeout: self.statement_timeout,
             _place: place,
         })
     }
 
-    /// Statements in flight on the shared connections now.
+    /// Statements holding a place on a shared connection now (sent, or about to be).
     pub fn in_flight(&self) -> usize {
         self.slots
             .iter()
@@ -92,27 +150,37 @@ impl SharedConnections {
     }
 }
 
-/// One statement's place on a shared connection.
-pub struct Shared<'a> {
+/// One caller's place on a shared connection.
+pub struct Place<'a> {
     connection: Arc<Pooled>,
     slot: &'a Slot,
+    statement_timeout: Duration,
     _place: SemaphorePermit<'a>,
 }
 
-impl Shared<'_> {
-    /// The connection, to run one statement on (`&mut &AsyncPgConnection` pipelines).
+impl Place<'_> {
+    /// The connection, to run statements on (`&mut &AsyncPgConnection` pipelines them). Each
+    /// stands alone: a transaction begun here would take in other callers' statements.
     pub fn connection(&self) -> &AsyncPgConnection {
         &self.connection
     }
 
-    /// Passes the statement's result through; when it says the connection is gone, the slot
-    /// stops handing that connection out, so the statements after it get a new one.
-    pub async fn finish<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
-        if let Err(StoreError::Unavailable(_)) = result {
-            let mut current = self.slot.current.lock().await;
-            if Weak::ptr_eq(&current, &Arc::downgrade(&self.connection)) {
-                *current = Weak::new();
-            }
+    /// Runs `statements`, giving up on them once the statement timeout has passed. When the
+    /// connection turns out lost, the slot stops sharing it, so the statements after them get
+    /// a new one.
+    pub async fn run<T>(
+        &self,
+        statements: impl Future<Output = Result<T, StoreError>>,
+    ) -> Result<T, StoreError> {
+        let result = timeout(self.statement_timeout, statements)
+            .await
+            .unwrap_or_else(|_| Err(StoreError::Unavailable(Box::new(Unanswered::NoAnswer))));
+        if let Err(StoreError::Unavailable(source)) = &result
+            && source
+                .downcast_ref::<diesel::result::Error>()
+                .is_some_and(errors::connection_lost)
+        {
+            self.slot.forget(&self.connection);
         }
         result
     }
