@@ -50,7 +50,11 @@ pub struct SharedConnections {
 }
 
 struct Slot {
+    /// The connection shared now, if any statement holds it.
     current: Mutex<Weak<Pooled>>,
+    /// Taken to check out a connection for the slot: one checkout at a time, which the
+    /// statements waiting meanwhile then share.
+    checkout: tokio::sync::Mutex<()>,
     places: Semaphore,
 }
 
@@ -62,17 +66,11 @@ impl Slot {
             .upgrade()
     }
 
-    /// Shares `fresh` from now on, unless another statement installed one meanwhile: then
-    /// that one is shared and `fresh` goes back to the pool.
-    fn install(&self, fresh: Arc<Pooled>) -> Arc<Pooled> {
-        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
-        match current.upgrade() {
-            Some(installed) => installed,
-            None => {
-                *current = Arc::downgrade(&fresh);
-                fresh
-            }
-        }
+    /// Shares `fresh` from now on.
+    fn share(&self, fresh: Pooled) -> Arc<Pooled> {
+        let fresh = Arc::new(fresh);
+        *self.current.lock().unwrap_or_else(PoisonError::into_inner) = Arc::downgrade(&fresh);
+        fresh
     }
 
     /// Stops sharing `lost`, if it is still the one shared.
@@ -91,6 +89,7 @@ impl SharedConnections {
     pub fn for_pool(settings: &PoolSettings) -> Self {
         let slot = || Slot {
             current: Mutex::new(Weak::new()),
+            checkout: tokio::sync::Mutex::new(()),
             places: Semaphore::new(PIPELINE_DEPTH),
         };
         Self {
@@ -123,14 +122,22 @@ impl SharedConnections {
                     (slot, place)
                 }
             };
+        let timed_out = || errors::pool(PoolError::Timeout(TimeoutType::Wait));
         let connection = match slot.current() {
             Some(connection) => connection,
             None => {
-                let fresh = timeout_at(deadline, pool.get())
+                let _turn = timeout_at(deadline, slot.checkout.lock())
                     .await
-                    .map_err(|_| errors::pool(PoolError::Timeout(TimeoutType::Wait)))?
-                    .map_err(errors::pool)?;
-                slot.install(Arc::new(fresh))
+                    .map_err(|_| timed_out())?;
+                match slot.current() {
+                    Some(checked_out_meanwhile) => checked_out_meanwhile,
+                    None => slot.share(
+                        timeout_at(deadline, pool.get())
+                            .await
+                            .map_err(|_| timed_out())?
+                            .map_err(errors::pool)?,
+                    ),
+                }
             }
         };
         Ok(Place {
