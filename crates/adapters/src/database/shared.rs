@@ -102,26 +102,17 @@ impl SharedConnections {
         }
     }
 
-    /// A place on a shared connection: on the first slot with room, from the next in turn,
-    /// else on the next in turn once it has room; on the connection in flight there, else one
-    /// checked out of `pool`. Waits at most the checkout timeout in all.
+    /// A place on the next slot in turn, once it has room (taking the first slot with room
+    /// instead was measured: the traffic's p99 jumped to 0.3-0.7 s in some 4 s windows, for a
+    /// reason not yet found); on the connection in flight there, else one checked out of
+    /// `pool`. Waits at most the checkout timeout in all.
     pub async fn place(&self, pool: &Pool<AsyncPgConnection>) -> Result<Place<'_>, StoreError> {
         let deadline = Instant::now() + self.checkout_timeout;
-        let first = self.next.fetch_add(1, Ordering::Relaxed);
-        let mut in_turn =
-            (0..self.slots.len()).map(|i| &self.slots[(first + i) % self.slots.len()]);
-        let (slot, place) =
-            match in_turn.find_map(|slot| Some((slot, slot.places.try_acquire().ok()?))) {
-                Some(found) => found,
-                None => {
-                    let slot = &self.slots[first % self.slots.len()];
-                    let place = timeout_at(deadline, slot.places.acquire())
-                        .await
-                        .map_err(|_| StoreError::Unavailable(Box::new(Unanswered::NoPlace)))?
-                        .map_err(|closed| StoreError::Unavailable(Box::new(closed)))?;
-                    (slot, place)
-                }
-            };
+        let slot = &self.slots[self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len()];
+        let place = timeout_at(deadline, slot.places.acquire())
+            .await
+            .map_err(|_| StoreError::Unavailable(Box::new(Unanswered::NoPlace)))?
+            .map_err(|closed| StoreError::Unavailable(Box::new(closed)))?;
         let timed_out = || errors::pool(PoolError::Timeout(TimeoutType::Wait));
         let connection = match slot.current() {
             Some(connection) => connection,
