@@ -12,30 +12,68 @@ use tokio::task::JoinHandle;
 
 use super::fixtures::*;
 
-/// A pool of two on `test`'s database: one connection for statements to share, one kept for
-/// transactions.
-async fn pool_of_two(test: &TestDatabase, checkout: Duration, statement: Duration) -> Database {
-    let settings = PoolSettings {
-        max_size: 2,
-        checkout_timeout: checkout,
-        statement_timeout: statement,
-    };
-    let url = DatabaseUrl::parse(&test.url).expect("a PostgreSQL URL");
-    Database::open(url, settings).await.expect("opens")
+/// A fresh PostgreSQL database with a pool of two on it (one connection for statements to
+/// share, one kept for transactions), a user and an organization, and a session of its own
+/// holding a table locked.
+struct Scene {
+    db: Database,
+    user: UserId,
+    organization: OrganizationId,
+    holder: AsyncPgConnection,
+    _test: TestDatabase,
 }
 
-/// A session of its own holding `table` locked; commit to release.
-async fn locked(test: &TestDatabase, table: &str) -> AsyncPgConnection {
-    let mut holder = AsyncPgConnection::establish(&test.url)
+impl Scene {
+    async fn new(checkout: Duration, statement: Duration, locked: &str) -> Option<Self> {
+        let test = TestDatabase::new(Backend::Postgres).await?;
+        let settings = PoolSettings {
+            max_size: 2,
+            checkout_timeout: checkout,
+            statement_timeout: statement,
+        };
+        let url = DatabaseUrl::parse(&test.url).expect("a PostgreSQL URL");
+        let db = Database::open(url, settings).await.expect("opens");
+        let user = stored_user(&db).await.id;
+        let organization = stored_organization(&db, "acme", false).await.id;
+        let mut holder = AsyncPgConnection::establish(&test.url)
+            .await
+            .expect("connects");
+        holder
+            .batch_execute(&format!(
+                "BEGIN; LOCK TABLE {locked} IN ACCESS EXCLUSIVE MODE"
+            ))
+            .await
+            .expect("locks");
+        Some(Self {
+            db,
+            user,
+            organization,
+            holder,
+            _test: test,
+        })
+    }
+
+    /// The usual timeouts, `memberships` locked.
+    async fn usual() -> Option<Self> {
+        Self::new(
+            Duration::from_secs(2),
+            Duration::from_secs(10),
+            "memberships",
+        )
         .await
-        .expect("connects");
-    holder
-        .batch_execute(&format!(
-            "BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"
-        ))
-        .await
-        .expect("locks");
-    holder
+    }
+
+    async fn unlock(&mut self) {
+        self.holder.batch_execute("COMMIT").await.expect("unlocks");
+    }
+
+    /// Looks the membership up once the lock is gone: the pool serves again.
+    async fn looked_up(&self) -> Option<Role> {
+        self.db
+            .role_in(self.user, self.organization)
+            .await
+            .expect("reads")
+    }
 }
 
 /// Waits (10 s at most) until `db` has `count` statements holding a place.
@@ -49,15 +87,16 @@ async fn until_pipelined(db: &Database, count: usize) {
 
 type Lookup = JoinHandle<Result<Option<Role>, StoreError>>;
 
-/// A full pipeline of membership lookups that wait on a lock of `memberships`.
-async fn stuck_lookups(db: &Database, user: UserId, organization: OrganizationId) -> Vec<Lookup> {
+/// A full pipeline of membership lookups, which wait on the scene's lock of `memberships`.
+async fn stuck_lookups(scene: &Scene) -> Vec<Lookup> {
+    let (user, organization) = (scene.user, scene.organization);
     let lookups = (0..PIPELINE_DEPTH)
         .map(|_| {
-            let db = db.clone();
+            let db = scene.db.clone();
             tokio::spawn(async move { db.role_in(user, organization).await })
         })
         .collect();
-    until_pipelined(db, PIPELINE_DEPTH).await;
+    until_pipelined(&scene.db, PIPELINE_DEPTH).await;
     lookups
 }
 
@@ -84,52 +123,49 @@ async fn waiting_on_locks(holder: &mut AsyncPgConnection) -> Vec<i32> {
     .collect()
 }
 
-async fn user_and_organization(db: &Database) -> (UserId, OrganizationId) {
-    let user = stored_user(db).await;
-    let organization = stored_organization(db, "acme", false).await;
-    (user.id, organization.id)
-}
-
 #[tokio::test]
 async fn statements_in_flight_together_share_one_connection() {
-    let Some(test) = TestDatabase::new(Backend::Postgres).await else {
+    let Some(mut scene) = Scene::usual().await else {
         return;
     };
-    let db = pool_of_two(&test, Duration::from_secs(2), Duration::from_secs(10)).await;
-    let (user, organization) = user_and_organization(&db).await;
-    let mut holder = locked(&test, "memberships").await;
 
-    let lookups = stuck_lookups(&db, user, organization).await;
+    let lookups = stuck_lookups(&scene).await;
 
-    assert_eq!(db.pool_status().size, 1, "{:?}", db.pool_status());
-    assert_eq!(waiting_on_locks(&mut holder).await.len(), 1, "one backend");
-    holder.batch_execute("COMMIT").await.expect("unlocks");
+    assert_eq!(
+        scene.db.pool_status().size,
+        1,
+        "{:?}",
+        scene.db.pool_status()
+    );
+    assert_eq!(
+        waiting_on_locks(&mut scene.holder).await.len(),
+        1,
+        "one backend"
+    );
+    scene.unlock().await;
     for lookup in lookups {
         assert_eq!(lookup.await.expect("ran").expect("reads"), None);
     }
-    assert_eq!(db.pool_status().pipelined, 0);
+    assert_eq!(scene.db.pool_status().pipelined, 0);
 }
 
 #[tokio::test]
 async fn a_transaction_gets_a_connection_while_statements_fill_the_shared_one() {
-    let Some(test) = TestDatabase::new(Backend::Postgres).await else {
+    let Some(mut scene) = Scene::usual().await else {
         return;
     };
-    let db = pool_of_two(&test, Duration::from_secs(2), Duration::from_secs(10)).await;
-    let (user, organization) = user_and_organization(&db).await;
-    let mut holder = locked(&test, "memberships").await;
-    let lookups = stuck_lookups(&db, user, organization).await;
+    let lookups = stuck_lookups(&scene).await;
 
     // Token records are written in a transaction, on the connection kept free.
-    let record = token(user, Timestamp::now().saturating_add(hours(1)), None);
+    let record = token(scene.user, Timestamp::now().saturating_add(hours(1)), None);
     let written = tokio::time::timeout(
         Duration::from_secs(5),
-        db.record(std::slice::from_ref(&record)),
+        scene.db.record(std::slice::from_ref(&record)),
     )
     .await;
 
     assert!(matches!(written, Ok(Ok(()))), "{written:?}");
-    holder.batch_execute("COMMIT").await.expect("unlocks");
+    scene.unlock().await;
     for lookup in lookups {
         assert_eq!(lookup.await.expect("ran").expect("reads"), None);
     }
@@ -139,16 +175,15 @@ async fn a_transaction_gets_a_connection_while_statements_fill_the_shared_one() 
 /// a stuck statement would otherwise wait eight timeouts.
 #[tokio::test]
 async fn statements_queued_behind_a_stuck_one_give_up_after_one_statement_timeout() {
-    let Some(test) = TestDatabase::new(Backend::Postgres).await else {
+    let statement_timeout = Duration::from_secs(1);
+    let Some(mut scene) =
+        Scene::new(Duration::from_secs(2), statement_timeout, "memberships").await
+    else {
         return;
     };
-    let db = pool_of_two(&test, Duration::from_secs(2), Duration::from_secs(1)).await;
-    let (user, organization) = user_and_organization(&db).await;
-    let mut holder = locked(&test, "memberships").await;
     let started = Instant::now();
 
-    let lookups = stuck_lookups(&db, user, organization).await;
-    for lookup in lookups {
+    for lookup in stuck_lookups(&scene).await {
         let answer = lookup.await.expect("ran");
         assert!(
             matches!(answer, Err(StoreError::Unavailable(_))),
@@ -157,39 +192,43 @@ async fn statements_queued_behind_a_stuck_one_give_up_after_one_statement_timeou
     }
 
     assert!(
-        started.elapsed() < Duration::from_secs(3),
+        started.elapsed() < 3 * statement_timeout,
         "{:?}",
         started.elapsed()
     );
-    holder.batch_execute("COMMIT").await.expect("unlocks");
-    assert_eq!(db.role_in(user, organization).await.expect("reads"), None);
+    scene.unlock().await;
+    assert_eq!(scene.looked_up().await, None);
 }
 
 /// Every connection held by a transaction: statements wait for a connection together, each at
 /// most the checkout timeout, not one after the other.
 #[tokio::test]
 async fn with_the_pool_taken_statements_fail_within_one_checkout_timeout() {
-    let Some(test) = TestDatabase::new(Backend::Postgres).await else {
+    let Some(mut scene) = Scene::new(
+        Duration::from_millis(500),
+        Duration::from_secs(10),
+        "tokens",
+    )
+    .await
+    else {
         return;
     };
-    let db = pool_of_two(&test, Duration::from_millis(500), Duration::from_secs(10)).await;
-    let (user, organization) = user_and_organization(&db).await;
-    let mut holder = locked(&test, "tokens").await;
     let writers: Vec<_> = (0..2)
         .map(|_| {
-            let db = db.clone();
-            let record = token(user, Timestamp::now().saturating_add(hours(1)), None);
+            let db = scene.db.clone();
+            let record = token(scene.user, Timestamp::now().saturating_add(hours(1)), None);
             tokio::spawn(async move { db.record(std::slice::from_ref(&record)).await })
         })
         .collect();
-    while waiting_on_locks(&mut holder).await.len() < 2 {
+    while waiting_on_locks(&mut scene.holder).await.len() < 2 {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let started = Instant::now();
 
-    let lookups =
-        futures_util::future::join_all((0..PIPELINE_DEPTH).map(|_| db.role_in(user, organization)))
-            .await;
+    let lookups = futures_util::future::join_all(
+        (0..PIPELINE_DEPTH).map(|_| scene.db.role_in(scene.user, scene.organization)),
+    )
+    .await;
 
     assert!(
         started.elapsed() < Duration::from_millis(1500),
@@ -202,7 +241,7 @@ async fn with_the_pool_taken_statements_fail_within_one_checkout_timeout() {
             "{answer:?}"
         );
     }
-    holder.batch_execute("COMMIT").await.expect("unlocks");
+    scene.unlock().await;
     for writer in writers {
         writer.await.expect("ran").expect("written");
     }
@@ -210,17 +249,14 @@ async fn with_the_pool_taken_statements_fail_within_one_checkout_timeout() {
 
 #[tokio::test]
 async fn a_connection_lost_under_its_statements_fails_them_and_the_next_get_a_new_one() {
-    let Some(test) = TestDatabase::new(Backend::Postgres).await else {
+    let Some(mut scene) = Scene::usual().await else {
         return;
     };
-    let db = pool_of_two(&test, Duration::from_secs(2), Duration::from_secs(10)).await;
-    let (user, organization) = user_and_organization(&db).await;
-    let mut holder = locked(&test, "memberships").await;
-    let lookups = stuck_lookups(&db, user, organization).await;
+    let lookups = stuck_lookups(&scene).await;
 
-    for pid in waiting_on_locks(&mut holder).await {
+    for pid in waiting_on_locks(&mut scene.holder).await {
         diesel::sql_query(format!("SELECT pg_terminate_backend({pid})"))
-            .execute(&mut holder)
+            .execute(&mut scene.holder)
             .await
             .expect("terminates");
     }
@@ -232,6 +268,6 @@ async fn a_connection_lost_under_its_statements_fails_them_and_the_next_get_a_ne
             "{answer:?}"
         );
     }
-    holder.batch_execute("COMMIT").await.expect("unlocks");
-    assert_eq!(db.role_in(user, organization).await.expect("reads"), None);
+    scene.unlock().await;
+    assert_eq!(scene.looked_up().await, None);
 }
