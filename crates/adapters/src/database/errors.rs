@@ -64,6 +64,22 @@ fn conflict_message(info: &dyn DatabaseErrorInformation) -> String {
         )
 }
 
+/// Words of a server message saying it is closing the connection.
+const CLOSING: [&str; 3] = ["terminating", "shutting down", "the database system is"];
+
+/// Words of a message saying the server cannot be reached or did not answer in time.
+const UNREACHABLE: [&str; 4] = [
+    "connection",
+    "statement timeout",
+    "timed out",
+    "broken pipe",
+];
+
+fn says(message: &str, signs: &[&str]) -> bool {
+    let message = message.to_ascii_lowercase();
+    signs.iter().any(|sign| message.contains(sign))
+}
+
 /// Whether `error` means the connection it ran on is gone for good (closed, or being closed
 /// by the server), as opposed to a statement that failed on a connection still usable.
 pub fn connection_lost(error: &Error) -> bool {
@@ -73,32 +89,12 @@ pub fn connection_lost(error: &Error) -> bool {
             _,
         )
         | Error::BrokenTransactionManager => true,
-        Error::DatabaseError(_, info) => {
-            let message = info.message().to_ascii_lowercase();
-            [
-                "terminating connection",
-                "shutting down",
-                "the database system is",
-            ]
-            .iter()
-            .any(|sign| message.contains(sign))
-        }
+        Error::DatabaseError(_, info) => says(info.message(), &CLOSING),
         _ => false,
     }
 }
 
 /// Failures that mean the server went away or cannot be reached, as opposed to a bad query.
 fn is_connection_failure(message: &str) -> bool {
-    let message = message.to_ascii_lowercase();
-    [
-        "connection",
-        "statement timeout",
-        "terminating",
-        "shutting down",
-        "the database system is",
-        "timed out",
-        "broken pipe",
-    ]
-    .iter()
-    .any(|sign| message.contains(sign))
+    says(message, &CLOSING) || says(message, &UNREACHABLE)
 }
