@@ -136,6 +136,8 @@ pub enum DatabaseError {
     Migration(#[from] MigrationError),
 }
 
+/// The connections of one backend. Queries reach them through `with_connection!` (statements
+/// that stand alone) or by matching on this directly (transactions, batches).
 #[derive(Clone)]
 enum Pools {
     Postgres {
@@ -186,11 +188,6 @@ macro_rules! with_connection {
     };
 }
 pub(crate) use with_connection;
-
-pub(crate) enum PoolRef<'a> {
-    Postgres(&'a Pool<AsyncPgConnection>),
-    Sqlite(&'a Pool<SqliteConnection>),
-}
 
 impl Database {
     /// Opens a pool (connections are made on first use). On SQLite, creates the file's folder,
@@ -272,13 +269,6 @@ impl Database {
             available: status.available,
             waiting: status.waiting,
             pipelined,
-        }
-    }
-
-    pub(crate) fn pools(&self) -> PoolRef<'_> {
-        match &self.pools {
-            Pools::Postgres { pool, .. } => PoolRef::Postgres(pool),
-            Pools::Sqlite(pool) => PoolRef::Sqlite(pool),
         }
     }
 }

@@ -5,7 +5,7 @@ use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
 
 use super::sql_types::{DbInstant, Instant};
-use super::{PoolRef, errors};
+use super::{Pools, errors};
 
 /// Per-connection SQLite settings: wait for the writer instead of failing at once (set before
 /// WAL, which may itself wait), readers beside the writer, durable enough, references
@@ -27,9 +27,9 @@ macro_rules! insert_all {
     };
     ($db:expr, $rows:expr, postgres: |$pg_part:ident| $pg:expr, sqlite: |$sqlite_part:ident| $sqlite:expr) => {{
         let rows = $rows;
-        let chunk = $crate::database::backend::insert_chunk(&$db.pools());
-        match $db.pools() {
-            $crate::database::PoolRef::Postgres(pool) => {
+        let chunk = $crate::database::backend::insert_chunk(&$db.pools);
+        match &$db.pools {
+            $crate::database::Pools::Postgres { pool, .. } => {
                 let mut conn = pool.get().await.map_err($crate::database::errors::pool)?;
                 diesel_async::AsyncConnection::transaction(&mut *conn, async |conn| {
                     for $pg_part in rows.chunks(chunk) {
@@ -40,7 +40,7 @@ macro_rules! insert_all {
                 .await
                 .map_err($crate::database::errors::query)
             }
-            $crate::database::PoolRef::Sqlite(pool) => {
+            $crate::database::Pools::Sqlite(pool) => {
                 let mut conn = pool.get().await.map_err($crate::database::errors::pool)?;
                 conn.spawn_blocking(move |conn| {
                     conn.immediate_transaction(|conn| {
@@ -72,10 +72,10 @@ pub fn postgres_session(statement_timeout: std::time::Duration) -> String {
 
 /// Most rows one multi-row INSERT carries: PostgreSQL allows 65,535 bound values a statement,
 /// SQLite 32,766; every table here has at most 7 columns.
-pub fn insert_chunk(pools: &PoolRef<'_>) -> usize {
+pub fn insert_chunk(pools: &Pools) -> usize {
     match pools {
-        PoolRef::Postgres(_) => 8_000,
-        PoolRef::Sqlite(_) => 4_000,
+        Pools::Postgres { .. } => 8_000,
+        Pools::Sqlite(_) => 4_000,
     }
 }
 
@@ -86,14 +86,14 @@ pub fn insert_chunk(pools: &PoolRef<'_>) -> usize {
 /// while we hold the lock): `EXPLAIN ANALYZE` of a 5,000-row batch went from 31 ms, with a
 /// primary key lookup per row, to 11 ms.
 pub async fn delete_stale_tokens(
-    pools: PoolRef<'_>,
+    pools: &Pools,
     column: StaleBy,
     cutoff: admin_domain::Timestamp,
     batch: u32,
 ) -> Result<u64, StoreError> {
     let column = column.column();
     let deleted = match pools {
-        PoolRef::Postgres(pool) => {
+        Pools::Postgres { pool, .. } => {
             let mut conn = pool.get().await.map_err(errors::pool)?;
             diesel::sql_query(format!(
                 "DELETE FROM tokens WHERE ctid = ANY(ARRAY(SELECT ctid FROM tokens \
@@ -104,7 +104,7 @@ pub async fn delete_stale_tokens(
             .execute(&mut *conn)
             .await
         }
-        PoolRef::Sqlite(pool) => {
+        Pools::Sqlite(pool) => {
             let mut conn = pool.get().await.map_err(errors::pool)?;
             diesel::sql_query(format!(
                 "DELETE FROM tokens WHERE id IN (SELECT id FROM tokens WHERE {column} < ? \

@@ -73,14 +73,14 @@ impl TokenStore for Database {
 
     async fn delete_stale(&self, cutoff: Timestamp, batch: u32) -> Result<u64, StoreError> {
         let expired =
-            backend::delete_stale_tokens(self.pools(), StaleBy::Expiry, cutoff, batch).await?;
+            backend::delete_stale_tokens(&self.pools, StaleBy::Expiry, cutoff, batch).await?;
         let room = u64::from(batch).saturating_sub(expired);
         if room == 0 {
             return Ok(expired);
         }
         let room = u32::try_from(room).unwrap_or(batch);
         let revoked =
-            backend::delete_stale_tokens(self.pools(), StaleBy::Revocation, cutoff, room).await?;
+            backend::delete_stale_tokens(&self.pools, StaleBy::Revocation, cutoff, room).await?;
         Ok(expired + revoked)
     }
 }
