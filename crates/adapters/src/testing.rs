@@ -143,6 +143,77 @@ async fn open(url: &str) -> Database {
         .expect("the database opens")
 }
 
+/// A session of its own holding a table locked (`ACCESS EXCLUSIVE`, in a transaction): every
+/// statement on that table waits until [`TableLock::release`]. PostgreSQL only.
+pub struct TableLock {
+    session: AsyncPgConnection,
+}
+
+impl TableLock {
+    /// Connects to `url` and locks `table`.
+    pub async fn take(url: &str, table: &str) -> Self {
+        let mut session = AsyncPgConnection::establish(url)
+            .await
+            .expect("the lock's session connects");
+        session
+            .batch_execute(&format!(
+                "BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"
+            ))
+            .await
+            .expect("the table locks");
+        Self { session }
+    }
+
+    /// The process ids of the database's sessions waiting on a lock now.
+    pub async fn waiting(&mut self) -> Vec<i32> {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Waiting {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            pid: i32,
+        }
+        // Inside a transaction, activity statistics are a snapshot taken at first use: drop it.
+        self.session
+            .batch_execute("SELECT pg_stat_clear_snapshot()")
+            .await
+            .expect("the snapshot clears");
+        diesel::sql_query(
+            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+             AND datname = current_database()",
+        )
+        .load::<Waiting>(&mut self.session)
+        .await
+        .expect("pg_stat_activity reads")
+        .into_iter()
+        .map(|w| w.pid)
+        .collect()
+    }
+
+    /// Ends the sessions of `pids`, as an administrator would.
+    pub async fn terminate(&mut self, pids: &[i32]) {
+        for pid in pids {
+            self.session
+                .batch_execute(&format!("SELECT pg_terminate_backend({pid})"))
+                .await
+                .expect("the session ends");
+        }
+    }
+
+    /// Commits, releasing the lock.
+    pub async fn release(&mut self) {
+        self.session
+            .batch_execute("COMMIT")
+            .await
+            .expect("the lock releases");
+    }
+}
+
+impl std::fmt::Debug for TableLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TableLock").finish_non_exhaustive()
+    }
+}
+
 /// `admin_url` with its database name replaced by `name`.
 pub fn with_database(admin_url: &str, name: &str) -> String {
     let (base, query) = admin_url

@@ -4,22 +4,20 @@
 use std::time::{Duration, Instant};
 
 use admin_adapters::database::PIPELINE_DEPTH;
-use admin_adapters::testing::{Backend, TestDatabase};
+use admin_adapters::testing::{Backend, TableLock, TestDatabase};
 use admin_adapters::{Database, DatabaseUrl, PoolSettings};
 use admin_domain::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use tokio::task::JoinHandle;
 
 use super::fixtures::*;
 
 /// A fresh PostgreSQL database with a pool of two on it (one connection for statements to
-/// share, one kept for transactions), a user and an organization, and a session of its own
-/// holding a table locked.
+/// share, one kept for transactions), a user and an organization, and a table locked.
 struct Scene {
     db: Database,
     user: UserId,
     organization: OrganizationId,
-    holder: AsyncPgConnection,
+    lock: TableLock,
     _test: TestDatabase,
 }
 
@@ -35,20 +33,12 @@ impl Scene {
         let db = Database::open(url, settings).await.expect("opens");
         let user = stored_user(&db).await.id;
         let organization = stored_organization(&db, "acme", false).await.id;
-        let mut holder = AsyncPgConnection::establish(&test.url)
-            .await
-            .expect("connects");
-        holder
-            .batch_execute(&format!(
-                "BEGIN; LOCK TABLE {locked} IN ACCESS EXCLUSIVE MODE"
-            ))
-            .await
-            .expect("locks");
+        let lock = TableLock::take(&test.url, locked).await;
         Some(Self {
             db,
             user,
             organization,
-            holder,
+            lock,
             _test: test,
         })
     }
@@ -61,10 +51,6 @@ impl Scene {
             "memberships",
         )
         .await
-    }
-
-    async fn unlock(&mut self) {
-        self.holder.batch_execute("COMMIT").await.expect("unlocks");
     }
 
     /// Looks the membership up once the lock is gone: the pool serves again.
@@ -100,29 +86,6 @@ async fn stuck_lookups(scene: &Scene) -> Vec<Lookup> {
     lookups
 }
 
-/// Backends of the holder's database that wait on a lock.
-async fn waiting_on_locks(holder: &mut AsyncPgConnection) -> Vec<i32> {
-    #[derive(diesel::QueryableByName)]
-    struct Backend {
-        #[diesel(sql_type = diesel::sql_types::Integer)]
-        pid: i32,
-    }
-    holder
-        .batch_execute("SELECT pg_stat_clear_snapshot()")
-        .await
-        .expect("clears");
-    diesel::sql_query(
-        "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
-         AND datname = current_database()",
-    )
-    .load::<Backend>(holder)
-    .await
-    .expect("reads")
-    .into_iter()
-    .map(|b| b.pid)
-    .collect()
-}
-
 #[tokio::test]
 async fn statements_in_flight_together_share_one_connection() {
     let Some(mut scene) = Scene::usual().await else {
@@ -137,12 +100,8 @@ async fn statements_in_flight_together_share_one_connection() {
         "{:?}",
         scene.db.pool_status()
     );
-    assert_eq!(
-        waiting_on_locks(&mut scene.holder).await.len(),
-        1,
-        "one backend"
-    );
-    scene.unlock().await;
+    assert_eq!(scene.lock.waiting().await.len(), 1, "one backend");
+    scene.lock.release().await;
     for lookup in lookups {
         assert_eq!(lookup.await.expect("ran").expect("reads"), None);
     }
@@ -165,7 +124,7 @@ async fn a_transaction_gets_a_connection_while_statements_fill_the_shared_one() 
     .await;
 
     assert!(matches!(written, Ok(Ok(()))), "{written:?}");
-    scene.unlock().await;
+    scene.lock.release().await;
     for lookup in lookups {
         assert_eq!(lookup.await.expect("ran").expect("reads"), None);
     }
@@ -196,7 +155,7 @@ async fn statements_queued_behind_a_stuck_one_give_up_after_one_statement_timeou
         "{:?}",
         started.elapsed()
     );
-    scene.unlock().await;
+    scene.lock.release().await;
     assert_eq!(scene.looked_up().await, None);
 }
 
@@ -220,7 +179,7 @@ async fn with_the_pool_taken_statements_fail_within_one_checkout_timeout() {
             tokio::spawn(async move { db.record(std::slice::from_ref(&record)).await })
         })
         .collect();
-    while waiting_on_locks(&mut scene.holder).await.len() < 2 {
+    while scene.lock.waiting().await.len() < 2 {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let started = Instant::now();
@@ -241,7 +200,7 @@ async fn with_the_pool_taken_statements_fail_within_one_checkout_timeout() {
             "{answer:?}"
         );
     }
-    scene.unlock().await;
+    scene.lock.release().await;
     for writer in writers {
         writer.await.expect("ran").expect("written");
     }
@@ -254,12 +213,8 @@ async fn a_connection_lost_under_its_statements_fails_them_and_the_next_get_a_ne
     };
     let lookups = stuck_lookups(&scene).await;
 
-    for pid in waiting_on_locks(&mut scene.holder).await {
-        diesel::sql_query(format!("SELECT pg_terminate_backend({pid})"))
-            .execute(&mut scene.holder)
-            .await
-            .expect("terminates");
-    }
+    let stuck = scene.lock.waiting().await;
+    scene.lock.terminate(&stuck).await;
 
     for lookup in lookups {
         let answer = lookup.await.expect("ran");
@@ -268,6 +223,6 @@ async fn a_connection_lost_under_its_statements_fails_them_and_the_next_get_a_ne
             "{answer:?}"
         );
     }
-    scene.unlock().await;
+    scene.lock.release().await;
     assert_eq!(scene.looked_up().await, None);
 }

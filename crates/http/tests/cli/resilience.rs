@@ -7,8 +7,7 @@ use std::time::{Duration, Instant};
 
 use admin_adapters::RootKey;
 use admin_adapters::database::PIPELINE_DEPTH;
-use admin_adapters::testing::{Backend, TestDatabase};
-use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use admin_adapters::testing::{Backend, TableLock, TestDatabase};
 
 use super::cluster::PrivateCluster;
 use super::process::*;
@@ -25,26 +24,6 @@ fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
     false
 }
 
-/// How many sessions of the lock holder's database wait on a lock.
-async fn waiting_on_locks(lock_holder: &mut AsyncPgConnection) -> i64 {
-    use diesel_async::RunQueryDsl;
-    // Inside a transaction, activity statistics are a snapshot taken at first use: drop it.
-    lock_holder
-        .batch_execute("SELECT pg_stat_clear_snapshot()")
-        .await
-        .expect("clears");
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    diesel::sql_query("SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
-        .get_result::<Count>(lock_holder)
-        .await
-        .map(|c| c.n)
-        .expect("pg_stat_activity reads")
-}
-
 /// Statements in flight on the served instance's shared connections, from `/metrics`.
 fn pipelined_statements(served: &Served) -> usize {
     let metrics = served.get("/metrics", None).body;
@@ -57,19 +36,14 @@ fn pipelined_statements(served: &Served) -> usize {
 
 /// Locks the tokens table (every authenticated request reads it) and sends `count` requests
 /// that then wait on the lock; returns once all of their statements are in flight and the
-/// database holds at least one of them on the lock, with the lock's holder (commit to
-/// release) and the requests' threads.
+/// database holds at least one of them on the lock, with the lock (release it) and the requests' threads.
 async fn requests_stuck_on_a_lock(
     served: &Served,
     url: &str,
     token: &str,
     count: usize,
-) -> (AsyncPgConnection, Vec<std::thread::JoinHandle<Response>>) {
-    let mut holder = AsyncPgConnection::establish(url).await.expect("connects");
-    holder
-        .batch_execute("BEGIN; LOCK TABLE tokens IN ACCESS EXCLUSIVE MODE")
-        .await
-        .expect("locks");
+) -> (TableLock, Vec<std::thread::JoinHandle<Response>>) {
+    let mut lock = TableLock::take(url, "tokens").await;
     let port = served.port;
     let requests = (0..count)
         .map(|_| {
@@ -80,7 +54,7 @@ async fn requests_stuck_on_a_lock(
         })
         .collect();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while pipelined_statements(served) < count || waiting_on_locks(&mut holder).await < 1 {
+    while pipelined_statements(served) < count || lock.waiting().await.is_empty() {
         assert!(
             Instant::now() < deadline,
             "the requests never reached the database:\n{}",
@@ -88,7 +62,7 @@ async fn requests_stuck_on_a_lock(
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    (holder, requests)
+    (lock, requests)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -104,7 +78,7 @@ async fn sigterm_fails_readiness_at_once_and_finishes_every_request_in_flight() 
         .env("ADMIN_API_SHUTDOWN_GRACE", "20s");
     let mut served = Served::start(serve);
 
-    let (mut holder, in_flight) = requests_stuck_on_a_lock(&served, &db.url, &token, 5).await;
+    let (mut lock, in_flight) = requests_stuck_on_a_lock(&served, &db.url, &token, 5).await;
     let port = served.port;
 
     served.terminate();
@@ -134,7 +108,7 @@ async fn sigterm_fails_readiness_at_once_and_finishes_every_request_in_flight() 
         "the listener closes after the drain delay"
     );
 
-    holder.batch_execute("COMMIT").await.expect("unlocks");
+    lock.release().await;
     for request in in_flight {
         let response = request.join().expect("the request thread");
         assert_eq!(response.status, 200, "{response:?}");
@@ -171,7 +145,7 @@ async fn a_full_pipeline_answers_503_after_the_checkout_timeout_instead_of_hangi
         .env("ADMIN_API_DRAIN_DELAY", "0s");
     let served = Served::start(serve);
     // One worker with a pool of two shares one connection: fill its pipeline.
-    let (mut holder, stuck) =
+    let (mut lock, stuck) =
         requests_stuck_on_a_lock(&served, &db.url, &token, PIPELINE_DEPTH).await;
 
     let started = Instant::now();
@@ -184,7 +158,7 @@ async fn a_full_pipeline_answers_503_after_the_checkout_timeout_instead_of_hangi
     );
     assert_eq!(refused.status, 503, "{refused:?}");
     assert_eq!(refused.json()["error"], "SERVICE_UNAVAILABLE");
-    holder.batch_execute("COMMIT").await.expect("unlocks");
+    lock.release().await;
     for request in stuck {
         assert_eq!(request.join().expect("the request thread").status, 200);
     }
