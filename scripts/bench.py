@@ -9,8 +9,9 @@ server as `postgres`), each side on a fresh database:
 2. the same load with `wrk --latency`, for each side's p99 and the project's memory;
 3. the project alone on 1,000,000 users: the first and the last pages of the user listing,
    then 1,000,000 expired token records cleaned while platform-status traffic runs, with
-   what stops that cleanup's target measured beside it: the backends' waits, the cleanup's
-   CPU time, and the same traffic quiet and beside a busy loop paced to that CPU time.
+   what stops that cleanup's target measured beside it: the backends' waits, the CPU time
+   of the cleanup and of the cheapest delete PostgreSQL has, and the same traffic quiet and
+   beside a PostgreSQL backend that only computes, paced to each of those CPU times.
 
 Results replace the part of docs/performance.md between the `bench:start` and `bench:end`
 markers; the prose around them is kept. Only the standard library is used.
@@ -32,7 +33,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -288,10 +289,11 @@ def alternating(s: Side, paths: list[str], rounds: int = 2) -> list[dict]:
             for path in paths]
 
 
-# The statement `delete_stale_tokens` (crates/adapters/src/database/backend.rs) runs on
-# PostgreSQL, for the same deletes without the service in the way.
-DELETE_BATCH = ("DELETE FROM tokens WHERE ctid = ANY(ARRAY(SELECT ctid FROM tokens "
-                "WHERE expires_at < now() ORDER BY expires_at LIMIT 5000 FOR UPDATE SKIP LOCKED));")
+# The cheapest way PostgreSQL deletes the expired records: one statement, no batches, no row
+# locks, nothing returned. What no cleanup can do for less CPU.
+DELETE_ALL = "DELETE FROM tokens WHERE expires_at < now()"
+# A statement that only computes (about 0.5 ms here) and touches no table.
+SPIN = "SELECT count(*) FROM generate_series(1, 3500);"
 
 
 def through_service(s: Side) -> int:
@@ -301,36 +303,38 @@ def through_service(s: Side) -> int:
     return body["deleted_count"]
 
 
-def through_psql(s: Side) -> int:
-    """The batches, one after the other in one session: as many as the service would run."""
-    out = run("psql", "-q", "-At", s.env["DATABASE_URL"], "-f", "-",
-              "-c", "SELECT count(*) FROM tokens WHERE expires_at < now()",
-              input="\n".join([DELETE_BATCH] * (EXPIRED // 5000 + 1)))
-    left = int(out.splitlines()[-1])
-    if left:
-        raise SystemExit(f"bench: psql left {left} expired records")
+def cleanup_cpu(s: Side, delete) -> tuple[int, float, float]:
+    """Records deleted by `delete` with no traffic, seconds taken, and the machine's CPU time
+    meanwhile, after the records are seeded again."""
+    s.cli("seed", "--users", "1", "--orgs", "0", "--workspaces", "0",
+          "--expired-tokens", str(EXPIRED))
+    s.settle()
+    cpu_before, started = cpu_seconds()[0], time.monotonic()
+    deleted = delete(s)
+    return deleted, time.monotonic() - started, cpu_seconds()[0] - cpu_before
+
+
+def delete_all(s: Side) -> int:
+    out = run("psql", "-q", "-At", s.env["DATABASE_URL"], "-c", DELETE_ALL,
+              "-c", "SELECT count(*) FROM tokens WHERE expires_at < now()")
+    if int(out.splitlines()[-1]):
+        raise SystemExit("bench: DELETE left expired records")
     return EXPIRED
 
 
-def cleanup(s: Side, delete, traffic: bool) -> tuple[int, float, dict | None, Counter]:
-    """Records deleted by `delete`, seconds taken, the platform-status traffic run meanwhile
-    (wrk started 0.2 s before the cleanup and stopped when it was done), and what the
-    database's backends were doing (`waits`)."""
-    load_run = None
-    if traffic:
-        load_run = subprocess.Popen(wrk_command(s, "platform-status", 600), text=True,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        time.sleep(0.2)
-    # The sampler is a load of its own: only under traffic, never in the cleanup timed alone.
-    with (waits(s) if traffic else nullcontext(Counter())) as seen:
+def cleanup(s: Side) -> tuple[int, float, dict, Counter]:
+    """Records deleted by the service's cleanup, seconds taken, the platform-status traffic run
+    meanwhile (wrk started 0.2 s before the cleanup and stopped when it was done), and what
+    the database's backends were doing (`waits`)."""
+    load_run = subprocess.Popen(wrk_command(s, "platform-status", 600), text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    time.sleep(0.2)
+    with waits(s) as seen:
         started = time.monotonic()
-        deleted = delete(s)
+        deleted = through_service(s)
         seconds = time.monotonic() - started
-    during = None
-    if load_run:
-        load_run.send_signal(signal.SIGINT)
-        during = parse_wrk(load_run.communicate(timeout=30)[0])
-    return deleted, seconds, during, seen
+    load_run.send_signal(signal.SIGINT)
+    return deleted, seconds, parse_wrk(load_run.communicate(timeout=30)[0]), seen
 
 
 # What the database's active backends wait on, sampled every 20 ms: the cleanup's DELETE or a
@@ -383,31 +387,46 @@ def machine_idle(seconds: float) -> float:
     return (idle_after - idle) / (busy_after - busy + idle_after - idle)
 
 
-def busy_loop(seconds: float, cores: float) -> float:
-    """A process that only computes, for `seconds` of wall time, paced to use `cores` (it
-    computes while its CPU time is behind `cores` times the wall time, else sleeps a
-    millisecond): the cores it got (its CPU time over its whole life's wall time)."""
-    started = time.monotonic()
-    child = subprocess.Popen([sys.executable, "-c", "import time\n"
-                              f"start = time.monotonic(); end = start + {seconds}\n"
-                              "while (now := time.monotonic()) < end:\n"
-                              f"    if time.process_time() >= {cores} * (now - start):\n"
-                              "        time.sleep(0.001)"])
-    _, _, usage = os.wait4(child.pid, 0)
-    child.returncode = 0
-    return (usage.ru_utime + usage.ru_stime) / (time.monotonic() - started)
+def process_cpu(pid: int) -> float:
+    """CPU time of a process so far, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def windows(s: Side, count: int, busy: float | None = None) -> list[dict]:
-    """`count` windows of platform-status traffic, WINDOW seconds each. In each, with `busy`
-    cores, a busy loop paced to them runs (the `cores` it got), else the machine's `idle`
-    share is read."""
+def spin(s: Side, seconds: float, cores: float) -> float:
+    """One PostgreSQL backend computing and nothing else (SPIN, over and over), for `seconds`,
+    paced to `cores` by its own CPU time: the cores it got."""
+    session = subprocess.Popen(["psql", "-q", "-At", s.env["DATABASE_URL"]], text=True,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def ask(sql: str) -> str:
+        session.stdin.write(sql + "\n")
+        session.stdin.flush()
+        return session.stdout.readline()
+
+    backend = int(ask("SELECT pg_backend_pid();"))
+    spent, started = process_cpu(backend), time.monotonic()
+    while (now := time.monotonic()) < started + seconds:
+        if process_cpu(backend) - spent < cores * (now - started):
+            ask(SPIN)
+        else:
+            time.sleep(0.001)
+    got = (process_cpu(backend) - spent) / (time.monotonic() - started)
+    session.stdin.close()
+    session.wait(timeout=30)
+    return got
+
+
+def windows(s: Side, count: int, cores: float | None = None) -> list[dict]:
+    """`count` windows of platform-status traffic, WINDOW seconds each. In each, with `cores`,
+    a PostgreSQL backend computes beside the traffic, paced to them (`spin`: the `cores` it
+    got), else the machine's `idle` share is read."""
     results = []
     for _ in range(count):
         load_run = subprocess.Popen(wrk_command(s, "platform-status", WINDOW), text=True,
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         time.sleep(0.2)
-        extra = ({"cores": busy_loop(WINDOW - 0.4, busy)} if busy
+        extra = ({"cores": spin(s, WINDOW - 0.4, cores)} if cores
                  else {"idle": machine_idle(WINDOW - 0.4)})
         results.append(parse_wrk(load_run.communicate(timeout=30)[0]) | extra)
     return results
@@ -429,27 +448,18 @@ def deep(binary: str) -> dict:
             s, ["platform/users?limit=50", f"platform/users?limit=50&cursor={last_cursor}"])
         load(s, "platform-status", 1)
         quiet = windows(s, 5)
-        deleted, seconds, during, seen = cleanup(s, through_service, traffic=True)
-        reseed = ["seed", "--users", "1", "--orgs", "0", "--workspaces", "0",
-                  "--expired-tokens", str(EXPIRED)]
-        s.cli(*reseed)
-        s.settle()
-        cpu_before = cpu_seconds()[0]
-        alone_deleted, alone_seconds, _, _ = cleanup(s, through_service, traffic=False)
-        alone_cpu = cpu_seconds()[0] - cpu_before
-        # A competitor for CPU and nothing else, needing what the cleanup needs at the target.
-        need = alone_cpu * CLEANUP_RATE / EXPIRED  # cores the cleanup takes at the target rate
-        busy = windows(s, 3, busy=need)
-        s.cli(*reseed)
-        s.settle()
-        psql_deleted, psql_seconds, psql_during, _ = cleanup(s, through_psql, traffic=True)
+        deleted, seconds, during, seen = cleanup(s)
+        alone_deleted, alone_seconds, alone_cpu = cleanup_cpu(s, through_service)
+        _, floor_seconds, floor_cpu = cleanup_cpu(s, delete_all)
+        # Cores each takes at the target rate, and the same CPU spent in PostgreSQL on nothing.
+        need, floor_need = (cpu * CLEANUP_RATE / EXPIRED for cpu in (alone_cpu, floor_cpu))
         return {
             "seed_seconds": seeded, "rows": rows, "walk_seconds": walked,
             "first": first, "last": last, "quiet": quiet, "during": during,
-            "deleted": deleted, "cleanup_seconds": seconds, "waits": seen, "busy": busy,
-            "alone_rate": alone_deleted / alone_seconds,
-            "alone_cpu": alone_cpu, "need": need,
-            "psql_rate": psql_deleted / psql_seconds, "psql_during": psql_during,
+            "deleted": deleted, "cleanup_seconds": seconds, "waits": seen,
+            "alone_rate": alone_deleted / alone_seconds, "alone_cpu": alone_cpu, "need": need,
+            "floor_seconds": floor_seconds, "floor_cpu": floor_cpu, "floor_need": floor_need,
+            "spin": windows(s, 3, cores=need), "floor_spin": windows(s, 3, cores=floor_need),
             "rss": s.resident_mib(),
         }
 
@@ -525,8 +535,8 @@ def report(shared: str, pair: dict, big: dict) -> str:
         "",
     ]
     rate = big["deleted"] / big["cleanup_seconds"]
-    during, psql = big["during"], big["psql_during"]
-    quiet, busy = median(big["quiet"]), median(big["busy"])
+    during, quiet = big["during"], median(big["quiet"])
+    spun, floor_spun = median(big["spin"]), median(big["floor_spin"])
     row = lambda name, r: (  # noqa: E731
         f"| {name} | {r['rps']:,.0f} | {r['p50']:.2f} ms | {r['p99']:.2f} ms |")
     lines += [
@@ -537,27 +547,22 @@ def report(shared: str, pair: dict, big: dict) -> str:
         "",
         f"platform-status traffic (same wrk settings): without cleanup, the medians of "
         f"{len(big['quiet'])} windows of {WINDOW} s one after the other; during the cleanup (wrk "
-        "started 0.2 s before it and stopped when it was done); during the same deletes from "
-        f"`psql`; and the medians of {len(big['busy'])} windows of {WINDOW} s in which a busy "
-        "loop ran beside the traffic, touching neither the database nor the service, paced to "
-        "the CPU time the cleanup needs at 200,000 rows/s:",
+        "started 0.2 s before it and stopped when it was done); and the medians of "
+        f"{len(big['spin'])} windows of {WINDOW} s in which one PostgreSQL backend computed "
+        "beside the traffic, touching no table, paced to the CPU time the cleanup needs at "
+        "200,000 rows/s, then to the CPU time the cheapest delete needs (below):",
         "",
         "| | req/s | p50 | p99 |",
         "| --- | ---: | ---: | ---: |",
         row("without cleanup", quiet),
         row("during cleanup", during),
-        row("during the same deletes from `psql`", psql),
-        row("beside a busy loop", busy),
+        row(f"beside PostgreSQL computing, {big['need']:.2f} cores", spun),
+        row(f"beside PostgreSQL computing, {big['floor_need']:.2f} cores", floor_spun),
         "",
         f"p99 during / without: **{during['p99'] / quiet['p99']:.2f}**; target under 2: "
         f"{verdict(during['p99'] < 2 * quiet['p99'])}.",
         "",
-        f"The `psql` row is the limit without the service: the statement the service runs, "
-        f"{EXPIRED // 5000 + 1} times in one `psql` session, on {EXPIRED:,} records seeded again, "
-        f"under the same traffic: {big['psql_rate']:,.0f} rows/s, and the traffic's p99 "
-        f"{psql['p99'] / quiet['p99']:.2f}x its value without cleanup.",
-        "",
-        *limit(big, quiet, busy),
+        *limit(big, quiet, spun, floor_spun),
         "",
         "### Memory and seeding",
         "",
@@ -582,9 +587,9 @@ def report(shared: str, pair: dict, big: dict) -> str:
     return "\n".join(lines)
 
 
-def limit(big: dict, quiet: dict, busy: dict) -> list[str]:
+def limit(big: dict, quiet: dict, spun: dict, floor_spun: dict) -> list[str]:
     """What stops the cleanup target, from this run's measurements."""
-    seen, cpu = big["waits"], big["alone_cpu"]
+    seen = big["waits"]
 
     def shares(role: str) -> dict[str, float]:
         counts = {key.split(" ", 1)[1]: n for key, n in seen.items() if key.startswith(role)}
@@ -596,8 +601,10 @@ def limit(big: dict, quiet: dict, busy: dict) -> list[str]:
     other = max(0.0, 1 - request.get("CPU", 0) - client)  # no -0% from rounding
     top = ", ".join(f"{key} {share:.0%}" for key, share in list(deleter.items())[:5])
     quiet_p99s = sorted(r["p99"] for r in big["quiet"])
-    busy_p99s = sorted(r["p99"] for r in big["busy"])
-    listed = lambda values: ", ".join(f"{v:.1f}" for v in values)  # noqa: E731
+    listed = lambda runs: ", ".join(f"{r['p99']:.1f}" for r in runs)  # noqa: E731
+    floor_ratio = floor_spun["p99"] / quiet["p99"]
+    grouped = Path("/proc/sys/kernel/sched_autogroup_enabled")
+    grouped = grouped.read_text().strip() == "1" if grouped.exists() else False
     return [
         "What stops it, measured in the same run:",
         "",
@@ -607,16 +614,36 @@ def limit(big: dict, quiet: dict, busy: dict) -> list[str]:
         f"(`Client:ClientRead`) {client:.0%}, and waiting on anything else, a lock, I/O or "
         f"the WAL, **{other:.0%}**. The cleanup's DELETE: {top}.",
         f"- The cleanup of {EXPIRED:,} records with no traffic kept the machine busy for "
-        f"{cpu:.2f} CPU-seconds (PostgreSQL, the service and the kernel together): at 200,000 "
-        f"rows/s that is **{big['need']:.2f} cores** for as long as it runs. The "
-        f"platform-status traffic alone leaves the machine {quiet['idle']:.0%} idle.",
-        f"- The busy loop, which needs CPU and nothing else, paced to those "
-        f"{big['need']:.2f} cores, got {busy['cores']:.2f}; the traffic's p99 in "
-        f"its windows: {listed(busy_p99s)} ms, a median **{busy['p99'] / quiet['p99']:.2f}x** "
-        "the windows without it.",
+        f"{big['alone_cpu']:.2f} CPU-seconds (PostgreSQL, the service and the kernel "
+        f"together): at 200,000 rows/s that is **{big['need']:.2f} cores** for as long as it "
+        f"runs. The cheapest delete PostgreSQL has, `{DELETE_ALL}` from `psql` on the records "
+        f"seeded again (one statement: no batches, no row locks), took "
+        f"{big['floor_cpu']:.2f} CPU-seconds in {big['floor_seconds']:.2f} s: "
+        f"**{big['floor_need']:.2f} cores** at 200,000 rows/s. The platform-status traffic alone leaves the machine {quiet['idle']:.0%} "
+        "idle.",
+        f"- A PostgreSQL backend that only computes (`{SPIN}` over and over, about 0.5 ms "
+        f"each), paced to the cleanup's {big['need']:.2f} cores, got {spun['cores']:.2f}; the "
+        f"traffic's p99 in its windows: {listed(big['spin'])} ms, a median "
+        f"**{spun['p99'] / quiet['p99']:.2f}x** the windows without it. Paced to the cheapest "
+        f"delete's {big['floor_need']:.2f} cores, it got {floor_spun['cores']:.2f}, and the "
+        f"p99: {listed(big['floor_spin'])} ms, a median **{floor_ratio:.2f}x**.",
+        f"- `kernel.sched_autogroup_enabled` is {int(grouped)}: "
+        + ("the kernel shares the CPU between sessions first, then among each session's "
+           "processes. PostgreSQL's backends are one session, so the CPU any backend spends "
+           "is taken from the traffic's backends." if grouped else
+           "every process competes for the CPU on its own."),
         f"- The windows without cleanup, one after the other with nothing else running: p99 "
-        f"{listed(quiet_p99s)} ms; the highest is {quiet_p99s[-1] / quiet['p99']:.2f}x the "
-        "median.",
+        f"{', '.join(f'{v:.1f}' for v in quiet_p99s)} ms; the highest is "
+        f"{quiet_p99s[-1] / quiet['p99']:.2f}x the median.",
+        "",
+        ("So no cleanup that deletes through this PostgreSQL at 200,000 rows/s can keep the "
+         "traffic's p99 under 2x on this machine: computing in PostgreSQL for as long as the "
+         f"cheapest delete takes already put it at {floor_ratio:.2f}x."
+         if floor_ratio >= 2 else
+         "Computing in PostgreSQL for as long as the cheapest delete takes kept the traffic's "
+         f"p99 at {floor_ratio:.2f}x in this run: the cleanup's own CPU per record, "
+         f"{big['alone_cpu'] / big['floor_cpu']:.1f}x the cheapest delete's, is what stands "
+         "between it and the target here."),
     ]
 
 
