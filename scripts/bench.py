@@ -30,6 +30,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -217,16 +218,23 @@ def load(s: Side, path: str, seconds: int = SECONDS) -> dict:
     return parse_wrk(run(*wrk_command(s, path, seconds)))
 
 
-def pgbench_ceiling() -> int:
+@contextmanager
+def pgbench_database():
+    """A fresh database with pgbench's tables (scale 1): its URL."""
     database = f"bench_pgb_{random.randrange(10**9)}"
     psql(f"CREATE DATABASE {database}")
     url = f"{ADMIN_URL.rsplit('/', 1)[0]}/{database}"
     try:
         run("pgbench", "-q", "-i", "-s", "1", url)
-        out = run("pgbench", "-S", "-c", str(CONNECTIONS), "-j", "2", "-T", str(SECONDS), url)
-        return int(float(re.search(r"tps = ([\d.]+)", out).group(1)))
+        yield url
     finally:
         psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+
+def pgbench_ceiling() -> int:
+    with pgbench_database() as url:
+        out = run("pgbench", "-S", "-c", str(CONNECTIONS), "-j", "2", "-T", str(SECONDS), url)
+        return int(float(re.search(r"tps = ([\d.]+)", out).group(1)))
 
 
 # --- the three parts ----------------------------------------------------------------------------
@@ -393,10 +401,10 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def spin(s: Side, seconds: float, cores: float) -> float:
+def spin(url: str, seconds: float, cores: float) -> float:
     """One PostgreSQL backend computing and nothing else (SPIN, over and over), for `seconds`,
     paced to `cores` by its own CPU time: the cores it got."""
-    session = subprocess.Popen(["psql", "-q", "-At", s.env["DATABASE_URL"]], text=True,
+    session = subprocess.Popen(["psql", "-q", "-At", url], text=True,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
     def ask(sql: str) -> str:
@@ -417,18 +425,44 @@ def spin(s: Side, seconds: float, cores: float) -> float:
     return got
 
 
+def beside(url: str, cores: float | None) -> dict:
+    """For WINDOW seconds less the traffic's start and stop: with `cores`, a PostgreSQL backend
+    computing beside the traffic, paced to them (`spin`: the `cores` it got), else the
+    machine's `idle` share."""
+    return ({"cores": spin(url, WINDOW - 0.4, cores)} if cores
+            else {"idle": machine_idle(WINDOW - 0.4)})
+
+
 def windows(s: Side, count: int, cores: float | None = None) -> list[dict]:
-    """`count` windows of platform-status traffic, WINDOW seconds each. In each, with `cores`,
-    a PostgreSQL backend computes beside the traffic, paced to them (`spin`: the `cores` it
-    got), else the machine's `idle` share is read."""
+    """`count` windows of platform-status traffic, WINDOW seconds each, each `beside`."""
     results = []
     for _ in range(count):
         load_run = subprocess.Popen(wrk_command(s, "platform-status", WINDOW), text=True,
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         time.sleep(0.2)
-        extra = ({"cores": spin(s, WINDOW - 0.4, cores)} if cores
-                 else {"idle": machine_idle(WINDOW - 0.4)})
+        extra = beside(s.env["DATABASE_URL"], cores)
         results.append(parse_wrk(load_run.communicate(timeout=30)[0]) | extra)
+    return results
+
+
+def pgbench_windows(url: str, count: int, cores: float | None = None) -> list[dict]:
+    """`count` windows of pgbench select-only (one backend per client, as many clients as wrk
+    has connections), WINDOW seconds each, each `beside`; latencies from pgbench's log."""
+    results = []
+    for _ in range(count):
+        with tempfile.TemporaryDirectory() as logs:
+            load_run = subprocess.Popen(
+                ["pgbench", "-S", "-c", str(CONNECTIONS), "-j", "2", "-T", str(WINDOW), "-l",
+                 f"--log-prefix={logs}/tx", url],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(0.2)
+            extra = beside(url, cores)
+            if load_run.wait(timeout=30) != 0:
+                raise SystemExit("bench: pgbench failed")
+            took = sorted(int(line.split()[2]) / 1000 for log in Path(logs).iterdir()
+                          for line in log.read_text().splitlines())
+        results.append({"rps": len(took) / WINDOW, "p50": took[len(took) // 2],
+                        "p99": took[int(len(took) * 0.99)]} | extra)
     return results
 
 
@@ -460,8 +494,15 @@ def deep(binary: str) -> dict:
             "alone_rate": alone_deleted / alone_seconds, "alone_cpu": alone_cpu, "need": need,
             "floor_seconds": floor_seconds, "floor_cpu": floor_cpu, "floor_need": floor_need,
             "spin": windows(s, 3, cores=need), "floor_spin": windows(s, 3, cores=floor_need),
-            "rss": s.resident_mib(),
+            "rss": s.resident_mib(), **pgbench_beside(floor_need),
         }
+
+
+def pgbench_beside(cores: float) -> dict:
+    """PostgreSQL's own traffic quiet and beside the same computing, for comparison."""
+    with pgbench_database() as url:
+        return {"pgbench_quiet": pgbench_windows(url, 3),
+                "pgbench_spin": pgbench_windows(url, 3, cores)}
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -603,6 +644,8 @@ def limit(big: dict, quiet: dict, spun: dict, floor_spun: dict) -> list[str]:
     quiet_p99s = sorted(r["p99"] for r in big["quiet"])
     listed = lambda runs: ", ".join(f"{r['p99']:.1f}" for r in runs)  # noqa: E731
     floor_ratio = floor_spun["p99"] / quiet["p99"]
+    pgbench_spun = median(big["pgbench_spin"])
+    pgbench_ratio = pgbench_spun["p99"] / median(big["pgbench_quiet"])["p99"]
     grouped = Path("/proc/sys/kernel/sched_autogroup_enabled")
     grouped = grouped.read_text().strip() == "1" if grouped.exists() else False
     return [
@@ -619,14 +662,20 @@ def limit(big: dict, quiet: dict, spun: dict, floor_spun: dict) -> list[str]:
         f"runs. The cheapest delete PostgreSQL has, `{DELETE_ALL}` from `psql` on the records "
         f"seeded again (one statement: no batches, no row locks), took "
         f"{big['floor_cpu']:.2f} CPU-seconds in {big['floor_seconds']:.2f} s: "
-        f"**{big['floor_need']:.2f} cores** at 200,000 rows/s. The platform-status traffic alone leaves the machine {quiet['idle']:.0%} "
-        "idle.",
+        f"**{big['floor_need']:.2f} cores** at 200,000 rows/s. The platform-status traffic "
+        f"alone leaves the machine {quiet['idle']:.0%} idle.",
         f"- A PostgreSQL backend that only computes (`{SPIN}` over and over, about 0.5 ms "
         f"each), paced to the cleanup's {big['need']:.2f} cores, got {spun['cores']:.2f}; the "
         f"traffic's p99 in its windows: {listed(big['spin'])} ms, a median "
         f"**{spun['p99'] / quiet['p99']:.2f}x** the windows without it. Paced to the cheapest "
         f"delete's {big['floor_need']:.2f} cores, it got {floor_spun['cores']:.2f}, and the "
         f"p99: {listed(big['floor_spin'])} ms, a median **{floor_ratio:.2f}x**.",
+        f"- pgbench select-only, {CONNECTIONS} clients each with a backend of its own, on a "
+        f"database of its own: p99 {listed(big['pgbench_quiet'])} ms in {WINDOW} s windows "
+        f"alone, {listed(big['pgbench_spin'])} ms beside the same computing at "
+        f"{pgbench_spun['cores']:.2f} cores, a median **{pgbench_ratio:.2f}x**. The service "
+        "sends its statements pipelined on a few backends (`database/shared.rs`), so each "
+        "backend that waits for a core holds up several requests.",
         f"- `kernel.sched_autogroup_enabled` is {int(grouped)}: "
         + ("the kernel shares the CPU between sessions first, then among each session's "
            "processes. PostgreSQL's backends are one session, so the CPU any backend spends "
@@ -636,9 +685,9 @@ def limit(big: dict, quiet: dict, spun: dict, floor_spun: dict) -> list[str]:
         f"{', '.join(f'{v:.1f}' for v in quiet_p99s)} ms; the highest is "
         f"{quiet_p99s[-1] / quiet['p99']:.2f}x the median.",
         "",
-        ("So no cleanup that deletes through this PostgreSQL at 200,000 rows/s can keep the "
-         "traffic's p99 under 2x on this machine: computing in PostgreSQL for as long as the "
-         f"cheapest delete takes already put it at {floor_ratio:.2f}x."
+        ("So no cleanup that deletes row by row can keep this traffic's p99 under 2x at "
+         "200,000 rows/s on this machine: computing in PostgreSQL for as long as the cheapest "
+         f"delete takes already put it at {floor_ratio:.2f}x."
          if floor_ratio >= 2 else
          "Computing in PostgreSQL for as long as the cheapest delete takes kept the traffic's "
          f"p99 at {floor_ratio:.2f}x in this run: the cleanup's own CPU per record, "
