@@ -298,7 +298,7 @@ def alternating(s: Side, paths: list[str], rounds: int = 2) -> list[dict]:
 
 
 # The cheapest way PostgreSQL deletes the expired records: one statement, no batches, no row
-# locks, nothing returned. What no cleanup can do for less CPU.
+# locks, nothing returned. The least CPU that deleting them row by row takes.
 DELETE_ALL = "DELETE FROM tokens WHERE expires_at < now()"
 # A statement that only computes (about 0.5 ms here) and touches no table.
 SPIN = "SELECT count(*) FROM generate_series(1, 3500);"
@@ -641,13 +641,13 @@ def limit(big: dict, quiet: dict, spun: dict, floor_spun: dict) -> list[str]:
     client = sum(v for k, v in request.items() if k.startswith("Client:"))
     other = max(0.0, 1 - request.get("CPU", 0) - client)  # no -0% from rounding
     top = ", ".join(f"{key} {share:.0%}" for key, share in list(deleter.items())[:5])
-    quiet_p99s = sorted(r["p99"] for r in big["quiet"])
+    quiet_runs = sorted(big["quiet"], key=lambda r: r["p99"])
     listed = lambda runs: ", ".join(f"{r['p99']:.1f}" for r in runs)  # noqa: E731
     floor_ratio = floor_spun["p99"] / quiet["p99"]
     pgbench_spun = median(big["pgbench_spin"])
     pgbench_ratio = pgbench_spun["p99"] / median(big["pgbench_quiet"])["p99"]
-    grouped = Path("/proc/sys/kernel/sched_autogroup_enabled")
-    grouped = grouped.read_text().strip() == "1" if grouped.exists() else False
+    autogroup = Path("/proc/sys/kernel/sched_autogroup_enabled")
+    grouped = autogroup.exists() and autogroup.read_text().strip() == "1"
     return [
         "What stops it, measured in the same run:",
         "",
@@ -682,8 +682,8 @@ def limit(big: dict, quiet: dict, spun: dict, floor_spun: dict) -> list[str]:
            "is taken from the traffic's backends." if grouped else
            "every process competes for the CPU on its own."),
         f"- The windows without cleanup, one after the other with nothing else running: p99 "
-        f"{', '.join(f'{v:.1f}' for v in quiet_p99s)} ms; the highest is "
-        f"{quiet_p99s[-1] / quiet['p99']:.2f}x the median.",
+        f"{listed(quiet_runs)} ms; the highest is {quiet_runs[-1]['p99'] / quiet['p99']:.2f}x "
+        "the median.",
         "",
         ("So the limit is PostgreSQL's CPU as this traffic uses it: computing there for as "
          "long as even the cheapest delete would take put the traffic's p99 at "
