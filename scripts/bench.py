@@ -413,6 +413,9 @@ def spin(url: str, seconds: float, cores: float) -> float:
         return session.stdout.readline()
 
     backend = int(ask("SELECT pg_backend_pid();"))
+    if not Path(f"/proc/{backend}").exists():
+        raise SystemExit("bench: PostgreSQL's backends are not on this machine: the cleanup's "
+                         "controls pace one by its CPU time, read from /proc")
     spent, started = process_cpu(backend), time.monotonic()
     while (now := time.monotonic()) < started + seconds:
         if process_cpu(backend) - spent < cores * (now - started):
