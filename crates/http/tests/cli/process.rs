@@ -124,15 +124,6 @@ fn serving_port(line: &str) -> Option<u16> {
     port.parse().ok()
 }
 
-/// The `X-Request-Id` of a response head.
-pub fn request_id(head: &str) -> Option<String> {
-    head.lines().find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        name.eq_ignore_ascii_case("x-request-id")
-            .then(|| value.trim().to_owned())
-    })
-}
-
 /// A running `admin-api serve`, killed when dropped.
 pub struct Served {
     pub child: Child,
@@ -237,6 +228,14 @@ pub struct Response {
 }
 
 impl Response {
+    /// The value of the header `name` (any case), if the head has it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name).then(|| value.trim())
+        })
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {self:?}"))
     }
