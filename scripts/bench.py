@@ -113,10 +113,10 @@ class Side:
         measurement and not the next."""
         run("psql", "-q", self.env["DATABASE_URL"], "-c", "VACUUM ANALYZE", "-c", "CHECKPOINT")
 
-    def seed(self, users: int, expired: int) -> float:
+    def seed(self, users: int, expired: int, orgs: int = 1000, workspaces: int = 5000) -> float:
         started = time.monotonic()
-        self.cli("seed", "--users", str(users), "--orgs", "1000", "--workspaces", "5000",
-                 "--expired-tokens", str(expired))
+        self.cli("seed", "--users", str(users), "--orgs", str(orgs),
+                 "--workspaces", str(workspaces), "--expired-tokens", str(expired))
         return time.monotonic() - started
 
     def serve(self) -> None:
@@ -314,8 +314,7 @@ def through_service(s: Side) -> int:
 def cleanup_cpu(s: Side, delete) -> tuple[int, float, float]:
     """Records deleted by `delete` with no traffic, seconds taken, and the machine's CPU time
     meanwhile, after the records are seeded again."""
-    s.cli("seed", "--users", "1", "--orgs", "0", "--workspaces", "0",
-          "--expired-tokens", str(EXPIRED))
+    s.seed(1, EXPIRED, orgs=0, workspaces=0)
     s.settle()
     cpu_before, started = cpu_seconds()[0], time.monotonic()
     deleted = delete(s)
@@ -353,20 +352,37 @@ WAITS = ("SELECT coalesce(string_agg(CASE WHEN query LIKE 'DELETE FROM tokens%' 
          "AND pid <> pg_backend_pid();")
 
 
+class Session:
+    """One `psql` session kept open: a statement in, its one-line answer out."""
+
+    def __init__(self, url: str):
+        self.psql = subprocess.Popen(["psql", "-q", "-At", url], text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def ask(self, sql: str) -> str:
+        self.psql.stdin.write(sql + "\n")
+        self.psql.stdin.flush()
+        return self.psql.stdout.readline().strip()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.psql.stdin.close()
+        self.psql.wait(timeout=30)
+
+
 @contextmanager
 def waits(s: Side):
     seen: Counter = Counter()
     done = threading.Event()
-    sampler = subprocess.Popen(["psql", "-q", "-At", s.env["DATABASE_URL"]], text=True,
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
     def sample() -> None:
-        while not done.is_set():
-            sampler.stdin.write(WAITS + "\n")
-            sampler.stdin.flush()
-            seen.update(filter(None, sampler.stdout.readline().strip().split(",")))
-            seen["samples"] += 1
-            time.sleep(0.02)
+        with Session(s.env["DATABASE_URL"]) as sampler:
+            while not done.is_set():
+                seen.update(filter(None, sampler.ask(WAITS).split(",")))
+                seen["samples"] += 1
+                time.sleep(0.02)
 
     thread = threading.Thread(target=sample)
     thread.start()
@@ -375,8 +391,6 @@ def waits(s: Side):
     finally:
         done.set()
         thread.join()
-        sampler.stdin.close()
-        sampler.wait(timeout=30)
 
 
 def cpu_seconds() -> tuple[float, float]:
@@ -404,28 +418,18 @@ def process_cpu(pid: int) -> float:
 def spin(url: str, seconds: float, cores: float) -> float:
     """One PostgreSQL backend computing and nothing else (SPIN, over and over), for `seconds`,
     paced to `cores` by its own CPU time: the cores it got."""
-    session = subprocess.Popen(["psql", "-q", "-At", url], text=True,
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-
-    def ask(sql: str) -> str:
-        session.stdin.write(sql + "\n")
-        session.stdin.flush()
-        return session.stdout.readline()
-
-    backend = int(ask("SELECT pg_backend_pid();"))
-    if not Path(f"/proc/{backend}").exists():
-        raise SystemExit("bench: PostgreSQL's backends are not on this machine: the cleanup's "
-                         "controls pace one by its CPU time, read from /proc")
-    spent, started = process_cpu(backend), time.monotonic()
-    while (now := time.monotonic()) < started + seconds:
-        if process_cpu(backend) - spent < cores * (now - started):
-            ask(SPIN)
-        else:
-            time.sleep(0.001)
-    got = (process_cpu(backend) - spent) / (time.monotonic() - started)
-    session.stdin.close()
-    session.wait(timeout=30)
-    return got
+    with Session(url) as session:
+        backend = int(session.ask("SELECT pg_backend_pid();"))
+        if not Path(f"/proc/{backend}").exists():
+            raise SystemExit("bench: PostgreSQL's backends are not on this machine: the "
+                             "cleanup's controls pace one by its CPU time, read from /proc")
+        spent, started = process_cpu(backend), time.monotonic()
+        while (now := time.monotonic()) < started + seconds:
+            if process_cpu(backend) - spent < cores * (now - started):
+                session.ask(SPIN)
+            else:
+                time.sleep(0.001)
+        return (process_cpu(backend) - spent) / (time.monotonic() - started)
 
 
 def beside(url: str, cores: float | None) -> dict:
