@@ -9,26 +9,33 @@
 //! ```
 //!
 //! Verification authorizes with `time(<now>)`, `operation("<permission>")` and the policy
-//! `allow if user($u)`, so every check a holder appended (attenuation) applies too.
+//! `allow if user($u)`, so every check a holder appended (attenuation) applies too, within a
+//! budget that bounds what evaluating them may cost (`budget`).
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use admin_domain::{
-    AuthFailure, BearerToken, BoxError, IssuedToken, OrganizationId, Permission, RevocationId,
-    Timestamp, TokenAuthority, TokenClaims, TokenId, UserId, VerifiedToken,
+    AuthFailure, AuthorityError, BearerToken, BoxError, IssuedToken, Permission, RevocationId,
+    Timestamp, TokenAuthority, TokenClaims, VerifiedToken,
 };
 use biscuit_auth::builder::Algorithm;
 use biscuit_auth::datalog::RunLimits;
 use biscuit_auth::error::{Format, Token as TokenError};
-use biscuit_auth::macros::{authorizer, biscuit, biscuit_merge, rule};
-use biscuit_auth::{AuthorizerBuilder, Biscuit, KeyPair, PrivateKey, PublicKey};
+use biscuit_auth::macros::{authorizer, biscuit, biscuit_merge};
+use biscuit_auth::{Biscuit, KeyPair, PrivateKey, PublicKey};
 use thiserror::Error;
 
+mod blocks;
+pub mod budget;
+mod claims;
+mod decider;
 mod verified;
 
-use verified::{VerifiedBiscuit, VerifiedTokens};
+use decider::{Decider, Undone};
+use verified::{Holders, VerifiedBiscuit, VerifiedTokens};
 
 /// The service's root private key. It never prints.
 #[derive(Clone)]
@@ -106,29 +113,40 @@ impl fmt::Debug for PreviousKey {
 /// Signs and verifies the service's Biscuits, remembering the tokens it verified (the
 /// `verified` module says what is remembered, and why that is safe).
 ///
+/// A presented token is decided in two steps, so that nothing its holders appended runs
+/// before its record is read: [`TokenAuthority::verify`] checks the signatures and reads the
+/// authority block (`claims`), evaluating nothing; [`TokenAuthority::authorize`] then runs the
+/// token's checks, but only those of a token whose appended blocks fit the `budget`. Both run
+/// on the `decider`'s threads, never on the ones serving requests.
+///
 /// Clones share what was verified, so every HTTP worker benefits from every other's work.
 #[derive(Clone)]
 pub struct BiscuitAuthority {
     keys: Arc<KeyPair>,
-    public: PublicKey,
-    previous: Vec<PublicKey>,
-    limits: RunLimits,
+    verifying: VerifyingKeys,
     verified: Arc<VerifiedTokens>,
+    decider: Decider,
+    evaluations: Arc<AtomicU64>,
+}
+
+/// The keys a signature may be made with: the root key's public half, then previous ones.
+#[derive(Clone)]
+struct VerifyingKeys {
+    root: PublicKey,
+    previous: Arc<[PublicKey]>,
 }
 
 impl fmt::Debug for BiscuitAuthority {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BiscuitAuthority")
-            .field("public", &self.public.to_bytes_hex())
+            .field("public", &self.verifying.root.to_bytes_hex())
+            .field("decider", &self.decider)
             .finish_non_exhaustive()
     }
 }
 
 impl BiscuitAuthority {
     /// An authority signing with `root`.
-    ///
-    /// Datalog runs are bounded explicitly (biscuit's default 1 ms trips under load): 1,000
-    /// facts, 100 iterations, 20 ms.
     pub fn new(root: &RootKey) -> Self {
         Self::with_previous_keys(root, &[])
     }
@@ -138,66 +156,57 @@ impl BiscuitAuthority {
     pub fn with_previous_keys(root: &RootKey, previous: &[PreviousKey]) -> Self {
         let keys = KeyPair::from(&root.0);
         Self {
-            public: keys.public(),
-            previous: previous.iter().map(|key| key.0).collect(),
-            keys: Arc::new(keys),
-            limits: RunLimits {
-                max_facts: 1_000,
-                max_iterations: 100,
-                max_time: Duration::from_millis(20),
+            verifying: VerifyingKeys {
+                root: keys.public(),
+                previous: previous.iter().map(|key| key.0).collect(),
             },
+            keys: Arc::new(keys),
             verified: Arc::new(VerifiedTokens::new()),
+            decider: Decider::for_this_machine(),
+            evaluations: Arc::default(),
         }
     }
 
-    /// The token, verified and its claims read: remembered, or done now.
-    fn verified(&self, token: &BearerToken) -> Result<Arc<VerifiedBiscuit>, AuthFailure> {
-        self.verified.get_or_verify(token.expose(), || {
-            let biscuit = self.parse(token)?;
-            let revocation_id = authority_revocation_id(&biscuit).ok_or(AuthFailure::Malformed)?;
-            let (token_id, user_id, organization_id) = claims(&biscuit, &self.limits)?;
-            Ok(VerifiedBiscuit::new(
-                biscuit,
-                token_id,
-                user_id,
-                organization_id,
-                revocation_id,
-            ))
-        })
+    /// How many times this authority (and its clones) ran the Datalog of a token's holders'
+    /// blocks: what tests read to see that a refused token was never evaluated.
+    pub fn evaluations(&self) -> u64 {
+        self.evaluations.load(Ordering::Relaxed)
     }
 
-    /// Whether the token's own checks accept `operation` at `now`.
-    fn authorize(&self, biscuit: &Biscuit, operation: Permission, now: Timestamp) -> bool {
-        let authorizer = authorizer!(
-            r#"
-            time({now});
-            operation({operation});
-            allow if user($u);
-            "#,
-            now = system_time(now),
-            operation = operation.as_str(),
-        )
-        .set_limits(self.limits.clone())
-        .build(biscuit);
-        match authorizer.map(|mut authorizer| authorizer.authorize()) {
-            Ok(Ok(_)) => true,
-            Ok(Err(TokenError::RunLimit(limit))) => {
-                tracing::warn!(?limit, "a token's checks exceeded the run limits");
-                false
-            }
-            _ => false,
+    /// How many verifications and decisions run at once, on threads of their own.
+    pub fn decider_threads(&self) -> usize {
+        self.decider.size()
+    }
+
+    /// The token, verified and its blocks read: remembered, or done now on a decider thread.
+    async fn verified(&self, token: &BearerToken) -> Result<Arc<VerifiedBiscuit>, AuthorityError> {
+        let key = VerifiedTokens::key(token.expose());
+        if let Some(verified) = self.verified.get(&key) {
+            return Ok(verified);
         }
+        let (text, keys) = (token.expose().to_owned(), self.verifying.clone());
+        let read = self
+            .decider
+            .run(move || keys.parse(&text).and_then(VerifiedBiscuit::read))
+            .await
+            .map_err(|undone| match undone {
+                Undone::Busy => AuthorityError::Busy,
+                Undone::Panicked => AuthorityError::Refused(AuthFailure::Malformed),
+            })??;
+        Ok(self.verified.insert(key, read))
     }
+}
 
-    /// Parses the token and checks its signature: with the root key, else with each previous
+impl VerifyingKeys {
+    /// Parses the token and checks its signatures: with the root key, else with each previous
     /// key in turn (only tokens whose signature fails the root key cost the extra checks).
-    fn parse(&self, token: &BearerToken) -> Result<Biscuit, AuthFailure> {
-        let mut outcome = Biscuit::from_base64(token.expose(), self.public).map_err(rejection);
-        for key in &self.previous {
+    fn parse(&self, token: &str) -> Result<Biscuit, AuthFailure> {
+        let mut outcome = Biscuit::from_base64(token, self.root).map_err(rejection);
+        for key in self.previous.iter() {
             if !matches!(outcome, Err(AuthFailure::BadSignature)) {
                 break;
             }
-            outcome = Biscuit::from_base64(token.expose(), *key).map_err(rejection);
+            outcome = Biscuit::from_base64(token, *key).map_err(rejection);
         }
         outcome
     }
@@ -223,75 +232,96 @@ impl TokenAuthority for BiscuitAuthority {
             );
         }
         let token = builder.build(&self.keys)?;
-        let revocation_id = authority_revocation_id(&token).ok_or("a built token has no block")?;
+        let revocation_id = token
+            .revocation_identifiers()
+            .into_iter()
+            .next()
+            .and_then(|id| RevocationId::parse(&hex::encode(id)).ok())
+            .ok_or("a built token has no block")?;
         Ok(IssuedToken {
             token: token.to_base64()?,
             revocation_id,
         })
     }
 
-    fn verify(
+    async fn verify(&self, token: &BearerToken) -> Result<VerifiedToken, AuthorityError> {
+        Ok(self.verified(token).await?.token())
+    }
+
+    async fn authorize(
         &self,
         token: &BearerToken,
         operation: Permission,
         now: Timestamp,
-    ) -> Result<VerifiedToken, AuthFailure> {
-        let verified = self.verified(token)?;
+    ) -> Result<bool, AuthorityError> {
+        let verified = self.verified(token).await?;
         let second = u64::try_from(now.unix_seconds()).unwrap_or(0);
-        let allows_operation = verified.allows(operation, second, || {
-            self.authorize(&verified.biscuit, operation, now)
-        });
-        Ok(VerifiedToken {
-            token_id: verified.token_id,
-            user_id: verified.user_id,
-            organization_id: verified.organization_id,
-            revocation_id: verified.revocation_id.clone(),
-            allows_operation,
-        })
+        match verified.holders {
+            Holders::None => return Ok(second < verified.claims.expires_at),
+            Holders::Over(over) => {
+                tracing::debug!(
+                    ?over,
+                    "a token's appended blocks exceed the budget: refused"
+                );
+                return Ok(false);
+            }
+            Holders::Within(_) => {}
+        }
+        if let Some(allowed) = verified.decision(operation, second) {
+            return Ok(allowed);
+        }
+        let (evaluated, evaluations) = (Arc::clone(&verified), Arc::clone(&self.evaluations));
+        let allowed = self
+            .decider
+            .run(move || {
+                evaluations.fetch_add(1, Ordering::Relaxed);
+                evaluate(&evaluated.biscuit, operation, now)
+            })
+            .await;
+        let allowed = match allowed {
+            Ok(allowed) => allowed,
+            Err(Undone::Busy) => return Err(AuthorityError::Busy),
+            Err(Undone::Panicked) => {
+                tracing::error!(%operation, "deciding a token's checks panicked: refused");
+                false
+            }
+        };
+        verified.remember(operation, second, allowed);
+        Ok(allowed)
     }
+}
 
-    fn revocation_id(&self, token: &BearerToken) -> Result<RevocationId, AuthFailure> {
-        Ok(self.verified(token)?.revocation_id.clone())
+/// Whether the token's checks, its holders' included, accept `operation` at `now`: the
+/// authorizer adds `time(now)`, `operation(op)` and `allow if user($u)` (what the budget
+/// counts it for), and biscuit-auth's run limits stay on as a second line.
+fn evaluate(biscuit: &Biscuit, operation: Permission, now: Timestamp) -> bool {
+    let authorizer = authorizer!(
+        r#"
+        time({now});
+        operation({operation});
+        allow if user($u);
+        "#,
+        now = system_time(now),
+        operation = operation.as_str(),
+    )
+    .set_limits(RunLimits {
+        max_facts: budget::MAX_FACTS,
+        max_iterations: budget::MAX_ITERATIONS,
+        max_time: MAX_DECISION_TIME,
+    })
+    .build(biscuit);
+    match authorizer.map(|mut authorizer| authorizer.authorize()) {
+        Ok(Ok(_)) => true,
+        Ok(Err(TokenError::RunLimit(limit))) => {
+            tracing::warn!(?limit, "a token within the budget exceeded the run limits");
+            false
+        }
+        _ => false,
     }
 }
 
-/// The authority block's facts: exactly one user and token id, at most one organization.
-/// (Facts of blocks appended by holders are not visible to these queries.)
-fn claims(
-    biscuit: &Biscuit,
-    limits: &RunLimits,
-) -> Result<(TokenId, UserId, Option<OrganizationId>), AuthFailure> {
-    let mut authorizer = AuthorizerBuilder::new()
-        .set_limits(limits.clone())
-        .build(biscuit)
-        .map_err(|_| AuthFailure::Malformed)?;
-    let ids: Vec<(String, String)> = authorizer
-        .query(rule!(
-            "claims($user, $token) <- user($user), token_id($token)"
-        ))
-        .map_err(|_| AuthFailure::Malformed)?;
-    let organizations: Vec<(String,)> = authorizer
-        .query(rule!("scope($organization) <- organization($organization)"))
-        .map_err(|_| AuthFailure::Malformed)?;
-    let ([(user, token)], organizations) = (ids.as_slice(), organizations.as_slice()) else {
-        return Err(AuthFailure::Malformed);
-    };
-    let organization = match organizations {
-        [] => None,
-        [(organization,)] => Some(organization.parse().map_err(|_| AuthFailure::Malformed)?),
-        _ => return Err(AuthFailure::Malformed),
-    };
-    Ok((
-        token.parse().map_err(|_| AuthFailure::Malformed)?,
-        user.parse().map_err(|_| AuthFailure::Malformed)?,
-        organization,
-    ))
-}
-
-fn authority_revocation_id(token: &Biscuit) -> Option<RevocationId> {
-    let first = token.revocation_identifiers().into_iter().next()?;
-    RevocationId::parse(&hex::encode(first)).ok()
-}
+/// biscuit-auth's own time limit, checked between rounds: a backstop to the budget.
+const MAX_DECISION_TIME: Duration = Duration::from_millis(5);
 
 /// A failure to read a token: signature problems are [`AuthFailure::BadSignature`], anything
 /// else (not base64, truncated, not a Biscuit) [`AuthFailure::Malformed`].

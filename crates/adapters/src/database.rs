@@ -116,8 +116,8 @@ pub enum DatabaseError {
     /// The URL names no supported backend.
     #[error("DATABASE_URL must start with postgres://, postgresql:// or sqlite://")]
     Url,
-    /// The SQLite file's folder cannot be created.
-    #[error("cannot create the folder of the SQLite database {path}")]
+    /// The SQLite file, or its folder, cannot be created.
+    #[error("cannot create the SQLite database {path}")]
     Folder {
         /// The folder.
         path: PathBuf,
@@ -190,16 +190,12 @@ macro_rules! with_connection {
 pub(crate) use with_connection;
 
 impl Database {
-    /// Opens a pool (connections are made on first use). On SQLite, creates the file's folder,
-    /// and applies pending migrations: the embedded database is ready as soon as it is opened.
+    /// Opens a pool (connections are made on first use). On SQLite, creates the file (`0600`)
+    /// and its folder (`0700`) when missing, and applies pending migrations: the embedded
+    /// database is ready as soon as it is opened.
     pub async fn open(url: DatabaseUrl, settings: PoolSettings) -> Result<Self, DatabaseError> {
         if let DatabaseUrl::Sqlite(path) = &url {
-            if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
-                std::fs::create_dir_all(folder).map_err(|source| DatabaseError::Folder {
-                    path: folder.to_owned(),
-                    source,
-                })?;
-            }
+            create_sqlite_file(path)?;
             migrations::run(&url).await?;
         }
         Self::pool(url, settings)
@@ -270,6 +266,32 @@ impl Database {
             waiting: status.waiting,
             pipelined,
         }
+    }
+}
+
+/// Creates the SQLite file, private to its owner, unless it exists (SQLite gives its WAL and
+/// shared-memory files the database file's permissions). An existing file others can read
+/// is warned about: it holds every email and token record.
+fn create_sqlite_file(path: &std::path::Path) -> Result<(), DatabaseError> {
+    let folder_error = |folder: &std::path::Path| {
+        let path = folder.to_owned();
+        move |source| DatabaseError::Folder { path, source }
+    };
+    if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+        crate::files::private_folder(folder).map_err(folder_error(folder))?;
+    }
+    match crate::files::create_private_file(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            if crate::files::open_to_others(path) {
+                tracing::warn!(
+                    path = %path.display(),
+                    "the SQLite database can be read by other users: chmod 600 it"
+                );
+            }
+            Ok(())
+        }
+        Err(source) => Err(folder_error(path)(source)),
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod biscuit;
 pub mod database;
+pub mod files;
 #[cfg(feature = "testing")]
 #[allow(clippy::expect_used, clippy::panic, clippy::print_stderr)]
 // test support: failing loudly is its job

@@ -5,6 +5,8 @@
 //! When that server cannot be reached they are skipped with a note on stderr, unless `CI` is
 //! `true`, where a missing PostgreSQL fails the test.
 
+pub mod hostile;
+
 use std::time::Duration;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};

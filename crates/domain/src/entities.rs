@@ -96,3 +96,12 @@ impl TokenRecord {
         self.revoked_at.is_none() && now < self.expires_at
     }
 }
+
+/// What revoking a token record did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Revocation {
+    /// When the record was revoked: now, or the first time if it already was.
+    pub revoked_at: Timestamp,
+    /// Whether it was revoked before this call.
+    pub already_revoked: bool,
+}

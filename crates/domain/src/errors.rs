@@ -110,6 +110,18 @@ impl AuthFailure {
     }
 }
 
+/// What the token verification port may fail with.
+#[derive(Debug, Error)]
+pub enum AuthorityError {
+    /// The token does not authenticate (401).
+    #[error(transparent)]
+    Refused(#[from] AuthFailure),
+    /// The port cannot take the work now: every thread it decides tokens on stayed busy
+    /// (503, like an unreachable database).
+    #[error("token verification is saturated")]
+    Busy,
+}
+
 /// What a storage port may fail with.
 #[derive(Debug, Error)]
 pub enum StoreError {
@@ -148,8 +160,11 @@ pub enum AdminError {
     /// Something referenced does not exist.
     #[error("{0}")]
     NotFound(String),
-    /// The database cannot be reached (503).
-    #[error("the database is unavailable")]
+    /// A token cannot be scoped to an organization its user is not a member of.
+    #[error("the user is not a member of the organization")]
+    NotAMember,
+    /// The database, or the threads tokens are verified on, cannot take the work now (503).
+    #[error("unavailable")]
     Unavailable(#[source] BoxError),
     /// Anything unexpected (500).
     #[error("internal error")]
@@ -159,6 +174,15 @@ pub enum AdminError {
 impl From<AuthFailure> for AdminError {
     fn from(failure: AuthFailure) -> Self {
         AdminError::Unauthenticated(failure)
+    }
+}
+
+impl From<AuthorityError> for AdminError {
+    fn from(error: AuthorityError) -> Self {
+        match error {
+            AuthorityError::Refused(failure) => AdminError::Unauthenticated(failure),
+            busy @ AuthorityError::Busy => AdminError::Unavailable(Box::new(busy)),
+        }
     }
 }
 

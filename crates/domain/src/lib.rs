@@ -22,7 +22,8 @@
 //!   hold every [`Permission`]; everyone else holds only `access:check` and `platform:status`.
 //! - A token authenticates when its signature is good, its record exists, is not revoked or
 //!   expired, and its user is active ([`AuthFailure`] says which check failed, for logs only).
-//!   Its own checks then decide whether it may perform the operation.
+//!   Only then do its own checks, those its holders appended included, decide whether it may
+//!   perform the operation, at a cost the token authority bounds.
 //! - Access checks never reveal whether an organization exists.
 //!
 //! ## Testing against the ports
@@ -36,7 +37,7 @@
 //! let mut authority = MockTokenAuthority::new();
 //! authority
 //!     .expect_verify()
-//!     .returning(|_, _, _| Err(AuthFailure::BadSignature));
+//!     .returning(|_| Box::pin(async { Err(AuthFailure::BadSignature.into()) }));
 //! let service: AdminService<MockPorts> = AdminService::new(
 //!     MockAdminAccess::new(),
 //!     MockTokenStore::new(),
@@ -68,9 +69,12 @@ mod timestamp;
 mod token;
 
 pub use caller::{Caller, CallerRecord};
-pub use entities::{Membership, Organization, OrganizationSummary, TokenRecord, User, Workspace};
+pub use entities::{
+    Membership, Organization, OrganizationSummary, Revocation, TokenRecord, User, Workspace,
+};
 pub use errors::{
-    AdminError, AuthFailure, BoxError, FieldError, FieldErrorKind, InvalidInput, StoreError,
+    AdminError, AuthFailure, AuthorityError, BoxError, FieldError, FieldErrorKind, InvalidInput,
+    StoreError,
 };
 pub use ids::{OrganizationId, RevocationId, TokenId, UserId, WorkspaceId};
 pub use listing::{Cursor, Limit, Listed, Listing, Page, PageRequest};

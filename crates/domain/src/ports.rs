@@ -10,10 +10,10 @@ use std::future::Future;
 
 use crate::caller::CallerRecord;
 use crate::entities::{
-    Membership, Organization, OrganizationSummary, TokenRecord, User, Workspace,
+    Membership, Organization, OrganizationSummary, Revocation, TokenRecord, User, Workspace,
 };
-use crate::errors::{AuthFailure, BoxError, StoreError};
-use crate::ids::{OrganizationId, RevocationId, UserId};
+use crate::errors::{AuthorityError, BoxError, StoreError};
+use crate::ids::{OrganizationId, RevocationId, TokenId, UserId};
 use crate::listing::Cursor;
 use crate::permission::Permission;
 use crate::role::Role;
@@ -57,15 +57,16 @@ pub trait TokenStore: Send + Sync + 'static {
     fn record(&self, tokens: &[TokenRecord])
     -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Marks the record with this revocation id revoked at `at`, unless it already is (the
-    /// first revocation time stays).
+    /// Marks the record `id` revoked at `at`, unless it already is: the first revocation
+    /// time stays.
     ///
-    /// MUST return `Ok(false)` when no record has this revocation id.
+    /// MUST return `Ok(None)` when there is no such record, else the revocation time kept and
+    /// whether the record was revoked already.
     fn revoke(
         &self,
-        revocation_id: &RevocationId,
+        id: TokenId,
         at: Timestamp,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<Revocation>, StoreError>> + Send;
 
     /// The record with this revocation id, if there is one.
     fn find(
@@ -158,29 +159,37 @@ pub trait PlatformDirectory: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
-/// Token verification: signs tokens, and turns a presented token into verified claims.
+/// Token verification: signs tokens, and turns a presented token into verified claims, then
+/// into a decision, in that order, so that nothing a token's holder appended is evaluated
+/// before its record has been read.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait TokenAuthority: Send + Sync + 'static {
     /// Signs a token stating `claims`, with an expiry check at `claims.expires_at`.
     fn issue(&self, claims: &TokenClaims) -> Result<IssuedToken, BoxError>;
 
-    /// Checks the token's signature and reads its claims, then runs the token's own checks
-    /// with the facts `time(now)` and `operation("<operation>")`.
+    /// Checks the token's signature and reads its authority block's claims.
     ///
-    /// MUST return [`AuthFailure::Malformed`] for anything that is not a token of this
-    /// service's format, [`AuthFailure::BadSignature`] for a token not signed by this
-    /// service's root key or altered since. A token whose own checks reject the operation is
-    /// still verified, with `allows_operation` false.
+    /// MUST NOT evaluate any rule or check. MUST return [`crate::AuthFailure::Malformed`] for
+    /// anything that is not a token of this service's format, [`crate::AuthFailure::BadSignature`]
+    /// for a token not signed by this service's root key or altered since, and
+    /// [`AuthorityError::Busy`] rather than wait without bound.
     fn verify(
+        &self,
+        token: &BearerToken,
+    ) -> impl Future<Output = Result<VerifiedToken, AuthorityError>> + Send;
+
+    /// Whether the token's own checks, those its holders appended included, accept
+    /// `operation` with the facts `time(now)` and `operation("<operation>")`.
+    ///
+    /// MUST cost a bounded amount of work whatever the token carries, off the caller's
+    /// thread: a token whose checks cannot be decided within the bound is refused (`false`).
+    /// Called only once the token's record admitted it.
+    fn authorize(
         &self,
         token: &BearerToken,
         operation: Permission,
         now: Timestamp,
-    ) -> Result<VerifiedToken, AuthFailure>;
-
-    /// The revocation id of a token signed by this service, with the same failures as
-    /// [`TokenAuthority::verify`].
-    fn revocation_id(&self, token: &BearerToken) -> Result<RevocationId, AuthFailure>;
+    ) -> impl Future<Output = Result<bool, AuthorityError>> + Send;
 }
 
 /// The four ports a service is built from, named once so that code generic over them has

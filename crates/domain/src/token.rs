@@ -56,7 +56,8 @@ pub struct TokenClaims {
 }
 
 /// A token whose signature the token verification port checked, and what its authority
-/// block states. (Its expiry is a check, not a claim: the record holds it too.)
+/// block states: read without evaluating anything its holders appended. (Its expiry is a
+/// check, not a claim: the record holds it too.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedToken {
     /// The id of its record.
@@ -67,8 +68,6 @@ pub struct VerifiedToken {
     pub organization_id: Option<OrganizationId>,
     /// The revocation id of its authority block: the key of its record.
     pub revocation_id: RevocationId,
-    /// Whether the token's own checks accept the operation at the time given.
-    pub allows_operation: bool,
 }
 
 /// A newly signed token.

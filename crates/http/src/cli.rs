@@ -5,7 +5,8 @@ use std::io::Write;
 
 use admin_adapters::{BiscuitAuthority, Database, DatabaseUrl, RootKey};
 use admin_domain::{
-    BearerToken, Email, Name, NewOrganization, OrganizationId, Role, SeedPlan, Slug, Ttl, UserId,
+    BearerToken, Email, Name, NewOrganization, OrganizationId, Role, SeedPlan, Slug, TokenId, Ttl,
+    UserId,
 };
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -143,10 +144,15 @@ pub enum TokenCommand {
         #[arg(long, value_parser = Ttl::parse, default_value = "15m")]
         ttl: Ttl,
     },
-    /// Revoke a token.
+    /// Revoke a token (and every token attenuated from it): by its text, `-` to read it from
+    /// standard input (so it never shows in a process list), or by its record's id.
     Revoke {
-        /// The token.
-        token: String,
+        /// The token, or `-` for standard input.
+        #[arg(required_unless_present = "id", conflicts_with = "id")]
+        token: Option<String>,
+        /// The id of the token's record, instead of its text.
+        #[arg(long)]
+        id: Option<TokenId>,
     },
 }
 
@@ -219,15 +225,32 @@ async fn administer(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Workspace(WorkspaceCommand::Create { org, name, slug }) => {
             print(service.create_workspace(org, name, slug).await?.id)
         }
-        Command::Token(TokenCommand::Issue { user, org, ttl }) => {
-            print(service.issue_token(user, org, ttl).await?.token)
-        }
-        Command::Token(TokenCommand::Revoke { token }) => {
-            let token = BearerToken::parse(token.trim()).context("not a token")?;
+        Command::Token(TokenCommand::Issue { user, org, ttl }) => print(
             service
-                .revoke_token(&token)
+                .issue_token(user, org, ttl)
                 .await
-                .context("cannot revoke")?;
+                .context("cannot issue")?
+                .token,
+        ),
+        Command::Token(TokenCommand::Revoke { token, id }) => {
+            // clap requires exactly one of the two.
+            let revocation = match (id, token.as_deref()) {
+                (Some(id), _) => service.revoke_token_id(id).await,
+                (None, text) => {
+                    let text = match text {
+                        Some("-") => read_token_from_stdin()?,
+                        other => other.unwrap_or_default().to_owned(),
+                    };
+                    let token = BearerToken::parse(text.trim()).context("not a token")?;
+                    service.revoke_token(&token).await
+                }
+            }
+            .context("cannot revoke")?;
+            tracing::info!(
+                revoked_at = %revocation.revoked_at,
+                already_revoked = revocation.already_revoked,
+                "token revoked"
+            );
             Ok(())
         }
         Command::Seed {
@@ -247,6 +270,20 @@ async fn administer(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve | Command::Migrate | Command::Keygen => unreachable!("handled by run"),
+    }
+}
+
+/// A token on standard input: its first line, at most a little more than a token can be.
+fn read_token_from_stdin() -> anyhow::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::io::stdin()
+        .take(2 * BearerToken::MAX_LEN as u64)
+        .read_to_string(&mut text)
+        .context("cannot read the token from standard input")?;
+    match text.lines().next().map(str::trim) {
+        Some(line) if !line.is_empty() => Ok(line.to_owned()),
+        _ => bail!("no token on standard input"),
     }
 }
 

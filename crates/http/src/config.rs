@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use admin_adapters::{BiscuitAuthority, DatabaseUrl, PoolSettings, PreviousKey, RootKey};
+use admin_adapters::{BiscuitAuthority, DatabaseUrl, PoolSettings, PreviousKey, RootKey, files};
 use admin_domain::parse_duration;
 use anyhow::{Context, bail};
 
@@ -51,6 +51,9 @@ pub struct Config {
     pub root_key: KeySource,
     /// `ADMIN_API_BIND`: the listen address; default `127.0.0.1:8080`.
     pub bind: String,
+    /// `ADMIN_API_MANAGEMENT_BIND`: where metrics, health and readiness are served for
+    /// operators; default `127.0.0.1:9000`.
+    pub management_bind: String,
     /// `ADMIN_API_TOKEN_RETENTION`: how long stale token records are kept; default `0s`.
     pub token_retention: Duration,
     /// `ADMIN_API_LOG_FORMAT`: `json` or `pretty` (default).
@@ -124,6 +127,8 @@ impl Config {
             database_url,
             root_key,
             bind: lookup("ADMIN_API_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+            management_bind: lookup("ADMIN_API_MANAGEMENT_BIND")
+                .unwrap_or_else(|| "127.0.0.1:9000".to_owned()),
             token_retention: duration("ADMIN_API_TOKEN_RETENTION", "0s")?,
             log_format,
             workers,
@@ -176,6 +181,12 @@ impl Config {
 }
 
 fn read_key(path: &std::path::Path) -> anyhow::Result<RootKey> {
+    if files::open_to_others(path) {
+        tracing::warn!(
+            path = %path.display(),
+            "the root key file can be read by other users: chmod 600 it"
+        );
+    }
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the root key file {}", path.display()))?;
     RootKey::parse(&text).with_context(|| format!("root key file {}", path.display()))
@@ -184,15 +195,10 @@ fn read_key(path: &std::path::Path) -> anyhow::Result<RootKey> {
 fn write_key(path: &std::path::Path, key: &RootKey) -> anyhow::Result<()> {
     use std::io::Write;
     if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
-        std::fs::create_dir_all(folder)
+        files::private_folder(folder)
             .with_context(|| format!("cannot create {}", folder.display()))?;
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
+    let mut file = files::create_private_file(path)
         .with_context(|| format!("cannot create the root key file {}", path.display()))?;
     writeln!(file, "{}", key.to_hex()).with_context(|| format!("cannot write {}", path.display()))
 }
@@ -220,6 +226,7 @@ mod tests {
         );
         assert!(matches!(config.root_key, KeySource::Generated(_)));
         assert_eq!(config.bind, "127.0.0.1:8080");
+        assert_eq!(config.management_bind, "127.0.0.1:9000");
         assert_eq!(config.token_retention, Duration::ZERO);
         assert_eq!(config.log_format, LogFormat::Pretty);
     }
@@ -231,6 +238,7 @@ mod tests {
             ("DATABASE_URL", "postgres://u:secret@db/admin"),
             ("ADMIN_API_ROOT_KEY", &key),
             ("ADMIN_API_BIND", "0.0.0.0:9000"),
+            ("ADMIN_API_MANAGEMENT_BIND", "10.0.0.1:9100"),
             ("ADMIN_API_TOKEN_RETENTION", "7d"),
             ("ADMIN_API_LOG_FORMAT", "json"),
             ("ADMIN_API_WORKERS", "3"),
@@ -239,6 +247,7 @@ mod tests {
         .expect("valid");
         assert_eq!(config.database_url.backend(), "postgres");
         assert_eq!(config.bind, "0.0.0.0:9000");
+        assert_eq!(config.management_bind, "10.0.0.1:9100");
         assert_eq!(config.token_retention, Duration::from_secs(7 * 86_400));
         assert_eq!(config.log_format, LogFormat::Json);
         assert_eq!((config.workers, config.pool.max_size), (3, 5));

@@ -1,4 +1,6 @@
-//! Prometheus metrics, one recorder per process, rendered by `GET /metrics`.
+//! Prometheus metrics, one recorder per process, rendered by `GET /metrics` on the management
+//! listener. Every family is described (`# HELP`), and every label takes its values from a
+//! fixed set, so nothing a client sends can grow the output.
 //!
 //! | metric | type | labels |
 //! | --- | --- | --- |
@@ -12,15 +14,20 @@
 //! | `admin_api_db_pool_in_use` | gauge | |
 //! | `admin_api_db_pool_waiting` | gauge | |
 //! | `admin_api_db_pipelined_statements` | gauge | |
+//! | `process_*` (resident memory, CPU seconds, open fds, start time, …) | gauge, counter | |
 
 use std::sync::OnceLock;
 
 use actix_web::HttpResponse;
+use actix_web::http::Method;
 use actix_web::web::Data;
 use admin_adapters::PoolStatus;
 use admin_domain::{AdminError, AuthFailure, CleanupReport};
-use metrics::{counter, gauge, histogram};
+use metrics::{
+    Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram,
+};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use metrics_process::Collector;
 
 use crate::handlers::health::Health;
 
@@ -29,25 +36,67 @@ const DURATION: &str = "admin_api_http_request_duration_seconds";
 const VERIFICATIONS: &str = "admin_api_token_verifications_total";
 const CLEANUP_RUNS: &str = "admin_api_token_cleanup_runs_total";
 const CLEANUP_DELETED: &str = "admin_api_token_cleanup_deleted_total";
+const POOL_MAX: &str = "admin_api_db_pool_max_connections";
+const POOL_OPEN: &str = "admin_api_db_pool_connections";
+const POOL_IN_USE: &str = "admin_api_db_pool_in_use";
+const POOL_WAITING: &str = "admin_api_db_pool_waiting";
+const PIPELINED: &str = "admin_api_db_pipelined_statements";
 
 /// Request latency buckets, in seconds.
 const BUCKETS: [f64; 14] = [
     0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-/// The process's recorder, installed on first use. `None` if another recorder was installed
-/// first (metrics then go there).
+/// The process's recorder, installed (and every family described) on first use. `None` if
+/// another recorder was installed first (metrics then go there).
 fn handle() -> Option<&'static PrometheusHandle> {
     static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            PrometheusBuilder::new()
+            let handle = PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Full(DURATION.to_owned()), &BUCKETS)
                 .and_then(PrometheusBuilder::install_recorder)
                 .map_err(|error| tracing::warn!(%error, "metrics recorder not installed"))
-                .ok()
+                .ok()?;
+            describe();
+            Some(handle)
         })
         .as_ref()
+}
+
+fn describe() {
+    describe_counter!(
+        REQUESTS,
+        "HTTP requests answered, by route template, method and status"
+    );
+    describe_histogram!(
+        DURATION,
+        Unit::Seconds,
+        "Time from request to response, by route template, method and status"
+    );
+    describe_counter!(
+        VERIFICATIONS,
+        "Bearer tokens presented, by outcome: valid, forbidden, or why they were refused"
+    );
+    describe_counter!(
+        CLEANUP_RUNS,
+        "Token cleanups run, by whether they were dry runs"
+    );
+    describe_counter!(CLEANUP_DELETED, "Token records deleted by cleanups");
+    describe_gauge!(POOL_MAX, "The most database connections the pools may hold");
+    describe_gauge!(POOL_OPEN, "Database connections open");
+    describe_gauge!(POOL_IN_USE, "Database connections checked out");
+    describe_gauge!(POOL_WAITING, "Requests waiting for a database connection");
+    describe_gauge!(
+        PIPELINED,
+        "Statements holding a place on a shared (pipelined) PostgreSQL connection"
+    );
+    process().describe();
+}
+
+fn process() -> &'static Collector {
+    static COLLECTOR: OnceLock<Collector> = OnceLock::new();
+    COLLECTOR.get_or_init(Collector::default)
 }
 
 /// Installs the recorder now, so the first requests are counted too.
@@ -55,12 +104,23 @@ pub fn install() {
     let _ = handle();
 }
 
-/// Counts a request and its latency. `route` is the matched pattern (never the raw path, so
-/// the label set stays bounded).
-pub fn observe_request(route: &str, method: &str, status: u16, seconds: f64) {
+/// The `method` label: GET, HEAD or POST, the methods the API answers; `other` for any other
+/// a client sends, whatever it is.
+pub fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        _ => "other",
+    }
+}
+
+/// Counts a request and its latency. `route` is the matched template, or `unmatched`
+/// (never the raw path).
+pub fn observe_request(route: &str, method: &Method, status: u16, seconds: f64) {
     let labels = [
         ("route", route.to_owned()),
-        ("method", method.to_owned()),
+        ("method", method_label(method).to_owned()),
         ("status", status.to_string()),
     ];
     counter!(REQUESTS, &labels).increment(1);
@@ -95,11 +155,11 @@ pub fn observe_cleanup(report: &CleanupReport) {
 
 fn observe_pool(status: PoolStatus) {
     let as_f64 = |n: usize| n as f64;
-    gauge!("admin_api_db_pool_max_connections").set(as_f64(status.max_size));
-    gauge!("admin_api_db_pool_connections").set(as_f64(status.size));
-    gauge!("admin_api_db_pool_in_use").set(as_f64(status.size.saturating_sub(status.available)));
-    gauge!("admin_api_db_pool_waiting").set(as_f64(status.waiting));
-    gauge!("admin_api_db_pipelined_statements").set(as_f64(status.pipelined));
+    gauge!(POOL_MAX).set(as_f64(status.max_size));
+    gauge!(POOL_OPEN).set(as_f64(status.size));
+    gauge!(POOL_IN_USE).set(as_f64(status.size.saturating_sub(status.available)));
+    gauge!(POOL_WAITING).set(as_f64(status.waiting));
+    gauge!(PIPELINED).set(as_f64(status.pipelined));
 }
 
 /// `GET /metrics`: every metric, in Prometheus text format.
@@ -108,6 +168,7 @@ pub async fn metrics_endpoint(health: Data<Health>) -> HttpResponse {
         observe_pool(status);
     }
     let body = handle().map_or_else(String::new, |handle| {
+        process().collect();
         handle.run_upkeep();
         handle.render()
     });

@@ -54,7 +54,7 @@ pub async fn request_id(
         .unwrap_or_else(|| "unmatched".to_owned());
     crate::metrics::observe_request(
         &route,
-        response.request().method().as_str(),
+        response.request().method(),
         status.as_u16(),
         elapsed,
     );

@@ -1,5 +1,6 @@
-//! The routes: every path of the API and what answers it. Unknown paths get the 404 envelope,
-//! known paths asked with another method the 405 envelope with `Allow`.
+//! The routes: every path of the API and of the management listener, and what answers them.
+//! Unknown paths get the 404 envelope, known paths asked with another method the 405 envelope
+//! with `Allow`.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{HttpServiceFactory, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -12,7 +13,8 @@ use crate::errors::ApiError;
 use crate::handlers::{access, cleanup, health, listing};
 use crate::{metrics, middleware, openapi};
 
-/// The whole application: routes, state and middleware.
+/// The public application: the API, health and readiness for load balancers, the OpenAPI
+/// document. (No metrics: they are on the management listener.)
 pub fn app<P: Ports>(
     service: Data<AdminService<P>>,
     health: Data<health::Health>,
@@ -52,7 +54,30 @@ pub fn app<P: Ports>(
         .service(get("/healthz", health::healthz))
         .service(get("/readyz", health::readyz))
         .service(get("/openapi.json", openapi::openapi_json))
+        .default_service(web::to(not_found))
+}
+
+/// The management application, for operators and their scrapers: metrics, health and
+/// readiness. Bind it where only they reach it (`ADMIN_API_MANAGEMENT_BIND`).
+pub fn management(
+    health: Data<health::Health>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(health)
+        .wrap(from_fn(middleware::bounded_request))
+        .wrap(from_fn(middleware::json_errors))
+        .wrap(from_fn(middleware::request_id))
         .service(get("/metrics", metrics::metrics_endpoint))
+        .service(get("/healthz", health::healthz))
+        .service(get("/readyz", health::readyz))
         .default_service(web::to(not_found))
 }
 

@@ -15,10 +15,12 @@ use crate::config::Config;
 use crate::handlers::health::Health;
 use crate::routes;
 
-/// A bound, running server.
+/// A bound, running server: the public listener and the management one.
 pub struct Running {
     port: u16,
+    management_port: u16,
     server: Server,
+    management: Server,
     health: Health,
     drain_delay: Duration,
 }
@@ -41,8 +43,20 @@ pub fn admin_service(
     AdminService::new(database.clone(), tokens, database, authority, settings)
 }
 
-/// Builds the service on `database` and `authority` and starts serving on `config.bind`
-/// (port 0 picks a free port: see [`Running::port`]).
+/// Binds `address`, and tells which port it got (port 0 picks a free one).
+fn bind(address: &str, what: &str) -> anyhow::Result<(TcpListener, u16)> {
+    let listener = TcpListener::bind(address)
+        .with_context(|| format!("cannot listen on {address} ({what})"))?;
+    let port = listener
+        .local_addr()
+        .with_context(|| format!("the {what} listener has no address"))?
+        .port();
+    Ok((listener, port))
+}
+
+/// Builds the service on `database` and `authority` and starts serving the API on
+/// `config.bind` and the management endpoints on `config.management_bind` (port 0 picks a
+/// free port: see [`Running::port`] and [`Running::management_port`]).
 pub fn start(
     config: &Config,
     database: Database,
@@ -50,12 +64,9 @@ pub fn start(
 ) -> anyhow::Result<Running> {
     crate::metrics::install();
     let health = Health::new(database.clone());
-    let listener = TcpListener::bind(&config.bind)
-        .with_context(|| format!("cannot listen on {}", config.bind))?;
-    let port = listener
-        .local_addr()
-        .context("the listener has no address")?
-        .port();
+    let (listener, port) = bind(&config.bind, "ADMIN_API_BIND")?;
+    let (management_listener, management_port) =
+        bind(&config.management_bind, "ADMIN_API_MANAGEMENT_BIND")?;
     // Each worker gets its own share of the pool: its connections are then driven on its own
     // thread, instead of waking another worker's on every query. At least two: one that
     // statements share, one for transactions.
@@ -64,6 +75,7 @@ pub fn start(
     // then neither queue behind request traffic nor take a worker's connection from it.
     let cleanup = database.another_pool(CLEANUP_CONNECTIONS)?;
     health.attach_pool(cleanup.clone());
+    let authority_threads = authority.decider_threads();
     let (worker_config, worker_health) = (config.clone(), health.clone());
     let server = HttpServer::new(move || {
         let pool = database.another_pool(per_worker).unwrap_or_else(|error| {
@@ -84,10 +96,27 @@ pub fn start(
     .listen(listener)
     .context("cannot serve on the listener")?
     .run();
-    tracing::info!(port, workers = config.workers, "serving");
+    let management_health = health.clone();
+    let management =
+        HttpServer::new(move || routes::management(Data::new(management_health.clone())))
+            .workers(1)
+            .shutdown_timeout(1)
+            .disable_signals()
+            .listen(management_listener)
+            .context("cannot serve on the management listener")?
+            .run();
+    tracing::info!(
+        port,
+        management_port,
+        workers = config.workers,
+        decider_threads = authority_threads,
+        "serving"
+    );
     Ok(Running {
         port,
+        management_port,
         server,
+        management,
         health,
         drain_delay: config.drain_delay,
     })
@@ -97,14 +126,20 @@ impl std::fmt::Debug for Running {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Running")
             .field("port", &self.port)
+            .field("management_port", &self.management_port)
             .finish_non_exhaustive()
     }
 }
 
 impl Running {
-    /// The port it listens on.
+    /// The port the API listens on.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port the management endpoints listen on.
+    pub fn management_port(&self) -> u16 {
+        self.management_port
     }
 
     /// A handle to stop it.
@@ -114,9 +149,13 @@ impl Running {
 
     /// Serves until SIGTERM or Ctrl-C. On SIGTERM: `/readyz` fails at once, requests keep
     /// being served for the drain delay (so load balancers notice), then the listener closes
-    /// and the requests in flight finish, within the shutdown grace. Ctrl-C skips the delay.
+    /// and the requests in flight finish, within the shutdown grace; the management listener
+    /// closes last. Ctrl-C skips the delay.
     pub async fn until_stopped(self) -> anyhow::Result<()> {
         let handle = self.server.handle();
+        let management = self.management.handle();
+        // A server starts when first polled: the management one runs beside the API.
+        let managed = tokio::spawn(self.management);
         let health = self.health.clone();
         let drain_delay = self.drain_delay;
         let stopper = tokio::spawn(async move {
@@ -134,9 +173,14 @@ impl Running {
             handle.stop(true).await;
         });
         let served = self.server.await.context("the server failed");
+        management.stop(true).await;
+        let managed = managed.await;
         stopper.abort();
         tracing::info!("stopped");
-        served
+        served?;
+        managed
+            .context("the management server panicked")?
+            .context("the management server failed")
     }
 }
 

@@ -1,7 +1,8 @@
 //! The token store port.
 
-use admin_domain::{RevocationId, StoreError, Timestamp, TokenRecord, TokenStore};
-use diesel::dsl::exists;
+use admin_domain::{
+    Revocation, RevocationId, StoreError, Timestamp, TokenId, TokenRecord, TokenStore,
+};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
@@ -9,7 +10,7 @@ use super::backend::insert_all;
 use super::backend::{self, StaleBy};
 use super::rows::TokenRow;
 use super::schema::tokens;
-use super::sql_types::DbInstant;
+use super::sql_types::{DbInstant, DbUuid};
 use super::{Database, errors, with_connection};
 
 impl TokenStore for Database {
@@ -19,26 +20,28 @@ impl TokenStore for Database {
             .values(part))
     }
 
-    async fn revoke(
-        &self,
-        revocation_id: &RevocationId,
-        at: Timestamp,
-    ) -> Result<bool, StoreError> {
-        let by_id = tokens::table.filter(tokens::revocation_id.eq(revocation_id.as_str()));
-        with_connection!(self, |conn| {
+    async fn revoke(&self, id: TokenId, at: Timestamp) -> Result<Option<Revocation>, StoreError> {
+        let by_id = tokens::table.find(DbUuid(id.as_uuid()));
+        let (revoked, kept): (usize, Option<Option<DbInstant>>) = with_connection!(self, |conn| {
             let revoked = diesel::update(by_id.filter(tokens::revoked_at.is_null()))
                 .set(tokens::revoked_at.eq(DbInstant(at)))
                 .execute(conn)
                 .await
                 .map_err(errors::query)?;
-            if revoked > 0 {
-                return Ok(true);
-            }
-            diesel::select(exists(by_id))
-                .get_result::<bool>(conn)
+            let kept = by_id
+                .select(tokens::revoked_at)
+                .first(conn)
                 .await
-                .map_err(errors::query)
-        })
+                .optional()
+                .map_err(errors::query)?;
+            Ok((revoked, kept))
+        })?;
+        // Revocations are never undone, so the time read after the update is the one kept
+        // (None: the record was deleted meanwhile, or never was).
+        Ok(kept.flatten().map(|revoked_at| Revocation {
+            revoked_at: revoked_at.0,
+            already_revoked: revoked == 0,
+        }))
     }
 
     async fn find(&self, revocation_id: &RevocationId) -> Result<Option<TokenRecord>, StoreError> {

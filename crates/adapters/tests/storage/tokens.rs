@@ -70,15 +70,19 @@ async fn revoking_marks_the_record_once_and_keeps_the_first_time(db: TestDatabas
         .await
         .expect("recorded");
 
-    assert!(
-        db.revoke(&record.revocation_id, at(1))
-            .await
-            .expect("revokes")
+    assert_eq!(
+        db.revoke(record.id, at(1)).await.expect("revokes"),
+        Some(Revocation {
+            revoked_at: at(1),
+            already_revoked: false
+        })
     );
-    assert!(
-        db.revoke(&record.revocation_id, at(2))
-            .await
-            .expect("revokes again")
+    assert_eq!(
+        db.revoke(record.id, at(2)).await.expect("revokes again"),
+        Some(Revocation {
+            revoked_at: at(1),
+            already_revoked: true
+        })
     );
 
     let stored = db
@@ -90,12 +94,12 @@ async fn revoking_marks_the_record_once_and_keeps_the_first_time(db: TestDatabas
 }
 
 async fn revoking_an_unknown_token_reports_it(db: TestDatabase) {
-    let unknown = RevocationId::parse("00ff").unwrap();
-    assert!(
-        !db.database
-            .revoke(&unknown, Timestamp::now())
+    assert_eq!(
+        db.database
+            .revoke(TokenId::generate(), Timestamp::now())
             .await
-            .expect("answers")
+            .expect("answers"),
+        None
     );
 }
 

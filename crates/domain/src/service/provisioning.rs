@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use futures_util::{TryStreamExt, stream};
 
-use crate::entities::{Membership, Organization, TokenRecord, User, Workspace};
+use crate::entities::{Membership, Organization, Revocation, TokenRecord, User, Workspace};
 use crate::errors::AdminError;
 use crate::ids::{OrganizationId, RevocationId, TokenId, UserId, WorkspaceId};
-use crate::ports::{PlatformDirectory, Ports, TokenAuthority, TokenStore};
+use crate::ports::{AdminAccess, PlatformDirectory, Ports, TokenAuthority, TokenStore};
 use crate::provisioning::{Email, Name, SeedPlan, Slug, Ttl};
 use crate::role::Role;
 use crate::timestamp::Timestamp;
@@ -122,8 +122,9 @@ impl<P: Ports> AdminService<P> {
         Ok(workspace)
     }
 
-    /// Signs a token for the user, optionally scoped to an organization, living `ttl`, and
-    /// records it. The expiry is whole seconds, as Biscuit dates are.
+    /// Signs a token for the user, optionally scoped to an organization it is a member of
+    /// (else [`AdminError::NotAMember`]), living `ttl`, and records it. The expiry is whole
+    /// seconds, as Biscuit dates are.
     pub async fn issue_token(
         &self,
         user_id: UserId,
@@ -133,6 +134,14 @@ impl<P: Ports> AdminService<P> {
         self.require_user(user_id).await?;
         if let Some(organization_id) = organization_id {
             self.require_organization(organization_id).await?;
+            if self
+                .access
+                .role_in(user_id, organization_id)
+                .await?
+                .is_none()
+            {
+                return Err(AdminError::NotAMember);
+            }
         }
         let issued_at = Timestamp::now();
         let claims = TokenClaims {
@@ -160,13 +169,18 @@ impl<P: Ports> AdminService<P> {
         Ok(issued)
     }
 
-    /// Revokes a token signed by this service. Revoking it again keeps the first revocation.
-    pub async fn revoke_token(&self, token: &BearerToken) -> Result<(), AdminError> {
-        let revocation_id = self.authority.revocation_id(token)?;
-        if self.tokens.revoke(&revocation_id, Timestamp::now()).await? {
-            Ok(())
-        } else {
-            Err(AdminError::NotFound("no record of this token".to_owned()))
+    /// Revokes a token signed by this service, by its text. Revoking it again keeps the first
+    /// revocation.
+    pub async fn revoke_token(&self, token: &BearerToken) -> Result<Revocation, AdminError> {
+        let verified = self.authority.verify(token).await?;
+        self.revoke_token_id(verified.token_id).await
+    }
+
+    /// Revokes the token whose record is `id`. Revoking it again keeps the first revocation.
+    pub async fn revoke_token_id(&self, id: TokenId) -> Result<Revocation, AdminError> {
+        match self.tokens.revoke(id, Timestamp::now()).await? {
+            Some(revocation) => Ok(revocation),
+            None => Err(AdminError::NotFound("no record of this token".to_owned())),
         }
     }
 

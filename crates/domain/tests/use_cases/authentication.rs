@@ -15,7 +15,7 @@ async fn a_token_with_a_bad_signature_does_not_authenticate() {
     world
         .authority
         .expect_verify()
-        .returning(|_, _, _| Err(AuthFailure::BadSignature));
+        .returning(|_| ready(Err(AuthFailure::BadSignature.into())));
     world.access.expect_caller().never();
 
     let outcome = world
@@ -33,7 +33,7 @@ async fn a_token_unknown_to_the_store_does_not_authenticate() {
     world
         .authority
         .expect_verify()
-        .returning(move |_, _, _| Ok(verified.clone()));
+        .returning(move |_| ready(Ok(verified.clone())));
     world.access.expect_caller().returning(|_| ready(Ok(None)));
 
     let outcome = world
@@ -87,7 +87,7 @@ async fn a_record_that_does_not_match_the_claims_does_not_authenticate() {
     world
         .authority
         .expect_verify()
-        .returning(move |_, _, _| Ok(verified.clone()));
+        .returning(move |_| ready(Ok(verified.clone())));
     world
         .access
         .expect_caller()
@@ -99,6 +99,88 @@ async fn a_record_that_does_not_match_the_claims_does_not_authenticate() {
         .await;
 
     assert!(unauthenticated(AuthFailure::Unknown)(&outcome));
+}
+
+#[tokio::test]
+async fn a_revoked_expired_unknown_or_inactive_token_is_refused_before_its_checks_run() {
+    let refused = [
+        (
+            AuthFailure::Revoked,
+            Holder {
+                revoked: true,
+                ..Holder::platform(Role::Owner)
+            },
+        ),
+        (
+            AuthFailure::Expired,
+            Holder {
+                expired: true,
+                ..Holder::platform(Role::Owner)
+            },
+        ),
+        (
+            AuthFailure::InactiveUser,
+            Holder {
+                user_active: false,
+                ..Holder::platform(Role::Owner)
+            },
+        ),
+    ];
+    for (failure, holder) in refused {
+        let mut world = World::default();
+        holder.present_to(&mut world);
+        world.authority.expect_authorize().never();
+        let outcome = world
+            .service()
+            .authenticate(&token(), Permission::UsersList)
+            .await;
+        assert!(unauthenticated(failure)(&outcome), "{failure:?}");
+    }
+
+    let mut world = World::default();
+    let verified = Holder::new().verified();
+    world
+        .authority
+        .expect_verify()
+        .returning(move |_| ready(Ok(verified.clone())));
+    world.authority.expect_authorize().never();
+    world.access.expect_caller().returning(|_| ready(Ok(None)));
+    let outcome = world
+        .service()
+        .authenticate(&token(), Permission::UsersList)
+        .await;
+    assert!(unauthenticated(AuthFailure::Unknown)(&outcome));
+}
+
+#[tokio::test]
+async fn the_callers_permissions_are_checked_before_the_tokens_own_checks_run() {
+    let mut world = World::default();
+    Holder::platform(Role::Member).present_to(&mut world);
+    world.authority.expect_authorize().never();
+
+    let outcome = world
+        .service()
+        .authenticate(&token(), Permission::UsersList)
+        .await;
+
+    assert!(forbidden(Permission::UsersList)(&outcome));
+}
+
+#[tokio::test]
+async fn saturated_token_verification_is_unavailable_not_unauthenticated() {
+    let mut world = World::default();
+    world
+        .authority
+        .expect_verify()
+        .returning(|_| ready(Err(AuthorityError::Busy)));
+    world.access.expect_caller().never();
+
+    let outcome = world
+        .service()
+        .authenticate(&token(), Permission::AccessCheck)
+        .await;
+
+    assert!(matches!(outcome, Err(AdminError::Unavailable(_))));
 }
 
 #[tokio::test]
@@ -175,13 +257,17 @@ async fn a_demoted_admin_is_forbidden_on_the_very_next_request() {
         .authority
         .expect_verify()
         .times(2)
-        .returning(move |_, _, _| Ok(verified.clone()));
+        .returning(move |_| ready(Ok(verified.clone())));
     let mut reads = records.into_iter();
     world
         .access
         .expect_caller()
         .times(2)
         .returning(move |_| ready(Ok(reads.next())));
+    world
+        .authority
+        .expect_authorize()
+        .returning(|_, _, _| ready(Ok(true)));
     let service = world.service();
 
     let first = service.authenticate(&token(), Permission::UsersList).await;
@@ -198,7 +284,7 @@ async fn an_unreachable_database_is_unavailable_not_unauthenticated() {
     world
         .authority
         .expect_verify()
-        .returning(move |_, _, _| Ok(verified.clone()));
+        .returning(move |_| ready(Ok(verified.clone())));
     world
         .access
         .expect_caller()

@@ -28,11 +28,19 @@ fn existing_organization(world: &mut World) {
     });
 }
 
+fn membership(world: &mut World, role: Option<Role>) {
+    world
+        .access
+        .expect_role_in()
+        .returning(move |_, _| ready(Ok(role)));
+}
+
 #[tokio::test]
 async fn an_issued_token_is_recorded_with_its_claims_and_a_whole_second_expiry() {
     let mut world = World::default();
     existing_user(&mut world);
     existing_organization(&mut world);
+    membership(&mut world, Some(Role::Member));
     let (user, organization) = (UserId::generate(), OrganizationId::generate());
     world
         .authority
@@ -93,16 +101,75 @@ async fn a_token_for_an_unknown_user_is_not_issued() {
 }
 
 #[tokio::test]
-async fn revoking_a_token_unknown_to_the_store_is_not_found() {
+async fn a_token_scoped_to_an_organization_its_user_is_not_a_member_of_is_not_issued() {
     let mut world = World::default();
-    world
-        .authority
-        .expect_revocation_id()
-        .returning(|_| Ok(RevocationId::parse("beef").expect("hex")));
+    existing_user(&mut world);
+    existing_organization(&mut world);
+    membership(&mut world, None);
+    world.authority.expect_issue().never();
+    world.tokens.expect_record().never();
+    let ttl = Ttl::parse("1h").expect("valid");
+
+    let outcome = world
+        .service()
+        .issue_token(UserId::generate(), Some(OrganizationId::generate()), ttl)
+        .await;
+
+    assert!(matches!(outcome, Err(AdminError::NotAMember)));
+}
+
+#[tokio::test]
+async fn a_token_is_revoked_by_the_id_its_authority_block_names() {
+    let mut world = World::default();
+    let token_id = TokenId::generate();
+    let at = Timestamp::now();
+    world.authority.expect_verify().returning(move |_| {
+        ready(Ok(VerifiedToken {
+            token_id,
+            user_id: UserId::generate(),
+            organization_id: None,
+            revocation_id: RevocationId::parse("beef").expect("hex"),
+        }))
+    });
     world
         .tokens
         .expect_revoke()
-        .returning(|_, _| ready(Ok(false)));
+        .withf(move |id, _| *id == token_id)
+        .times(1)
+        .returning(move |_, _| {
+            ready(Ok(Some(Revocation {
+                revoked_at: at,
+                already_revoked: true,
+            })))
+        });
+    let token = BearerToken::parse("abc").expect("well formed");
+
+    let revocation = world.service().revoke_token(&token).await.expect("revoked");
+
+    assert_eq!(
+        revocation,
+        Revocation {
+            revoked_at: at,
+            already_revoked: true
+        }
+    );
+}
+
+#[tokio::test]
+async fn revoking_a_token_unknown_to_the_store_is_not_found() {
+    let mut world = World::default();
+    world.authority.expect_verify().returning(|_| {
+        ready(Ok(VerifiedToken {
+            token_id: TokenId::generate(),
+            user_id: UserId::generate(),
+            organization_id: None,
+            revocation_id: RevocationId::parse("beef").expect("hex"),
+        }))
+    });
+    world
+        .tokens
+        .expect_revoke()
+        .returning(|_, _| ready(Ok(None)));
     let token = BearerToken::parse("abc").expect("well formed");
 
     let outcome = world.service().revoke_token(&token).await;
@@ -115,8 +182,8 @@ async fn revoking_a_forged_token_touches_nothing() {
     let mut world = World::default();
     world
         .authority
-        .expect_revocation_id()
-        .returning(|_| Err(AuthFailure::BadSignature));
+        .expect_verify()
+        .returning(|_| ready(Err(AuthFailure::BadSignature.into())));
     world.tokens.expect_revoke().never();
     let token = BearerToken::parse("abc").expect("well formed");
 

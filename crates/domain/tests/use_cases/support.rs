@@ -81,7 +81,6 @@ impl Holder {
             user_id: self.user_id,
             organization_id: self.organization_id,
             revocation_id: Self::revocation_id(),
-            allows_operation: self.allows_operation,
         }
     }
 
@@ -108,7 +107,8 @@ impl Holder {
         }
     }
 
-    /// Expects one verification of this holder's token and one read of its record.
+    /// Expects one verification of this holder's token and one read of its record; its own
+    /// checks are left to expect (see [`Holder::authenticate`]).
     pub fn present_to(&self, world: &mut World) {
         let verified = self.verified();
         let record = self.record(&verified);
@@ -116,7 +116,7 @@ impl Holder {
             .authority
             .expect_verify()
             .times(1)
-            .returning(move |_, _, _| Ok(verified.clone()));
+            .returning(move |_| ready(Ok(verified.clone())));
         world
             .access
             .expect_caller()
@@ -125,10 +125,17 @@ impl Holder {
             .returning(move |_| ready(Ok(Some(record.clone()))));
     }
 
-    /// Authenticates this holder for `operation` against a fresh world.
+    /// Authenticates this holder for `operation` against a fresh world, its own checks
+    /// answering `allows_operation` (if they are asked at all).
     pub async fn authenticate(&self, operation: Permission) -> Result<Caller, AdminError> {
         let mut world = World::default();
         self.present_to(&mut world);
+        let allows = self.allows_operation;
+        world
+            .authority
+            .expect_authorize()
+            .times(0..=1)
+            .returning(move |_, _, _| ready(Ok(allows)));
         world.service().authenticate(&token(), operation).await
     }
 

@@ -108,26 +108,36 @@ pub fn run(mut command: Command, args: &[&str]) -> Ran {
     }
 }
 
-/// The port of a `serving` log line: JSON (`"port":N` among its fields) or human-readable
-/// (`INFO serving port=N ...`).
-fn serving_port(line: &str) -> Option<u16> {
+/// The ports of a `serving` log line, the API's and the management listener's: JSON
+/// (`"port":N` among its fields) or human-readable (`INFO serving port=N ...`).
+fn serving_ports(line: &str) -> Option<(u16, u16)> {
+    let port = |value: Option<u64>| value.and_then(|port| u16::try_from(port).ok());
     if let Ok(entry) = serde_json::from_str::<serde_json::Value>(line) {
-        return (entry["fields"]["message"] == "serving")
-            .then(|| entry["fields"]["port"].as_u64())
-            .flatten()
-            .and_then(|port| u16::try_from(port).ok());
+        let fields = &entry["fields"];
+        return (fields["message"] == "serving")
+            .then(|| {
+                Some((
+                    port(fields["port"].as_u64())?,
+                    port(fields["management_port"].as_u64())?,
+                ))
+            })
+            .flatten();
     }
     let (_, fields) = line.split_once(" serving ")?;
-    let port = fields
-        .split_whitespace()
-        .find_map(|f| f.strip_prefix("port="))?;
-    port.parse().ok()
+    let field = |name: &str| {
+        fields
+            .split_whitespace()
+            .find_map(|f| f.strip_prefix(name)?.strip_prefix('='))
+            .and_then(|n| n.parse().ok())
+    };
+    Some((port(field("port"))?, port(field("management_port"))?))
 }
 
 /// A running `admin-api serve`, killed when dropped.
 pub struct Served {
     pub child: Child,
     pub port: u16,
+    pub management_port: u16,
     log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
@@ -141,6 +151,7 @@ impl Served {
     pub fn start_as(mut command: Command, args: &[&str]) -> Self {
         let mut child = command
             .env("ADMIN_API_BIND", "127.0.0.1:0")
+            .env("ADMIN_API_MANAGEMENT_BIND", "127.0.0.1:0")
             .args(args)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -154,22 +165,27 @@ impl Served {
         let (serving, port) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(port) = serving_port(&line) {
-                    let _ = serving.send(port);
+                if let Some(ports) = serving_ports(&line) {
+                    let _ = serving.send(ports);
                 }
                 kept.lock().expect("the log").push(line);
             }
         });
-        let port = port
-            .recv_timeout(Duration::from_secs(30))
-            .unwrap_or_else(|_| {
-                let _ = child.kill();
-                panic!(
-                    "serve did not say it was serving:\n{}",
-                    log.lock().expect("the log").join("\n")
-                )
-            });
-        Self { child, port, log }
+        let (port, management_port) =
+            port.recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| {
+                    let _ = child.kill();
+                    panic!(
+                        "serve did not say it was serving:\n{}",
+                        log.lock().expect("the log").join("\n")
+                    )
+                });
+        Self {
+            child,
+            port,
+            management_port,
+            log,
+        }
     }
 
     /// What the server logged so far.
@@ -209,6 +225,11 @@ impl Served {
 
     pub fn get(&self, path: &str, token: Option<&str>) -> Response {
         request(self.port, "GET", path, token)
+    }
+
+    /// A GET on the management listener.
+    pub fn manage(&self, path: &str) -> Response {
+        request(self.management_port, "GET", path, None)
     }
 }
 

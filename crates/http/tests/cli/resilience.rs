@@ -26,7 +26,7 @@ fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
 
 /// Statements in flight on the served instance's shared connections, from `/metrics`.
 fn pipelined_statements(served: &Served) -> usize {
-    let metrics = served.get("/metrics", None).body;
+    let metrics = served.manage("/metrics").body;
     metrics
         .lines()
         .find_map(|line| line.strip_prefix("admin_api_db_pipelined_statements "))

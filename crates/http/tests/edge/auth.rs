@@ -55,7 +55,7 @@ async fn every_reason_a_token_fails_gives_the_same_401_body() {
         world
             .authority
             .expect_verify()
-            .returning(move |_, _, _| Err(failure));
+            .returning(move |_| ready(Err(failure.into())));
         bodies.push(world.send(get("/v1/admin/platform/users")).await);
     }
     for (revoked, expired, known) in [
@@ -70,7 +70,6 @@ async fn every_reason_a_token_fails_gives_the_same_401_body() {
             user_id: user,
             organization_id: None,
             revocation_id: RevocationId::parse("ab").unwrap(),
-            allows_operation: true,
         };
         let record = CallerRecord {
             token: TokenRecord {
@@ -93,7 +92,7 @@ async fn every_reason_a_token_fails_gives_the_same_401_body() {
         world
             .authority
             .expect_verify()
-            .returning(move |_, _, _| Ok(verified.clone()));
+            .returning(move |_| ready(Ok(verified.clone())));
         world
             .access
             .expect_caller()
@@ -166,7 +165,7 @@ async fn authentication_is_decided_before_query_parameters_are_read() {
 }
 
 #[actix_web::test]
-async fn the_operation_verified_is_the_endpoints_permission() {
+async fn the_operation_decided_is_the_endpoints_permission() {
     let open_to_any_caller = [
         (
             "GET",
@@ -181,15 +180,20 @@ async fn the_operation_verified_is_the_endpoints_permission() {
     ];
     for (method, uri, permission) in open_to_any_caller.into_iter().chain(PLATFORM_ENDPOINTS) {
         let mut world = World::default();
+        world.verifies(UserId::generate(), Some(Role::Owner));
         world
             .authority
-            .expect_verify()
+            .expect_authorize()
             .withf(move |_, operation, _| *operation == permission)
             .times(1)
-            .returning(|_, _, _| Err(AuthFailure::BadSignature));
+            .returning(|_, _, _| ready(Ok(false)));
         let reply = world
             .send(request(method, uri).insert_header(("Authorization", format!("Bearer {TOKEN}"))))
             .await;
-        assert_eq!(reply.status, 401);
+        assert_eq!(reply.status, 403);
+        assert_eq!(
+            reply.json()["details"]["required_permission"],
+            permission.as_str()
+        );
     }
 }

@@ -56,6 +56,15 @@ impl World {
         platform_role: Option<Role>,
         allows_operation: bool,
     ) {
+        self.verifies(user, platform_role);
+        self.authority
+            .expect_authorize()
+            .returning(move |_, _, _| ready(Ok(allows_operation)));
+    }
+
+    /// The bearer of [`TOKEN`] verifies and its record admits it as `user` with
+    /// `platform_role`; what its own checks decide is left to the test.
+    pub fn verifies(&mut self, user: UserId, platform_role: Option<Role>) {
         let token_id = TokenId::generate();
         let revocation_id = RevocationId::parse("abcd").unwrap();
         let verified = VerifiedToken {
@@ -63,11 +72,10 @@ impl World {
             user_id: user,
             organization_id: None,
             revocation_id: revocation_id.clone(),
-            allows_operation,
         };
         self.authority
             .expect_verify()
-            .returning(move |_, _, _| Ok(verified.clone()));
+            .returning(move |_| ready(Ok(verified.clone())));
         let record = CallerRecord {
             token: TokenRecord {
                 id: token_id,
@@ -221,11 +229,19 @@ pub const ALL_ENDPOINTS: [(&str, &str); 6] = [
 ];
 
 pub fn request(method: &str, uri: &str) -> TestRequest {
-    let request = match method {
-        "POST" => TestRequest::post(),
-        "DELETE" => TestRequest::delete(),
-        "PUT" => TestRequest::put(),
-        _ => TestRequest::get(),
-    };
-    request.uri(uri)
+    let method = actix_web::http::Method::from_bytes(method.as_bytes()).expect("a method");
+    TestRequest::default().method(method).uri(uri)
+}
+
+/// Sends `request` to the management app, with readiness answering `probe`.
+pub async fn manage_with(request: TestRequest, probe: Result<(), String>) -> Reply {
+    let app = test::init_service(routes::management(Data::new(Health::new(FixedProbe(
+        probe,
+    )))))
+    .await;
+    Reply::read(app.call(request.to_request()).await.expect("a response")).await
+}
+
+pub async fn manage(request: TestRequest) -> Reply {
+    manage_with(request, Ok(())).await
 }

@@ -106,10 +106,10 @@ impl Platform {
         Reply::read(app.call(request.to_request()).await.expect("a response")).await
     }
 
-    /// The body of an unauthenticated GET, as text.
-    pub async fn text(&self, uri: &str) -> String {
+    /// The body of a GET on the management app, as text.
+    pub async fn management_text(&self, uri: &str) -> String {
         let health = Data::new(Health::new(self.db.database.clone()));
-        let app = test::init_service(routes::app(Data::new(self.service()), health)).await;
+        let app = test::init_service(routes::management(health)).await;
         let response = app
             .call(TestRequest::get().uri(uri).to_request())
             .await

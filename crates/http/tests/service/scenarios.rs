@@ -298,7 +298,7 @@ async fn readiness_follows_the_database(db: TestDatabase) {
 async fn metrics_report_the_database_pool(db: TestDatabase) {
     admin_http::metrics::install();
     let p = Platform::new(db).await;
-    let text = p.text("/metrics").await;
+    let text = p.management_text("/metrics").await;
     assert!(
         text.lines()
             .any(|l| l == "admin_api_db_pool_max_connections 4"),
@@ -323,6 +323,10 @@ async fn platform_status_is_true_only_for_a_token_scoped_to_the_platform_organiz
     db: TestDatabase,
 ) {
     let p = Platform::new(db).await;
+    p.service()
+        .set_membership(p.admin.id, p.customer.id, Role::Viewer)
+        .await
+        .unwrap();
     for (scope, expected) in [
         (Some(&p.platform), true),
         (Some(&p.customer), false),

@@ -94,8 +94,10 @@ async fn a_token_signed_by_another_key_is_401(db: TestDatabase) {
         p.db.database
             .find(
                 &BiscuitAuthority::new(&p.key)
-                    .revocation_id(&BearerToken::parse(&genuine).unwrap())
-                    .unwrap(),
+                    .verify(&BearerToken::parse(&genuine).unwrap())
+                    .await
+                    .unwrap()
+                    .revocation_id,
             )
             .await
             .unwrap()
