@@ -5,6 +5,7 @@
 mod cli {
     mod cluster;
     mod commands;
+    mod hostile;
     mod process;
     mod resilience;
     mod serve;

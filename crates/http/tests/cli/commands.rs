@@ -12,6 +12,9 @@ on_both_backends!(
     a_revoked_token_no_longer_authenticates,
     seed_writes_the_rows_asked_for,
     a_key_rotation_keeps_old_tokens_working_while_the_old_key_is_listed,
+    a_token_cannot_be_scoped_to_an_organization_its_user_is_not_in,
+    a_token_is_revoked_from_standard_input_or_by_its_id,
+    revoking_refuses_what_it_cannot_revoke_with_one_line,
 );
 
 fn is_uuid(text: &str) -> bool {
@@ -417,4 +420,223 @@ async fn a_key_rotation_keeps_old_tokens_working_while_the_old_key_is_listed(db:
     assert_eq!(line.code, Some(0));
     let refused = run(admin_api(&db, &new), &["token", "revoke", &old_token]).failure(1);
     assert!(refused.contains("cannot revoke"), "{refused}");
+}
+
+async fn a_token_cannot_be_scoped_to_an_organization_its_user_is_not_in(db: TestDatabase) {
+    let key = RootKey::generate().to_hex();
+    let cli = || admin_api(&db, &key);
+    let platform = run(
+        cli(),
+        &["org", "create", "--name", "Platform", "--platform"],
+    )
+    .line();
+    let user = run(cli(), &["user", "create", "--email", "a@example.com"]).line();
+
+    let refused = run(
+        cli(),
+        &["token", "issue", "--user", &user, "--org", &platform],
+    )
+    .failure(1);
+
+    assert_eq!(
+        refused,
+        "error: cannot issue: the user is not a member of the organization"
+    );
+    assert_eq!(
+        db.database.count_stale(Timestamp::MAX).await.unwrap(),
+        0,
+        "nothing recorded"
+    );
+    run(
+        cli(),
+        &[
+            "member", "add", "--org", &platform, "--user", &user, "--role", "viewer",
+        ],
+    );
+    run(
+        cli(),
+        &["token", "issue", "--user", &user, "--org", &platform],
+    )
+    .line();
+}
+
+async fn a_token_is_revoked_from_standard_input_or_by_its_id(db: TestDatabase) {
+    let key = RootKey::generate().to_hex();
+    let cli = || admin_api(&db, &key);
+    let user = run(cli(), &["user", "create", "--email", "a@example.com"]).line();
+    let piped = run(cli(), &["token", "issue", "--user", &user]).line();
+    let by_id = run(cli(), &["token", "issue", "--user", &user]).line();
+    let (piped_record, _) = issued(&db, &key, &piped).await;
+    let (by_id_record, _) = issued(&db, &key, &by_id).await;
+
+    let from_stdin = run_with_input(cli(), &["token", "revoke", "-"], &format!("{piped}\n"));
+    let with_id = run(
+        cli(),
+        &[
+            "token",
+            "revoke",
+            "--id",
+            &by_id_record.token_id.to_string(),
+        ],
+    );
+
+    for outcome in [&from_stdin, &with_id] {
+        assert_eq!(
+            (outcome.code, outcome.stdout.as_str()),
+            (Some(0), ""),
+            "{outcome:?}"
+        );
+    }
+    for revocation_id in [piped_record.revocation_id, by_id_record.revocation_id] {
+        let record = db
+            .database
+            .find(&revocation_id)
+            .await
+            .unwrap()
+            .expect("kept");
+        assert!(record.revoked_at.is_some());
+    }
+    let again = run(
+        cli(),
+        &[
+            "token",
+            "revoke",
+            "--id",
+            &by_id_record.token_id.to_string(),
+        ],
+    );
+    assert_eq!(
+        again.code,
+        Some(0),
+        "revoking again keeps the first revocation: {again:?}"
+    );
+}
+
+async fn revoking_refuses_what_it_cannot_revoke_with_one_line(db: TestDatabase) {
+    let key = RootKey::generate().to_hex();
+    let cli = || admin_api(&db, &key);
+    let unknown = TokenId::generate().to_string();
+
+    let cases: [(&[&str], &str, i32, &str); 4] = [
+        (
+            &["token", "revoke", "--id", &unknown],
+            "",
+            1,
+            "error: cannot revoke: no record of this token",
+        ),
+        (
+            &["token", "revoke", "-"],
+            "",
+            1,
+            "error: no token on standard input",
+        ),
+        (
+            &["token", "revoke", "-"],
+            "not a token\n",
+            1,
+            "error: not a token: malformed token",
+        ),
+        (
+            &["token", "revoke", "--id", "nope"],
+            "",
+            2,
+            "invalid value 'nope' for '--id <ID>'",
+        ),
+    ];
+    for (args, input, code, expected) in cases {
+        let outcome = run_with_input(cli(), args, input);
+        assert_eq!(outcome.code, Some(code), "{args:?}: {outcome:?}");
+        assert!(outcome.stdout.is_empty(), "{outcome:?}");
+        assert!(outcome.stderr.contains(expected), "{args:?}: {outcome:?}");
+        assert!(!outcome.stderr.contains("panicked"), "{outcome:?}");
+    }
+    let both = run(cli(), &["token", "revoke", "x", "--id", &unknown]);
+    assert_eq!(both.code, Some(2), "{both:?}");
+    let neither = run(cli(), &["token", "revoke"]);
+    assert_eq!(neither.code, Some(2), "{neither:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_database_and_key_are_private_to_their_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let folder = tempfile::tempdir().unwrap();
+    let cli = || {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_admin-api"));
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("RUST_LOG", "info")
+            .current_dir(folder.path());
+        command
+    };
+    let user = run(cli(), &["user", "create", "--email", "a@example.com"]).line();
+    run(cli(), &["token", "issue", "--user", &user]).line();
+    let served = Served::start(cli());
+    assert_eq!(served.get("/readyz", None).status, 200);
+
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let data = folder.path().join("data");
+    assert_eq!(mode(&data), 0o700);
+    let files: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for expected in [
+        "admin-api.db",
+        "admin-api.db-wal",
+        "admin-api.db-shm",
+        "root-key",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} in {names:?}"
+        );
+    }
+    for file in &files {
+        assert_eq!(mode(file), 0o600, "{}", file.display());
+    }
+}
+
+#[test]
+fn a_key_file_others_can_read_is_warned_about_by_name() {
+    use std::os::unix::fs::PermissionsExt;
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("shared-key");
+    std::fs::write(&path, RootKey::generate().to_hex()).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let database = format!("sqlite://{}", folder.path().join("admin.db").display());
+    let mut command = admin_api_at(&database, "");
+    command
+        .env_remove("ADMIN_API_ROOT_KEY")
+        .env("ADMIN_API_ROOT_KEY_FILE", &path);
+
+    let user = run(command, &["user", "create", "--email", "a@example.com"]).line();
+    let mut command = admin_api_at(&database, "");
+    command
+        .env_remove("ADMIN_API_ROOT_KEY")
+        .env("ADMIN_API_ROOT_KEY_FILE", &path);
+    let issued = run(command, &["token", "issue", "--user", &user]);
+
+    assert_eq!(issued.code, Some(0), "{issued:?}");
+    let warning = issued
+        .stderr
+        .lines()
+        .find(|line| line.contains("can be read by other users"))
+        .unwrap_or_else(|| panic!("a warning: {issued:?}"));
+    assert!(warning.contains(&path.display().to_string()), "{warning}");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mut command = admin_api_at(&database, "");
+    command
+        .env_remove("ADMIN_API_ROOT_KEY")
+        .env("ADMIN_API_ROOT_KEY_FILE", &path);
+    let quiet = run(command, &["token", "issue", "--user", &user]);
+    assert!(
+        !quiet.stderr.contains("can be read by other users"),
+        "{quiet:?}"
+    );
 }

@@ -95,17 +95,39 @@ impl Ran {
     }
 }
 
-pub fn run(mut command: Command, args: &[&str]) -> Ran {
+/// Runs `command` with `args`, `input` on its standard input.
+pub fn run_with_input(mut command: Command, args: &[&str], input: &str) -> Ran {
+    let mut child = command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("writes stdin");
+    ran(child.wait_with_output().expect("the binary ends"))
+}
+
+fn ran(output: Output) -> Ran {
     let Output {
         status,
         stdout,
         stderr,
-    } = command.args(args).output().expect("the binary runs");
+    } = output;
     Ran {
         code: status.code(),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
     }
+}
+
+pub fn run(mut command: Command, args: &[&str]) -> Ran {
+    ran(command.args(args).output().expect("the binary runs"))
 }
 
 /// The ports of a `serving` log line, the API's and the management listener's: JSON

@@ -17,6 +17,9 @@ use serde_json::Value;
 pub struct Platform {
     pub db: TestDatabase,
     pub key: RootKey,
+    /// The authority every request of this platform is verified by: its evaluation count
+    /// tells whether a token's appended blocks ran.
+    pub authority: BiscuitAuthority,
     pub platform: Organization,
     pub admin: User,
     pub customer: Organization,
@@ -26,7 +29,8 @@ pub struct Platform {
 impl Platform {
     pub async fn new(db: TestDatabase) -> Self {
         let key = RootKey::generate();
-        let service = service(&db, &key);
+        let authority = BiscuitAuthority::new(&key);
+        let service = service(&db, &authority);
         let platform = service
             .create_organization(new_org("Platform", true))
             .await
@@ -54,6 +58,7 @@ impl Platform {
         Self {
             db,
             key,
+            authority,
             platform,
             admin,
             customer,
@@ -63,7 +68,7 @@ impl Platform {
 
     /// The use cases on this platform's database and key.
     pub fn service(&self) -> AdminService<Adapters> {
-        service(&self.db, &self.key)
+        service(&self.db, &self.authority)
     }
 
     /// A token for `user`, optionally scoped.
@@ -122,13 +127,13 @@ impl Platform {
     }
 }
 
-fn service(db: &TestDatabase, key: &RootKey) -> AdminService<Adapters> {
+fn service(db: &TestDatabase, authority: &BiscuitAuthority) -> AdminService<Adapters> {
     let database = db.database.clone();
     AdminService::new(
         database.clone(),
         database.clone(),
         database,
-        BiscuitAuthority::new(key),
+        authority.clone(),
         Settings::default(),
     )
 }

@@ -16,6 +16,7 @@ on_both_backends!(
     a_token_signed_by_another_key_is_401,
     a_tampered_truncated_or_foreign_token_is_401,
     an_attenuated_token_works_for_its_listing_alone,
+    hostile_blocks_are_403_on_a_valid_token_and_401_unevaluated_on_a_revoked_or_expired_one,
 );
 
 async fn a_valid_token_authenticates(db: TestDatabase) {
@@ -181,4 +182,75 @@ async fn an_attenuated_token_works_for_its_listing_alone(db: TestDatabase) {
         .call("POST", "/v1/admin/cleanup-tokens", Some(&attenuated))
         .await;
     assert_eq!(cleanup.outcome(), (403, Some("tokens:cleanup")));
+}
+
+/// Every hostile variant, appended to a valid, a revoked and an expired token of a platform
+/// administrator: 403 on the valid one (its blocks cannot be decided within the bound, or
+/// their checks refuse), 401 on the others, whose blocks never run.
+async fn hostile_blocks_are_403_on_a_valid_token_and_401_unevaluated_on_a_revoked_or_expired_one(
+    db: TestDatabase,
+) {
+    let p = Platform::new(db).await;
+    let valid = p.token(&p.admin, Some(&p.platform)).await;
+    let revoked = p.token(&p.admin, Some(&p.platform)).await;
+    p.service()
+        .revoke_token(&BearerToken::parse(&revoked).unwrap())
+        .await
+        .unwrap();
+    let expired = expired_token(&p).await;
+    for variant in admin_adapters::testing::hostile::variants() {
+        let before = p.authority.evaluations();
+        for (token, expected) in [(&revoked, 401), (&expired, 401)] {
+            let reply = p
+                .get("/v1/admin/platform/users", &variant.attenuate(token))
+                .await;
+            assert_eq!(reply.status, expected, "{}", variant.name);
+            assert_eq!(reply.body["error"], "AUTHENTICATION_FAILED");
+        }
+        assert_eq!(
+            p.authority.evaluations(),
+            before,
+            "{}: a refused token's blocks never run",
+            variant.name
+        );
+        let reply = p
+            .get("/v1/admin/platform/users", &variant.attenuate(&valid))
+            .await;
+        assert_eq!(
+            reply.outcome(),
+            (403, Some("users:list")),
+            "{}",
+            variant.name
+        );
+        let evaluated = p.authority.evaluations() - before;
+        assert_eq!(evaluated, u64::from(variant.decided), "{}", variant.name);
+    }
+    assert_eq!(p.get("/v1/admin/platform/users", &valid).await.status, 200);
+}
+
+/// A token of the platform administrator that expired ten seconds ago, recorded.
+async fn expired_token(p: &Platform) -> String {
+    let expired_at = Timestamp::now()
+        .saturating_sub(Duration::from_secs(10))
+        .truncated_to_seconds();
+    let claims = TokenClaims {
+        token_id: TokenId::generate(),
+        user_id: p.admin.id,
+        organization_id: Some(p.platform.id),
+        expires_at: expired_at,
+    };
+    let issued = p.authority.issue(&claims).unwrap();
+    p.db.database
+        .record(&[TokenRecord {
+            id: claims.token_id,
+            user_id: p.admin.id,
+            organization_id: Some(p.platform.id),
+            revocation_id: issued.revocation_id,
+            issued_at: expired_at.saturating_sub(hour()),
+            expires_at: expired_at,
+            revoked_at: None,
+        }])
+        .await
+        .unwrap();
+    issued.token
 }

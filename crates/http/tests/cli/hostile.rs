@@ -1,0 +1,98 @@
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use admin_adapters::RootKey;
+use admin_adapters::testing::hostile;
+use admin_adapters::testing::{Backend, TestDatabase};
+
+use super::process::*;
+
+/// The variants that cost the most before the budget, in turn. (`many-blocks`, whose
+/// nineteen signatures take a quarter of a second to check in a debug build, is left to the
+/// benchmark, which runs the release build.)
+const WORST: [&str; 5] = [
+    "rule-join-6",
+    "check-join-5",
+    "third-party-join-5",
+    "derive-many",
+    "expression",
+];
+
+/// Eight connections sending the worst hostile tokens, each one fresh (so nothing is
+/// remembered from one to the next): `/healthz` and an honest request keep answering 200
+/// beside them, and every hostile request is refused with 403.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_served_instance_under_hostile_tokens_keeps_answering_honest_requests() {
+    let Some(db) = TestDatabase::new(Backend::Sqlite).await else {
+        return;
+    };
+    let key = RootKey::generate().to_hex();
+    let token = platform_admin(&db.url, &key).token;
+    let served = Served::start(admin_api(&db, &key));
+    let hostile: Vec<String> = (0..40)
+        .map(|i| hostile::variant(WORST[i % WORST.len()]).attenuate(&token))
+        .collect();
+    let hostile = Arc::new(hostile);
+    let stop = Arc::new(AtomicBool::new(false));
+
+    let senders: Vec<_> = (0..8)
+        .map(|sender| {
+            let (hostile, stop, port) = (Arc::clone(&hostile), Arc::clone(&stop), served.port);
+            std::thread::spawn(move || {
+                let mut answers = Vec::new();
+                let mut next = sender;
+                while !stop.load(Ordering::Relaxed) {
+                    let token = &hostile[next % hostile.len()];
+                    answers
+                        .push(request(port, "GET", "/v1/admin/platform/users", Some(token)).status);
+                    next += 8;
+                }
+                answers
+            })
+        })
+        .collect();
+
+    let until = Instant::now() + Duration::from_secs(3);
+    let mut honest = 0;
+    while Instant::now() < until {
+        assert_eq!(served.get("/healthz", None).status, 200);
+        let status = served.get("/v1/admin/platform-status", Some(&token));
+        assert_eq!(status.status, 200, "{status:?}");
+        honest += 1;
+    }
+    stop.store(true, Ordering::Relaxed);
+    let answers: Vec<u16> = senders
+        .into_iter()
+        .flat_map(|sender| sender.join().expect("a sender"))
+        .collect();
+
+    assert!(honest > 0);
+    assert!(answers.len() >= 8, "{} hostile requests", answers.len());
+    assert!(answers.iter().all(|&status| status == 403), "{answers:?}");
+}
+
+/// The public listener never serves metrics; the management listener does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_on_the_management_listener_only() {
+    let Some(db) = TestDatabase::new(Backend::Sqlite).await else {
+        return;
+    };
+    let key = RootKey::generate().to_hex();
+    platform_admin(&db.url, &key);
+    let served = Served::start(admin_api(&db, &key));
+
+    let public = served.get("/metrics", None);
+    assert_eq!(public.status, 404);
+    assert_eq!(public.json()["error"], "NOT_FOUND");
+    let metrics = served.manage("/metrics");
+    assert_eq!(metrics.status, 200);
+    assert!(
+        metrics
+            .body
+            .contains("# HELP process_resident_memory_bytes")
+    );
+    assert_eq!(served.manage("/healthz").status, 200);
+    assert_eq!(served.manage("/readyz").status, 200);
+    assert_eq!(served.get("/readyz", None).status, 200);
+}
