@@ -16,4 +16,6 @@ pg_isready -q -t 3 -d "$url" || { echo "bench: no PostgreSQL answers at $url" >&
 [[ -x ../shared/peer/bench.sh ]] || { echo "bench: the peer (../shared/peer/) is missing" >&2; exit 1; }
 
 cargo build --quiet --release -p admin-http
-exec python3 scripts/bench.py "${CARGO_TARGET_DIR:-target}/release/admin-api"
+cargo build --quiet --release -p admin-adapters --features testing --example hostile-tokens
+target=${CARGO_TARGET_DIR:-target}/release
+exec python3 scripts/bench.py "$target/admin-api" "$target/examples/hostile-tokens"

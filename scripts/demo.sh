@@ -4,6 +4,7 @@
 # later runs reuse both. Every run issues a fresh admin token and prints curl commands.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+umask 077 # ./data/ holds every email and token record: this user's alone
 
 cargo build --quiet -p admin-http
 bin=${CARGO_TARGET_DIR:-target}/debug/admin-api
@@ -11,6 +12,7 @@ bin=${CARGO_TARGET_DIR:-target}/debug/admin-api
 # Demo mode is the embedded default: ignore any database or key configured in this shell.
 unset DATABASE_URL ADMIN_API_ROOT_KEY ADMIN_API_ROOT_KEY_FILE
 export ADMIN_API_BIND=${ADMIN_API_BIND:-127.0.0.1:8080} RUST_LOG=${RUST_LOG:-warn}
+export ADMIN_API_MANAGEMENT_BIND=${ADMIN_API_MANAGEMENT_BIND:-127.0.0.1:9000}
 base="http://$ADMIN_API_BIND/v1/admin"
 
 if [[ ! -f data/admin-api.db || ! -f data/demo.env ]]; then
@@ -41,7 +43,8 @@ owner_token=$($bin token issue --user "$ACME_OWNER" --org "$ACME" --ttl 12h)
 
 cat <<TEXT
 
-The admin API is starting on http://$ADMIN_API_BIND (data in ./data/; Ctrl-C stops it).
+The admin API is starting on http://$ADMIN_API_BIND (data in ./data/; Ctrl-C stops it),
+its metrics on http://$ADMIN_API_MANAGEMENT_BIND/metrics.
 Try it from another terminal:
 
   ADMIN_TOKEN='$admin_token'

@@ -34,8 +34,10 @@ if command -v pg_isready >/dev/null && pg_isready -q -t 2 -d "$admin_url"; then
 else
   export DATABASE_URL=sqlite://$work/fuzz.db
 fi
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
 export ADMIN_API_ROOT_KEY=$($bin keygen) ADMIN_API_BIND=127.0.0.1:$port RUST_LOG=${RUST_LOG:-warn} ADMIN_API_LOG_FORMAT=json
+export ADMIN_API_MANAGEMENT_BIND=127.0.0.1:$(free_port)
 echo "fuzzing on ${DATABASE_URL%%:*}, port $port"
 
 $bin migrate

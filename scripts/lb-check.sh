@@ -3,6 +3,7 @@
 # instances on one fresh PostgreSQL database (at 127.0.0.2 and 127.0.0.3 standing for the
 # compose services api-1 and api-2), deploy/nginx.conf in front of them, then:
 #   - requests through the balancer answer 200, reach both instances, keep X-Request-Id;
+#   - metrics are on each instance's management port (9000), and a 404 through the balancer;
 #   - SIGTERM to one instance under steady traffic: its /readyz fails at once, it exits 0,
 #     and every request through the balancer still answers 200.
 # Needs nginx (Debian: apt-get install nginx-light) and PostgreSQL at LB_DATABASE_URL
@@ -36,8 +37,8 @@ user=$("$bin" user create --email admin@example.com)
 "$bin" member add --org "$org" --user "$user" --role admin
 token=$("$bin" token issue --user "$user" --org "$org" --ttl 1h)
 
-ADMIN_API_BIND=127.0.0.2:8080 "$bin" serve & pids+=($!); api1=$!
-ADMIN_API_BIND=127.0.0.3:8080 "$bin" serve & pids+=($!)
+ADMIN_API_BIND=127.0.0.2:8080 ADMIN_API_MANAGEMENT_BIND=127.0.0.2:9000 "$bin" serve & pids+=($!); api1=$!
+ADMIN_API_BIND=127.0.0.3:8080 ADMIN_API_MANAGEMENT_BIND=127.0.0.3:9000 "$bin" serve & pids+=($!)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$work/logs"
 sed -e 's/api-1:8080/127.0.0.2:8080/; s/api-2:8080/127.0.0.3:8080/' \
@@ -57,8 +58,11 @@ grep -qi "^x-request-id: lb-check-1" <<<"$head" || fail "X-Request-Id not kept: 
 codes=$(for _ in $(seq 40); do status; done | sort | uniq -c)
 echo "$codes"
 [[ $(wc -l <<<"$codes") == 1 && $codes == *" 200" ]] || fail "not every answer was 200"
+metrics=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/metrics")
+echo "  /metrics through the balancer: $metrics"
+[[ $metrics == 404 ]] || fail "metrics are reachable through the balancer"
 for host in 127.0.0.2 127.0.0.3; do
-  served=$(curl -s "http://$host:8080/metrics" | grep '^admin_api_http_requests_total' | grep platform-status | awk '{s += $NF} END {print s + 0}')
+  served=$(curl -s "http://$host:9000/metrics" | grep '^admin_api_http_requests_total' | grep platform-status | awk '{s += $NF} END {print s + 0}')
   echo "  instance $host served $served"
   (( served > 0 )) || fail "instance $host got no traffic"
 done
