@@ -2,7 +2,7 @@
 
 use crate::entities::TokenRecord;
 use crate::errors::{AdminError, AuthFailure};
-use crate::ids::{OrganizationId, UserId};
+use crate::ids::UserId;
 use crate::permission::Permission;
 use crate::role::Role;
 use crate::timestamp::Timestamp;
@@ -51,7 +51,6 @@ impl CallerRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     user_id: UserId,
-    organization_id: Option<OrganizationId>,
     platform_role: Option<Role>,
     scoped_to_platform: bool,
 }
@@ -60,7 +59,6 @@ impl Caller {
     pub(crate) fn from_record(record: &CallerRecord) -> Self {
         Self {
             user_id: record.token.user_id,
-            organization_id: record.token.organization_id,
             platform_role: record.platform_role,
             scoped_to_platform: record.scoped_to_platform,
         }
@@ -69,11 +67,6 @@ impl Caller {
     /// The caller's user id.
     pub fn user_id(&self) -> UserId {
         self.user_id
-    }
-
-    /// The organization the caller's token is scoped to, if any.
-    pub fn organization_id(&self) -> Option<OrganizationId> {
-        self.organization_id
     }
 
     /// Whether the caller's token is scoped to the platform organization.

@@ -1,6 +1,7 @@
 //! What the platform is made of, as the listings and the token store report it.
 
 use crate::ids::{OrganizationId, RevocationId, TokenId, UserId, WorkspaceId};
+use crate::provisioning::{Email, Name, Slug};
 use crate::role::Role;
 use crate::timestamp::Timestamp;
 
@@ -10,9 +11,9 @@ pub struct User {
     /// Its id.
     pub id: UserId,
     /// Its email address, lowercase.
-    pub email: String,
+    pub email: Email,
     /// The name it goes by, if it gave one.
-    pub display_name: Option<String>,
+    pub display_name: Option<Name>,
     /// Whether it may sign in; a deactivated user's tokens do not authenticate.
     pub is_active: bool,
     /// When it was created.
@@ -25,9 +26,9 @@ pub struct Organization {
     /// Its id.
     pub id: OrganizationId,
     /// Its display name.
-    pub name: String,
+    pub name: Name,
     /// Its unique URL-safe name.
-    pub slug: String,
+    pub slug: Slug,
     /// Whether it is the platform organization (at most one is).
     pub is_platform: bool,
     /// When it was created.
@@ -53,9 +54,9 @@ pub struct Workspace {
     /// The organization it belongs to.
     pub organization_id: OrganizationId,
     /// Its display name.
-    pub name: String,
+    pub name: Name,
     /// Its URL-safe name, unique within its organization.
-    pub slug: String,
+    pub slug: Slug,
     /// When it was created.
     pub created_at: Timestamp,
 }

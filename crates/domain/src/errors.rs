@@ -1,5 +1,6 @@
-//! The domain's errors. The HTTP edge maps [`AdminError`] to the contract's envelopes in one
-//! place; the CLI prints it as one line.
+//! The domain's errors, typed: the HTTP edge maps [`AdminError`] to the contract's envelopes
+//! in one place, and the CLI words it as one line in another. Nothing here is a sentence for
+//! a user.
 
 use std::borrow::Cow;
 
@@ -30,43 +31,6 @@ impl InvalidInput {
     }
 }
 
-/// One refused query parameter.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    /// The parameter's name, for example `limit`.
-    pub field: &'static str,
-    /// The raw value as received; `None` when the parameter was missing.
-    pub input: Option<String>,
-    /// What is wrong with it.
-    pub kind: FieldErrorKind,
-}
-
-/// What is wrong with a query parameter.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FieldErrorKind {
-    /// A required parameter is absent.
-    Missing,
-    /// Not an integer.
-    NotAnInteger,
-    /// Not a boolean.
-    NotABoolean,
-    /// Below the smallest allowed value.
-    TooSmall {
-        /// The smallest allowed value.
-        min: i64,
-    },
-    /// Above the largest allowed value.
-    TooLarge {
-        /// The largest allowed value.
-        max: i64,
-    },
-    /// Malformed for another reason, for example a cursor that was not issued by this API.
-    Invalid {
-        /// A short reason, for example `invalid cursor`.
-        reason: &'static str,
-    },
-}
-
 /// Why a presented token did not authenticate. Callers never see which: every case is the
 /// same 401. It is for logs and metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Error)]
@@ -94,22 +58,6 @@ pub enum AuthFailure {
     InactiveUser,
 }
 
-impl AuthFailure {
-    /// A stable label for metrics: `missing`, `malformed`, `bad_signature`, `unknown`,
-    /// `revoked`, `expired` or `inactive_user`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            AuthFailure::Missing => "missing",
-            AuthFailure::Malformed => "malformed",
-            AuthFailure::BadSignature => "bad_signature",
-            AuthFailure::Unknown => "unknown",
-            AuthFailure::Revoked => "revoked",
-            AuthFailure::Expired => "expired",
-            AuthFailure::InactiveUser => "inactive_user",
-        }
-    }
-}
-
 /// What the token verification port may fail with.
 #[derive(Debug, Error)]
 pub enum AuthorityError {
@@ -122,18 +70,49 @@ pub enum AuthorityError {
     Busy,
 }
 
+/// A uniqueness rule that refused a write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Conflict {
+    /// Another organization has this slug.
+    SlugTaken,
+    /// Another user has this email.
+    EmailTaken,
+    /// A platform organization exists already: there is at most one.
+    SecondPlatform,
+    /// The organization has another workspace with this slug.
+    WorkspaceSlugTaken,
+    /// A row with this id (or a token record with this revocation id) exists already.
+    DuplicateId,
+}
+
+/// Something named that does not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Missing {
+    /// No user has this id.
+    User,
+    /// No organization has this id.
+    Organization,
+    /// No workspace has this id.
+    Workspace,
+    /// No token record has this id.
+    Token,
+    /// A row a write refers to (a user or an organization) does not exist, and storage
+    /// cannot say which.
+    Referenced,
+}
+
 /// What a storage port may fail with.
 #[derive(Debug, Error)]
 pub enum StoreError {
     /// The database cannot be reached (connection refused, pool exhausted, timed out).
     #[error("the database is unavailable")]
     Unavailable(#[source] BoxError),
-    /// A uniqueness rule refused the write, for example a slug already taken.
-    #[error("{0}")]
-    Conflict(String),
-    /// A referenced row does not exist, for example a membership for an unknown user.
-    #[error("{0}")]
-    NotFound(String),
+    /// A uniqueness rule refused the write.
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
+    /// A referenced row does not exist.
+    #[error("not found: {0:?}")]
+    NotFound(Missing),
     /// Anything else.
     #[error("storage failed")]
     Failed(#[source] BoxError),
@@ -148,18 +127,15 @@ pub enum AdminError {
     /// The caller authenticated but lacks the permission (403).
     #[error("permission {0} required")]
     Forbidden(Permission),
-    /// Query parameters were refused (422), one entry per bad parameter.
-    #[error("invalid query parameters")]
-    InvalidQuery(Vec<FieldError>),
     /// A command's input was refused.
     #[error(transparent)]
     Invalid(#[from] InvalidInput),
     /// A uniqueness rule refused the write.
-    #[error("{0}")]
-    Conflict(String),
-    /// Something referenced does not exist.
-    #[error("{0}")]
-    NotFound(String),
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
+    /// Something named does not exist.
+    #[error("not found: {0:?}")]
+    NotFound(Missing),
     /// A token cannot be scoped to an organization its user is not a member of.
     #[error("the user is not a member of the organization")]
     NotAMember,
@@ -190,8 +166,8 @@ impl From<StoreError> for AdminError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Unavailable(source) => AdminError::Unavailable(source),
-            StoreError::Conflict(what) => AdminError::Conflict(what),
-            StoreError::NotFound(what) => AdminError::NotFound(what),
+            StoreError::Conflict(conflict) => AdminError::Conflict(conflict),
+            StoreError::NotFound(missing) => AdminError::NotFound(missing),
             StoreError::Failed(source) => AdminError::Internal(source),
         }
     }

@@ -8,14 +8,15 @@
 //! | port | what it gives the rules |
 //! | --- | --- |
 //! | [`AdminAccess`] | the caller's token record, platform role and memberships, read fresh |
-//! | [`TokenStore`] | one record per issued token: record, revoke, find, clean up |
+//! | [`TokenStore`] | one record per issued token: record, revoke, clean up |
 //! | [`PlatformDirectory`] | keyset pages of users, organizations, workspaces; creating them |
 //! | [`TokenAuthority`] | token verification: signing, and a presented token into claims |
 //!
 //! [`AdminService`] holds one implementation of each (named together by a [`Ports`] type) and
 //! offers the use cases: [`AdminService::authenticate`], [`AdminService::check_access`],
 //! [`AdminService::platform_status`], [`AdminService::cleanup_tokens`], the three listings,
-//! and the operator's provisioning commands.
+//! and issuing and revoking tokens. [`Provisioning`] holds only a directory and a token store,
+//! for the operator's commands that create things.
 //!
 //! ## The rules in brief
 //! - A **platform administrator** is an `owner` or `admin` of the platform organization. They
@@ -27,39 +28,41 @@
 //! - Access checks never reveal whether an organization exists.
 //!
 //! ## Testing against the ports
-//! With the `mocks` feature, every port has a mockall mock, bundled as [`MockPorts`]:
+//! With the `mocks` feature, every port has a mockall mock, bundled as [`MockPorts`], and
+//! [`mocks::World`] holds one of each, ready for expectations:
 //!
 //! ```
 //! # #[cfg(feature = "mocks")]
 //! # {
+//! use admin_domain::mocks::{World, ready};
 //! use admin_domain::*;
 //!
-//! let mut authority = MockTokenAuthority::new();
-//! authority
+//! let mut world = World::default();
+//! world
+//!     .authority
 //!     .expect_verify()
-//!     .returning(|_| Box::pin(async { Err(AuthFailure::BadSignature.into()) }));
-//! let service: AdminService<MockPorts> = AdminService::new(
-//!     MockAdminAccess::new(),
-//!     MockTokenStore::new(),
-//!     MockPlatformDirectory::new(),
-//!     authority,
-//!     Settings::default(),
-//! );
+//!     .returning(|_| ready(Err(AuthFailure::BadSignature.into())));
+//! world.access.expect_caller().never();
+//! let service: AdminService<MockPorts> = world.service();
 //! let token = BearerToken::parse("forged").unwrap();
-//! let outcome = futures_executor_block_on(service.authenticate(&token, Permission::UsersList));
+//! let outcome = block_on(service.authenticate(&token, Permission::UsersList));
 //! assert!(matches!(outcome, Err(AdminError::Unauthenticated(AuthFailure::BadSignature))));
-//! # fn futures_executor_block_on<F: std::future::Future>(f: F) -> F::Output {
+//! # fn block_on<F: std::future::Future>(f: F) -> F::Output {
 //! #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
 //! # }
 //! # }
 //! ```
+//!
+//! `examples/sibling.rs` is a sibling service that implements one port on its own storage
+//! and takes the mocks for the others.
 
 mod caller;
 mod entities;
 mod errors;
 mod ids;
 mod listing;
-pub mod params;
+#[cfg(any(test, feature = "mocks"))]
+pub mod mocks;
 mod permission;
 mod ports;
 mod provisioning;
@@ -73,11 +76,10 @@ pub use entities::{
     Membership, Organization, OrganizationSummary, Revocation, TokenRecord, User, Workspace,
 };
 pub use errors::{
-    AdminError, AuthFailure, AuthorityError, BoxError, FieldError, FieldErrorKind, InvalidInput,
-    StoreError,
+    AdminError, AuthFailure, AuthorityError, BoxError, Conflict, InvalidInput, Missing, StoreError,
 };
 pub use ids::{OrganizationId, RevocationId, TokenId, UserId, WorkspaceId};
-pub use listing::{Cursor, Limit, Listed, Listing, Page, PageRequest};
+pub use listing::{Cursor, Limit, LimitError, Listed, Listing, Page, PageRequest};
 pub use permission::Permission;
 pub use ports::{AdminAccess, PlatformDirectory, Ports, TokenAuthority, TokenStore};
 #[cfg(any(test, feature = "mocks"))]
@@ -88,7 +90,7 @@ pub use provisioning::{Email, Name, SeedPlan, Slug, Ttl, parse_duration};
 pub use role::Role;
 pub use service::{
     AccessDecision, AccessQuery, AccessRole, AdminService, CleanupReport, CleanupRequest,
-    NewOrganization, Settings,
+    NewOrganization, Provisioning, Settings,
 };
 pub use timestamp::Timestamp;
 pub use token::{BearerToken, IssuedToken, TokenClaims, VerifiedToken};

@@ -4,18 +4,16 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::entities::{OrganizationSummary, User, Workspace};
-use crate::errors::{FieldError, FieldErrorKind};
-use crate::params;
 use crate::timestamp::Timestamp;
 
 /// Which platform listing a page belongs to. A cursor only continues its own listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Listing {
-    /// `GET /v1/admin/platform/users`
+    /// Every user of the platform.
     Users,
-    /// `GET /v1/admin/platform/organizations`
+    /// Every organization of the platform.
     Organizations,
-    /// `GET /v1/admin/platform/workspaces`
+    /// Every workspace of the platform.
     Workspaces,
 }
 
@@ -97,6 +95,15 @@ pub struct Limit {
     value: i64,
 }
 
+/// A page size outside [`Limit::MIN`]..=[`Limit::MAX`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitError {
+    /// Below [`Limit::MIN`].
+    TooSmall,
+    /// Above [`Limit::MAX`].
+    TooLarge,
+}
+
 impl Limit {
     /// The smallest page.
     pub const MIN: i64 = 1;
@@ -105,22 +112,13 @@ impl Limit {
     /// The page size when none is asked for.
     pub const DEFAULT: Limit = Limit { value: 50 };
 
-    /// Reads a raw `limit` query value.
-    pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let limit = Limit {
-            value: params::integer("limit", raw)?,
-        };
+    /// A page of `value` rows, if that is within bounds.
+    pub fn new(value: i64) -> Result<Self, LimitError> {
+        let limit = Limit { value };
         match limit.validate() {
             Ok(()) => Ok(limit),
-            Err(_) => Err(FieldError {
-                field: "limit",
-                input: Some(raw.to_owned()),
-                kind: if limit.value < Self::MIN {
-                    FieldErrorKind::TooSmall { min: Self::MIN }
-                } else {
-                    FieldErrorKind::TooLarge { max: Self::MAX }
-                },
-            }),
+            Err(_) if value < Self::MIN => Err(LimitError::TooSmall),
+            Err(_) => Err(LimitError::TooLarge),
         }
     }
 
@@ -142,35 +140,6 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
-    /// Reads the raw `limit` and `cursor` query values, reporting every bad one.
-    pub fn parse(
-        listing: Listing,
-        limit: Option<&str>,
-        cursor: Option<&str>,
-    ) -> Result<Self, Vec<FieldError>> {
-        let limit = limit.map_or(Ok(Limit::DEFAULT), Limit::parse);
-        let after = match cursor {
-            None => Ok(None),
-            Some(raw) => Cursor::decode(listing, raw)
-                .map(Some)
-                .ok_or_else(|| FieldError {
-                    field: "cursor",
-                    input: Some(raw.to_owned()),
-                    kind: FieldErrorKind::Invalid {
-                        reason: "invalid cursor",
-                    },
-                }),
-        };
-        match (limit, after) {
-            (Ok(limit), Ok(after)) => Ok(Self {
-                listing,
-                limit,
-                after,
-            }),
-            (limit, after) => Err([limit.err(), after.err()].into_iter().flatten().collect()),
-        }
-    }
-
     /// How many rows to read: one more than the page holds, to learn whether another follows.
     pub fn rows_to_read(&self) -> usize {
         self.limit.get() + 1
@@ -249,7 +218,7 @@ mod tests {
     fn user(micros: i64) -> User {
         User {
             id: UserId::generate(),
-            email: format!("u{micros}@example.com"),
+            email: crate::Email::parse(&format!("u{micros}@example.com")).expect("an email"),
             display_name: None,
             is_active: true,
             created_at: Timestamp::from_unix_micros(micros),
@@ -299,32 +268,18 @@ mod tests {
 
     #[test]
     fn limit_defaults_to_50_and_stays_within_1_and_200() {
-        let default = PageRequest::parse(Listing::Users, None, None).map(|r| r.limit.get());
-        assert_eq!(default, Ok(50));
-        assert_eq!(Limit::parse("1").map(Limit::get), Ok(1));
-        assert_eq!(Limit::parse("200").map(Limit::get), Ok(200));
-        assert_eq!(
-            Limit::parse("0").map_err(|e| e.kind),
-            Err(FieldErrorKind::TooSmall { min: 1 })
-        );
-        assert_eq!(
-            Limit::parse("201").map_err(|e| e.kind),
-            Err(FieldErrorKind::TooLarge { max: 200 })
-        );
-    }
-
-    #[test]
-    fn every_bad_parameter_is_reported() {
-        let errors = PageRequest::parse(Listing::Users, Some("x"), Some("y")).err();
-        let fields: Option<Vec<&str>> = errors.map(|e| e.iter().map(|f| f.field).collect());
-        assert_eq!(fields, Some(vec!["limit", "cursor"]));
+        assert_eq!(Limit::DEFAULT.get(), 50);
+        assert_eq!(Limit::new(1).map(Limit::get), Ok(1));
+        assert_eq!(Limit::new(200).map(Limit::get), Ok(200));
+        assert_eq!(Limit::new(0), Err(LimitError::TooSmall));
+        assert_eq!(Limit::new(201), Err(LimitError::TooLarge));
     }
 
     #[test]
     fn a_page_with_an_extra_row_has_a_cursor_to_its_last_item() {
         let request = PageRequest {
             listing: Listing::Users,
-            limit: Limit::parse("2").unwrap_or(Limit::DEFAULT),
+            limit: Limit::new(2).unwrap_or(Limit::DEFAULT),
             after: None,
         };
         let rows = vec![user(1), user(2), user(3)];

@@ -53,7 +53,7 @@ pub trait TokenStore: Send + Sync + 'static {
     /// Stores these records, all or none.
     ///
     /// MUST return [`StoreError::NotFound`] when a record names an unknown user or
-    /// organization, and [`StoreError::Conflict`] for a duplicate id or revocation id.
+    /// organization, and [`Conflict::DuplicateId`](crate::Conflict::DuplicateId) for a duplicate id or revocation id.
     fn record(&self, tokens: &[TokenRecord])
     -> impl Future<Output = Result<(), StoreError>> + Send;
 
@@ -67,12 +67,6 @@ pub trait TokenStore: Send + Sync + 'static {
         id: TokenId,
         at: Timestamp,
     ) -> impl Future<Output = Result<Option<Revocation>, StoreError>> + Send;
-
-    /// The record with this revocation id, if there is one.
-    fn find(
-        &self,
-        revocation_id: &RevocationId,
-    ) -> impl Future<Output = Result<Option<TokenRecord>, StoreError>> + Send;
 
     /// How many records expired before `cutoff` or were revoked before it.
     fn count_stale(
@@ -96,15 +90,16 @@ pub trait TokenStore: Send + Sync + 'static {
 /// The platform directory: every user, organization and workspace, read in keyset pages.
 ///
 /// Listing methods MUST return rows in ascending (creation time, id) order, strictly after
-/// `after` when given, at most `limit` of them, and cost the same on the last page as on the
-/// first.
+/// `after` when given, at most `rows` of them (the use cases ask for one more than a page
+/// holds, to learn whether another page follows), and cost the same on the last page as on
+/// the first.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait PlatformDirectory: Send + Sync + 'static {
     /// A page of users.
     fn users(
         &self,
         after: Option<Cursor>,
-        limit: usize,
+        rows: usize,
     ) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
 
     /// A page of organizations with their member and workspace counts, computed in the same
@@ -112,14 +107,14 @@ pub trait PlatformDirectory: Send + Sync + 'static {
     fn organizations(
         &self,
         after: Option<Cursor>,
-        limit: usize,
+        rows: usize,
     ) -> impl Future<Output = Result<Vec<OrganizationSummary>, StoreError>> + Send;
 
     /// A page of workspaces.
     fn workspaces(
         &self,
         after: Option<Cursor>,
-        limit: usize,
+        rows: usize,
     ) -> impl Future<Output = Result<Vec<Workspace>, StoreError>> + Send;
 
     /// The user with this id, if there is one.
@@ -134,18 +129,18 @@ pub trait PlatformDirectory: Send + Sync + 'static {
         id: OrganizationId,
     ) -> impl Future<Output = Result<Option<Organization>, StoreError>> + Send;
 
-    /// Adds users, all or none. MUST return [`StoreError::Conflict`] for an email taken.
+    /// Adds users, all or none. MUST return [`Conflict::EmailTaken`](crate::Conflict::EmailTaken) for an email taken.
     fn add_users(&self, users: &[User]) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Adds organizations, all or none. MUST return [`StoreError::Conflict`] for a slug taken
-    /// or for a second platform organization.
+    /// Adds organizations, all or none. MUST return [`Conflict::SlugTaken`](crate::Conflict::SlugTaken) for a slug taken
+    /// and [`Conflict::SecondPlatform`](crate::Conflict::SecondPlatform) for a second platform organization.
     fn add_organizations(
         &self,
         organizations: &[Organization],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Adds workspaces, all or none. MUST return [`StoreError::Conflict`] for a slug taken
-    /// within the organization, [`StoreError::NotFound`] for an unknown organization.
+    /// Adds workspaces, all or none. MUST return [`Conflict::WorkspaceSlugTaken`](crate::Conflict::WorkspaceSlugTaken) for a slug
+    /// taken within the organization, [`StoreError::NotFound`] for an unknown organization.
     fn add_workspaces(
         &self,
         workspaces: &[Workspace],

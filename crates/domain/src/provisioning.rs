@@ -105,7 +105,7 @@ impl Slug {
         }
         slug.truncate(Self::MAX_LEN);
         Self::parse(slug.trim_end_matches('-'))
-            .map_err(|_| InvalidInput::new("slug", "cannot be derived from this name: give --slug"))
+            .map_err(|_| InvalidInput::new("slug", "cannot be derived from this name"))
     }
 
     /// The slug.
@@ -208,13 +208,13 @@ impl SeedPlan {
         if self.workspaces > 0 && self.organizations == 0 {
             return Err(InvalidInput::new(
                 "seed",
-                "workspaces need --orgs of at least 1",
+                "workspaces need at least one organization",
             ));
         }
         if self.expired_tokens > 0 && self.users == 0 {
             return Err(InvalidInput::new(
                 "seed",
-                "expired tokens need --users of at least 1",
+                "expired tokens need at least one user",
             ));
         }
         Ok(self)

@@ -5,13 +5,14 @@ mod authentication;
 mod cleanup;
 mod listing;
 mod provisioning;
+mod tokens;
 
 use std::fmt;
 use std::time::Duration;
 
 pub use access::{AccessDecision, AccessQuery, AccessRole};
 pub use cleanup::{CleanupReport, CleanupRequest};
-pub use provisioning::NewOrganization;
+pub use provisioning::{NewOrganization, Provisioning};
 
 use crate::ports::Ports;
 
@@ -58,11 +59,6 @@ impl<P: Ports> AdminService<P> {
             authority,
             settings,
         }
-    }
-
-    /// The settings it runs with.
-    pub fn settings(&self) -> Settings {
-        self.settings
     }
 }
 

@@ -1,8 +1,13 @@
-//! The 200 bodies, field for field as the contract names them.
+//! The 200 bodies, field for field as the contract names them, with the contract's sentences.
 
-use admin_domain::{AccessDecision, CleanupReport, OrganizationSummary, Page, User, Workspace};
+use admin_domain::{
+    AccessDecision, AccessRole, CleanupReport, OrganizationSummary, Page, Role, User, Workspace,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
+
+use crate::wire;
 
 /// `GET /v1/admin/access`
 #[derive(Debug, Serialize, ToSchema)]
@@ -15,7 +20,7 @@ pub struct AccessBody {
     pub organization_id: String,
     /// The caller's role there; `platform_admin` for a platform administrator who is not a
     /// member; null otherwise.
-    #[schema(value_type = Option<AccessRoleName>)]
+    #[schema(schema_with = access_role)]
     pub role: Option<&'static str>,
     /// A short human sentence.
     #[schema(value_type = String, example = "User has admin access")]
@@ -27,27 +32,29 @@ impl From<AccessDecision> for AccessBody {
         Self {
             has_access: decision.has_access,
             user_id: decision.user_id.to_string(),
-            message: decision.message(),
+            message: if decision.has_access {
+                "User has admin access"
+            } else {
+                "User does not have admin access"
+            },
             role: decision.role.map(|role| role.as_str()),
             organization_id: decision.organization_id,
         }
     }
 }
 
-/// The roles an access check reports (documentation only).
-#[derive(Debug, ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum AccessRoleName {
-    /// Owner of the organization.
-    Owner,
-    /// Admin of the organization.
-    Admin,
-    /// Member of the organization.
-    Member,
-    /// Viewer of the organization.
-    Viewer,
-    /// Not a member, but a platform administrator.
-    PlatformAdmin,
+/// The roles an access check reports: every [`Role`], `platform_admin`, or null.
+fn access_role() -> Object {
+    let names = Role::ALL
+        .map(AccessRole::Member)
+        .into_iter()
+        .chain([AccessRole::PlatformAdmin])
+        .map(|role| serde_json::Value::from(role.as_str()))
+        .chain([serde_json::Value::Null]);
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some(names))
+        .build()
 }
 
 /// `GET /v1/admin/platform-status`
@@ -75,9 +82,13 @@ impl From<CleanupReport> for CleanupBody {
     fn from(report: CleanupReport) -> Self {
         Self {
             deleted_count: report.deleted_count,
-            cutoff: report.cutoff.to_string(),
+            cutoff: wire::timestamp(report.cutoff),
             dry_run: report.dry_run,
-            message: report.message(),
+            message: if report.dry_run {
+                format!("{} token records would be deleted", report.deleted_count)
+            } else {
+                "Token cleanup completed".to_owned()
+            },
         }
     }
 }
@@ -125,10 +136,10 @@ impl From<User> for UserItem {
     fn from(user: User) -> Self {
         Self {
             id: user.id.to_string(),
-            email: user.email,
-            display_name: user.display_name,
+            email: user.email.as_str().to_owned(),
+            display_name: user.display_name.map(|name| name.as_str().to_owned()),
             is_active: user.is_active,
-            created_at: user.created_at.to_string(),
+            created_at: wire::timestamp(user.created_at),
         }
     }
 }
@@ -159,10 +170,10 @@ impl From<OrganizationSummary> for OrganizationItem {
         let organization = summary.organization;
         Self {
             id: organization.id.to_string(),
-            name: organization.name,
-            slug: organization.slug,
+            name: organization.name.as_str().to_owned(),
+            slug: organization.slug.as_str().to_owned(),
             is_platform: organization.is_platform,
-            created_at: organization.created_at.to_string(),
+            created_at: wire::timestamp(organization.created_at),
             member_count: summary.member_count,
             workspace_count: summary.workspace_count,
         }
@@ -191,9 +202,9 @@ impl From<Workspace> for WorkspaceItem {
         Self {
             id: workspace.id.to_string(),
             organization_id: workspace.organization_id.to_string(),
-            name: workspace.name,
-            slug: workspace.slug,
-            created_at: workspace.created_at.to_string(),
+            name: workspace.name.as_str().to_owned(),
+            slug: workspace.slug.as_str().to_owned(),
+            created_at: wire::timestamp(workspace.created_at),
         }
     }
 }

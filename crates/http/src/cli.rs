@@ -3,16 +3,16 @@
 
 use std::io::Write;
 
-use admin_adapters::{BiscuitAuthority, Database, DatabaseUrl, RootKey};
+use admin_adapters::{Database, DatabaseUrl, RootKey};
 use admin_domain::{
-    BearerToken, Email, Name, NewOrganization, OrganizationId, Role, SeedPlan, Slug, TokenId, Ttl,
-    UserId,
+    AdminError, BearerToken, Conflict, Email, Missing, Name, NewOrganization, OrganizationId,
+    Provisioning, Role, SeedPlan, Slug, TokenId, Ttl, UserId,
 };
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
 use crate::config::Config;
-use crate::server;
+use crate::{server, wire};
 
 /// The platform admin API: serves it, and administers its data.
 #[derive(Debug, Parser)]
@@ -193,66 +193,47 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
 async fn administer(command: Command, config: Config) -> anyhow::Result<()> {
     let database = open(&config).await?;
-    // Only token commands sign or verify; the others get a throwaway key rather than
-    // creating a key file as a side effect.
-    let authority = match command {
-        Command::Token(_) => config.token_authority()?,
-        _ => BiscuitAuthority::new(&RootKey::generate()),
-    };
-    let service = server::admin_service(&config, database.clone(), database, authority);
+    let provisioning = Provisioning::new(database.clone(), database.clone());
     match command {
         Command::Org(OrgCommand::Create {
             name,
             slug,
             platform,
         }) => {
-            let organization = service
+            let derived = slug.is_none();
+            let organization = provisioning
                 .create_organization(NewOrganization {
                     name,
                     slug,
                     platform,
                 })
-                .await?;
+                .await
+                .map_err(|error| explained(error, derived))?;
             print(organization.id)
         }
-        Command::User(UserCommand::Create { email, name }) => {
-            print(service.create_user(email, name).await?.id)
-        }
+        Command::User(UserCommand::Create { email, name }) => print(
+            provisioning
+                .create_user(email, name)
+                .await
+                .map_err(|error| explained(error, false))?
+                .id,
+        ),
         Command::Member(MemberCommand::Add { org, user, role }) => {
-            service.set_membership(user, org, role).await?;
+            provisioning
+                .set_membership(user, org, role)
+                .await
+                .map_err(|error| explained(error, false))?;
             Ok(())
         }
         Command::Workspace(WorkspaceCommand::Create { org, name, slug }) => {
-            print(service.create_workspace(org, name, slug).await?.id)
-        }
-        Command::Token(TokenCommand::Issue { user, org, ttl }) => print(
-            service
-                .issue_token(user, org, ttl)
+            let derived = slug.is_none();
+            let workspace = provisioning
+                .create_workspace(org, name, slug)
                 .await
-                .context("cannot issue")?
-                .token,
-        ),
-        Command::Token(TokenCommand::Revoke { token, id }) => {
-            // clap requires exactly one of the two.
-            let revocation = match (id, token.as_deref()) {
-                (Some(id), _) => service.revoke_token_id(id).await,
-                (None, text) => {
-                    let text = match text {
-                        Some("-") => read_token_from_stdin()?,
-                        other => other.unwrap_or_default().to_owned(),
-                    };
-                    let token = BearerToken::parse(text.trim()).context("not a token")?;
-                    service.revoke_token(&token).await
-                }
-            }
-            .context("cannot revoke")?;
-            tracing::info!(
-                revoked_at = %revocation.revoked_at,
-                already_revoked = revocation.already_revoked,
-                "token revoked"
-            );
-            Ok(())
+                .map_err(|error| explained(error, derived))?;
+            print(workspace.id)
         }
+        Command::Token(command) => tokens(command, &config, database).await,
         Command::Seed {
             users,
             orgs,
@@ -265,12 +246,84 @@ async fn administer(command: Command, config: Config) -> anyhow::Result<()> {
                 workspaces,
                 expired_tokens,
             };
-            service.seed(plan).await?;
+            provisioning
+                .seed(plan)
+                .await
+                .map_err(|error| explained(error, false))?;
             tracing::info!(users, orgs, workspaces, expired_tokens, "seeded");
             Ok(())
         }
         Command::Serve | Command::Migrate | Command::Keygen => unreachable!("handled by run"),
     }
+}
+
+/// The token commands: the only ones that sign or verify, so the only ones that load the
+/// root key.
+async fn tokens(command: TokenCommand, config: &Config, database: Database) -> anyhow::Result<()> {
+    let service = server::admin_service(
+        config,
+        database.clone(),
+        database,
+        config.token_authority()?,
+    );
+    match command {
+        TokenCommand::Issue { user, org, ttl } => print(
+            service
+                .issue_token(user, org, ttl)
+                .await
+                .map_err(|error| explained(error, false))
+                .context("cannot issue")?
+                .token,
+        ),
+        TokenCommand::Revoke { token, id } => {
+            // clap requires exactly one of the two.
+            let revocation = match (id, token.as_deref()) {
+                (Some(id), _) => service.revoke_token_id(id).await,
+                (None, text) => {
+                    let text = match text {
+                        Some("-") => read_token_from_stdin()?,
+                        other => other.unwrap_or_default().to_owned(),
+                    };
+                    let token = BearerToken::parse(text.trim()).context("not a token")?;
+                    service.revoke_token(&token).await
+                }
+            }
+            .map_err(|error| explained(error, false))
+            .context("cannot revoke")?;
+            tracing::info!(
+                revoked_at = %wire::timestamp(revocation.revoked_at),
+                already_revoked = revocation.already_revoked,
+                "token revoked"
+            );
+            Ok(())
+        }
+    }
+}
+
+/// A use case's failure, as the one line a user of the command reads. `derived_slug`: the
+/// command derived a slug from the name, which the user can give instead.
+fn explained(error: AdminError, derived_slug: bool) -> anyhow::Error {
+    let sentence = match &error {
+        AdminError::Conflict(Conflict::SlugTaken) => "an organization already has this slug",
+        AdminError::Conflict(Conflict::SecondPlatform) => "a platform organization already exists",
+        AdminError::Conflict(Conflict::EmailTaken) => "a user already has this email",
+        AdminError::Conflict(Conflict::WorkspaceSlugTaken) => {
+            "the organization already has a workspace with this slug"
+        }
+        AdminError::Conflict(Conflict::DuplicateId) => "a record with this id already exists",
+        AdminError::NotFound(Missing::User) => "no user has this id",
+        AdminError::NotFound(Missing::Organization) => "no organization has this id",
+        AdminError::NotFound(Missing::Workspace) => "no workspace has this id",
+        AdminError::NotFound(Missing::Token) => "no record of this token",
+        AdminError::NotFound(Missing::Referenced) => {
+            "a user or organization it names does not exist"
+        }
+        AdminError::Invalid(invalid) if invalid.field == "slug" && derived_slug => {
+            return anyhow::anyhow!("{invalid}: give --slug");
+        }
+        _ => return error.into(),
+    };
+    anyhow::anyhow!(sentence)
 }
 
 /// A token on standard input: its first line, at most a little more than a token can be.

@@ -5,10 +5,13 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use admin_domain::{AdminError, AuthFailure, FieldError, FieldErrorKind, Permission, Timestamp};
+use admin_domain::{AdminError, AuthFailure, Missing, Permission, Timestamp};
 use serde::Serialize;
 use serde_json::{Value, json};
-use utoipa::ToSchema;
+use utoipa::{IntoResponses, ToSchema};
+
+use crate::params::Refused;
+use crate::wire;
 
 /// Seconds a client should wait before retrying while the database is unavailable.
 pub const RETRY_AFTER_SECONDS: u32 = 1;
@@ -22,14 +25,16 @@ pub enum ApiError {
     Forbidden(Permission),
     /// 404: no such path.
     NotFound,
+    /// 404: the path names something that does not exist.
+    Missing(Missing),
     /// 405: the path exists but answers only these methods (for the `Allow` header).
     MethodNotAllowed(&'static str),
     /// 413: the request body is larger than the API accepts.
     PayloadTooLarge,
     /// 431: more or larger request headers than the API accepts.
     HeadersTooLarge,
-    /// 422: query parameters refused.
-    InvalidQuery(Vec<FieldError>),
+    /// 422: query or path parameters refused, one entry each.
+    InvalidParameters(Vec<Refused>),
     /// 503: the database cannot be reached, or the instance is shutting down.
     Unavailable(String),
     /// 500: anything else; the cause is logged, never shown.
@@ -71,10 +76,11 @@ impl ApiError {
                 "You don't have permission to perform this action",
             ),
             ApiError::NotFound => ("NOT_FOUND", "Not found"),
+            ApiError::Missing(missing) => ("NOT_FOUND", missing_message(*missing)),
             ApiError::MethodNotAllowed(_) => ("METHOD_NOT_ALLOWED", "Method not allowed"),
             ApiError::PayloadTooLarge => ("PAYLOAD_TOO_LARGE", "Request body too large"),
             ApiError::HeadersTooLarge => ("HEADERS_TOO_LARGE", "Request headers too large"),
-            ApiError::InvalidQuery(_) => ("VALIDATION_ERROR", "Invalid query parameters"),
+            ApiError::InvalidParameters(_) => ("VALIDATION_ERROR", "Invalid parameters"),
             ApiError::Unavailable(_) => (
                 "SERVICE_UNAVAILABLE",
                 "The service is temporarily unavailable",
@@ -103,7 +109,7 @@ impl ApiError {
             error,
             message: message.to_owned(),
             details: self.details(),
-            timestamp: Timestamp::now().to_string(),
+            timestamp: wire::timestamp(Timestamp::now()),
             status_code: self.status_code().as_u16(),
         }
     }
@@ -114,8 +120,8 @@ impl std::fmt::Display for ApiError {
         match self {
             ApiError::Unauthenticated(reason) => write!(f, "unauthenticated: {reason}"),
             ApiError::Forbidden(permission) => write!(f, "forbidden: {permission} required"),
-            ApiError::InvalidQuery(errors) => {
-                write!(f, "{} invalid query parameter(s)", errors.len())
+            ApiError::InvalidParameters(refused) => {
+                write!(f, "{} invalid parameter(s)", refused.len())
             }
             ApiError::Unavailable(cause) | ApiError::Internal(cause) => f.write_str(cause),
             other => f.write_str(other.code_and_message().1),
@@ -128,11 +134,11 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::NotFound | ApiError::Missing(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            ApiError::InvalidQuery(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::InvalidParameters(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::Rejected(status) => *status,
@@ -155,8 +161,8 @@ impl ResponseError for ApiError {
             _ => {}
         }
         match self {
-            ApiError::InvalidQuery(errors) => response.json(ValidationBody {
-                detail: errors.iter().map(PydanticError::from).collect(),
+            ApiError::InvalidParameters(refused) => response.json(ValidationBody {
+                detail: refused.iter().map(PydanticError::from).collect(),
             }),
             _ => response.json(self.envelope()),
         }
@@ -168,16 +174,31 @@ impl From<AdminError> for ApiError {
         match error {
             AdminError::Unauthenticated(reason) => ApiError::Unauthenticated(reason),
             AdminError::Forbidden(permission) => ApiError::Forbidden(permission),
-            AdminError::InvalidQuery(errors) => ApiError::InvalidQuery(errors),
+            AdminError::NotFound(missing) => ApiError::Missing(missing),
             AdminError::Unavailable(cause) => ApiError::Unavailable(error_chain(cause.as_ref())),
             other => ApiError::Internal(error_chain(&other)),
         }
     }
 }
 
-impl From<Vec<FieldError>> for ApiError {
-    fn from(errors: Vec<FieldError>) -> Self {
-        ApiError::InvalidQuery(errors)
+impl From<Vec<Refused>> for ApiError {
+    fn from(refused: Vec<Refused>) -> Self {
+        if refused.is_empty() {
+            ApiError::Internal("parameters refused without saying why".to_owned())
+        } else {
+            ApiError::InvalidParameters(refused)
+        }
+    }
+}
+
+/// The contract's message for something named that does not exist.
+fn missing_message(missing: Missing) -> &'static str {
+    match missing {
+        Missing::User => "User not found",
+        Missing::Organization => "Organization not found",
+        Missing::Workspace => "Workspace not found",
+        Missing::Token => "Token not found",
+        Missing::Referenced => "Not found",
     }
 }
 
@@ -200,64 +221,68 @@ pub struct ValidationBody<'a> {
     pub detail: Vec<PydanticError<'a>>,
 }
 
-/// One refused query parameter in pydantic v2's form, as the service this API replaces wrote it.
+/// One refused parameter in pydantic v2's form, as the service this API replaces wrote it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PydanticError<'a> {
     /// What is wrong.
     #[serde(rename = "type")]
     #[schema(value_type = String, example = "less_than_equal")]
     pub kind: &'static str,
-    /// Where: `["query", "<parameter>"]`.
+    /// Where: `["query", "<parameter>"]` or `["path", "<parameter>"]`.
     #[schema(value_type = Vec<String>, example = json!(["query", "limit"]))]
     pub loc: [&'static str; 2],
     /// A human sentence.
-    #[schema(example = "Input should be less than or equal to 200")]
-    pub msg: String,
+    #[schema(value_type = String, example = "Input should be less than or equal to 200")]
+    pub msg: &'a str,
     /// The raw value received; null when the parameter was missing.
     #[schema(value_type = Option<String>, example = "500")]
     pub input: Option<&'a str>,
     /// The bound or reason, for bound and value errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>, example = json!({"le": 200}))]
-    pub ctx: Option<Value>,
+    pub ctx: Option<&'a Value>,
 }
 
-impl<'a> From<&'a FieldError> for PydanticError<'a> {
-    fn from(error: &'a FieldError) -> Self {
-        let (kind, msg, ctx) = match &error.kind {
-            FieldErrorKind::Missing => ("missing", "Field required".to_owned(), None),
-            FieldErrorKind::NotAnInteger => (
-                "int_parsing",
-                "Input should be a valid integer, unable to parse string as an integer".to_owned(),
-                None,
-            ),
-            FieldErrorKind::NotABoolean => (
-                "bool_parsing",
-                "Input should be a valid boolean, unable to interpret input".to_owned(),
-                None,
-            ),
-            FieldErrorKind::TooSmall { min } => (
-                "greater_than_equal",
-                format!("Input should be greater than or equal to {min}"),
-                Some(json!({ "ge": min })),
-            ),
-            FieldErrorKind::TooLarge { max } => (
-                "less_than_equal",
-                format!("Input should be less than or equal to {max}"),
-                Some(json!({ "le": max })),
-            ),
-            FieldErrorKind::Invalid { reason } => (
-                "value_error",
-                format!("Value error, {reason}"),
-                Some(json!({ "error": reason })),
-            ),
-        };
+impl<'a> From<&'a Refused> for PydanticError<'a> {
+    fn from(refused: &'a Refused) -> Self {
         Self {
-            kind,
-            loc: ["query", error.field],
-            msg,
-            input: error.input.as_deref(),
-            ctx,
+            kind: refused.refusal.kind,
+            loc: [refused.at.as_str(), refused.name],
+            msg: &refused.refusal.msg,
+            input: refused.input.as_deref(),
+            ctx: refused.refusal.ctx.as_ref(),
         }
     }
+}
+
+/// The refusals every `/v1/admin` operation may answer with, for the OpenAPI document.
+#[derive(Debug, IntoResponses)]
+pub enum Refusals {
+    /// No, malformed or invalid token. The body never says which check failed.
+    #[response(status = 401, headers(("WWW-Authenticate" = String, description = "`Bearer`")))]
+    Unauthenticated(Envelope),
+    /// The caller lacks the permission (named in `details.required_permission`), or the
+    /// token's own checks refuse the operation.
+    #[response(status = 403)]
+    Forbidden(Envelope),
+    /// The request declares a body over 64 KiB.
+    #[response(status = 413)]
+    PayloadTooLarge(Envelope),
+    /// More than 64 request headers, or more than 16 KiB of them.
+    #[response(status = 431)]
+    HeadersTooLarge(Envelope),
+    /// Anything unexpected; nothing internal is shown.
+    #[response(status = 500)]
+    Internal(Envelope),
+    /// The database cannot be reached, or the instance is draining.
+    #[response(status = 503, headers(("Retry-After" = String, description = "Seconds to wait")))]
+    Unavailable(Envelope),
+}
+
+/// Bad parameters, in FastAPI/pydantic v2's form, for the OpenAPI document.
+#[derive(Debug, IntoResponses)]
+pub enum Invalid<'a> {
+    /// One entry per refused parameter.
+    #[response(status = 422)]
+    Parameters(ValidationBody<'a>),
 }

@@ -29,7 +29,7 @@ use metrics::{
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use metrics_process::Collector;
 
-use crate::handlers::health::Health;
+use crate::health::Health;
 
 const REQUESTS: &str = "admin_api_http_requests_total";
 const DURATION: &str = "admin_api_http_request_duration_seconds";
@@ -127,13 +127,26 @@ pub fn observe_request(route: &str, method: &Method, status: u16, seconds: f64) 
     histogram!(DURATION, &labels).record(seconds);
 }
 
+/// The `outcome` label of a refused token.
+fn reason(failure: AuthFailure) -> &'static str {
+    match failure {
+        AuthFailure::Missing => "missing",
+        AuthFailure::Malformed => "malformed",
+        AuthFailure::BadSignature => "bad_signature",
+        AuthFailure::Unknown => "unknown",
+        AuthFailure::Revoked => "revoked",
+        AuthFailure::Expired => "expired",
+        AuthFailure::InactiveUser => "inactive_user",
+    }
+}
+
 /// Counts an authentication's outcome: `valid`, `forbidden`, or the [`AuthFailure`] reason
 /// (`missing`, `malformed`, `bad_signature`, `unknown`, `revoked`, `expired`,
 /// `inactive_user`); other failures (the database) are not verification outcomes.
 pub fn observe_authentication(outcome: Result<(), &AdminError>) {
     let label = match outcome {
         Ok(()) => "valid",
-        Err(AdminError::Unauthenticated(reason)) => reason.as_str(),
+        Err(AdminError::Unauthenticated(failure)) => reason(*failure),
         Err(AdminError::Forbidden(_)) => "forbidden",
         Err(_) => return,
     };
@@ -142,7 +155,7 @@ pub fn observe_authentication(outcome: Result<(), &AdminError>) {
 
 /// Counts a refusal before verification (no or malformed header).
 pub fn observe_refused_token(reason: AuthFailure) {
-    counter!(VERIFICATIONS, "outcome" => reason.as_str()).increment(1);
+    counter!(VERIFICATIONS, "outcome" => self::reason(reason)).increment(1);
 }
 
 /// Counts a cleanup run and the rows it deleted.

@@ -5,9 +5,9 @@ use std::sync::OnceLock;
 
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{IntoResponses, Modify, OpenApi};
+use utoipa::{Modify, OpenApi};
 
-use crate::errors::{Envelope, PydanticError, ValidationBody};
+use crate::errors::{PydanticError, ValidationBody};
 use crate::handlers::{access, cleanup, health, listing};
 
 /// The document.
@@ -59,38 +59,6 @@ impl Modify for BearerAuth {
             ),
         );
     }
-}
-
-/// The refusals every `/v1/admin` operation may answer with.
-#[derive(Debug, IntoResponses)]
-pub enum Refusals {
-    /// No, malformed or invalid token. The body never says which check failed.
-    #[response(status = 401, headers(("WWW-Authenticate" = String, description = "`Bearer`")))]
-    Unauthenticated(Envelope),
-    /// The caller lacks the permission (named in `details.required_permission`), or the
-    /// token's own checks refuse the operation.
-    #[response(status = 403)]
-    Forbidden(Envelope),
-    /// The request declares a body over 64 KiB.
-    #[response(status = 413)]
-    PayloadTooLarge(Envelope),
-    /// More than 64 request headers, or more than 16 KiB of them.
-    #[response(status = 431)]
-    HeadersTooLarge(Envelope),
-    /// Anything unexpected; nothing internal is shown.
-    #[response(status = 500)]
-    Internal(Envelope),
-    /// The database cannot be reached, or the instance is draining.
-    #[response(status = 503, headers(("Retry-After" = String, description = "Seconds to wait")))]
-    Unavailable(Envelope),
-}
-
-/// Bad query parameters, in FastAPI/pydantic v2's form.
-#[derive(Debug, IntoResponses)]
-pub enum Invalid<'a> {
-    /// One entry per refused parameter.
-    #[response(status = 422)]
-    Query(ValidationBody<'a>),
 }
 
 /// `GET /openapi.json`: the document, rendered once per process.

@@ -6,18 +6,19 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{HttpServiceFactory, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::from_fn;
 use actix_web::web::{self, Data};
-use actix_web::{App, Error, FromRequest, Handler, HttpResponse, Responder};
-use admin_domain::{AdminService, Ports};
+use actix_web::{App, Error, FromRequest, Handler, HttpResponse, Resource, Responder};
+use admin_domain::{AdminService, Permission, Ports};
 
 use crate::errors::ApiError;
 use crate::handlers::{access, cleanup, health, listing};
+use crate::health::Health;
 use crate::{metrics, middleware, openapi};
 
 /// The public application: the API, health and readiness for load balancers, the OpenAPI
 /// document. (No metrics: they are on the management listener.)
 pub fn app<P: Ports>(
     service: Data<AdminService<P>>,
-    health: Data<health::Health>,
+    health: Data<Health>,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -33,34 +34,46 @@ pub fn app<P: Ports>(
         .wrap(from_fn(middleware::bounded_request))
         .wrap(from_fn(middleware::json_errors))
         .wrap(from_fn(middleware::request_id))
-        .service(get("/v1/admin/access", access::check_access::<P>))
+        .service(get(
+            "/v1/admin/access",
+            Permission::AccessCheck,
+            access::check_access::<P>,
+        ))
         .service(get(
             "/v1/admin/platform-status",
+            Permission::PlatformStatus,
             access::platform_status::<P>,
         ))
         .service(post(
             "/v1/admin/cleanup-tokens",
+            Permission::TokensCleanup,
             cleanup::cleanup_tokens::<P>,
         ))
-        .service(get("/v1/admin/platform/users", listing::users::<P>))
+        .service(get(
+            "/v1/admin/platform/users",
+            Permission::UsersList,
+            listing::users::<P>,
+        ))
         .service(get(
             "/v1/admin/platform/organizations",
+            Permission::OrganizationsList,
             listing::organizations::<P>,
         ))
         .service(get(
             "/v1/admin/platform/workspaces",
+            Permission::WorkspacesList,
             listing::workspaces::<P>,
         ))
-        .service(get("/healthz", health::healthz))
-        .service(get("/readyz", health::readyz))
-        .service(get("/openapi.json", openapi::openapi_json))
+        .service(get("/healthz", None, health::healthz))
+        .service(get("/readyz", None, health::readyz))
+        .service(get("/openapi.json", None, openapi::openapi_json))
         .default_service(web::to(not_found))
 }
 
 /// The management application, for operators and their scrapers: metrics, health and
 /// readiness. Bind it where only they reach it (`ADMIN_API_MANAGEMENT_BIND`).
 pub fn management(
-    health: Data<health::Health>,
+    health: Data<Health>,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -75,38 +88,51 @@ pub fn management(
         .wrap(from_fn(middleware::bounded_request))
         .wrap(from_fn(middleware::json_errors))
         .wrap(from_fn(middleware::request_id))
-        .service(get("/metrics", metrics::metrics_endpoint))
-        .service(get("/healthz", health::healthz))
-        .service(get("/readyz", health::readyz))
+        .service(get("/metrics", None, metrics::metrics_endpoint))
+        .service(get("/healthz", None, health::healthz))
+        .service(get("/readyz", None, health::readyz))
         .default_service(web::to(not_found))
 }
 
-/// A path answering GET (and HEAD, as any GET route of the service this API replaces did).
-/// Every route contains its handler's panics (the request must be routed before they can be).
-fn get<F, Args>(path: &str, handler: F) -> impl HttpServiceFactory
+/// A path answering GET (and HEAD, as any GET route of the service this API replaces did),
+/// for callers authenticated for `operation` when it has one (the `Authenticated` extractor
+/// reads it from the resource). Every route contains its handler's panics (the request must
+/// be routed before they can be).
+fn get<F, Args>(
+    path: &str,
+    operation: impl Into<Option<Permission>>,
+    handler: F,
+) -> impl HttpServiceFactory
 where
     F: Handler<Args> + Clone,
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
 {
-    web::resource(path)
+    let resource = web::resource(path)
         .route(web::get().to(handler.clone()))
         .route(web::head().to(handler))
-        .default_service(web::to(|| method_not_allowed("GET, HEAD")))
-        .wrap(from_fn(middleware::contain_panics))
+        .default_service(web::to(|| method_not_allowed("GET, HEAD")));
+    with_operation(resource, operation.into()).wrap(from_fn(middleware::contain_panics))
 }
 
-/// A path answering POST.
-fn post<F, Args>(path: &str, handler: F) -> impl HttpServiceFactory
+/// A path answering POST, for callers authenticated for `operation`.
+fn post<F, Args>(path: &str, operation: Permission, handler: F) -> impl HttpServiceFactory
 where
     F: Handler<Args>,
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
 {
-    web::resource(path)
+    let resource = web::resource(path)
         .route(web::post().to(handler))
-        .default_service(web::to(|| method_not_allowed("POST")))
-        .wrap(from_fn(middleware::contain_panics))
+        .default_service(web::to(|| method_not_allowed("POST")));
+    with_operation(resource, Some(operation)).wrap(from_fn(middleware::contain_panics))
+}
+
+fn with_operation(resource: Resource, operation: Option<Permission>) -> Resource {
+    match operation {
+        Some(operation) => resource.app_data(operation),
+        None => resource,
+    }
 }
 
 async fn method_not_allowed(allow: &'static str) -> Result<HttpResponse, ApiError> {

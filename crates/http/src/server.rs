@@ -12,7 +12,7 @@ use admin_domain::{AdminService, Settings};
 use anyhow::Context;
 
 use crate::config::Config;
-use crate::handlers::health::Health;
+use crate::health::Health;
 use crate::routes;
 
 /// A bound, running server: the public listener and the management one.

@@ -6,10 +6,12 @@ use admin_domain::{
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use super::connection::with_connection;
+use super::errors;
+use super::pools::Database;
 use super::rows::{self, TokenRow};
 use super::schema::{memberships, organizations, tokens, users};
 use super::sql_types::DbUuid;
-use super::{Database, errors, with_connection};
 
 impl AdminAccess for Database {
     async fn caller(

@@ -4,8 +4,9 @@ use admin_domain::StoreError;
 use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
 
+use super::errors;
+use super::pools::Pools;
 use super::sql_types::{DbInstant, Instant};
-use super::{Pools, errors};
 
 /// Per-connection SQLite settings: wait for the writer instead of failing at once (set before
 /// WAL, which may itself wait), readers beside the writer, durable enough, references
@@ -29,7 +30,7 @@ macro_rules! insert_all {
         let rows = $rows;
         let chunk = $crate::database::backend::insert_chunk(&$db.pools);
         match &$db.pools {
-            $crate::database::Pools::Postgres { pool, .. } => {
+            $crate::database::pools::Pools::Postgres { pool, .. } => {
                 let mut conn = pool.get().await.map_err($crate::database::errors::pool)?;
                 diesel_async::AsyncConnection::transaction(&mut *conn, async |conn| {
                     for $pg_part in rows.chunks(chunk) {
@@ -40,7 +41,7 @@ macro_rules! insert_all {
                 .await
                 .map_err($crate::database::errors::query)
             }
-            $crate::database::Pools::Sqlite(pool) => {
+            $crate::database::pools::Pools::Sqlite(pool) => {
                 let mut conn = pool.get().await.map_err($crate::database::errors::pool)?;
                 conn.spawn_blocking(move |conn| {
                     conn.immediate_transaction(|conn| {

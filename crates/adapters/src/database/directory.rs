@@ -9,10 +9,12 @@ use diesel::upsert::excluded;
 use diesel_async::RunQueryDsl;
 
 use super::backend::insert_all;
+use super::connection::with_connection;
+use super::errors;
+use super::pools::Database;
 use super::rows::{MembershipRow, OrganizationRow, UserRow, WorkspaceRow};
 use super::schema::{memberships, organizations, users, workspaces};
 use super::sql_types::{DbInstant, DbUuid};
-use super::{Database, errors, with_connection};
 
 /// The rows of `$table` strictly after `$cursor` in (created_at, id) order, written so that the
 /// (created_at, id) index bounds the scan: `created_at >= t AND (created_at > t OR id > i)`.
@@ -49,7 +51,7 @@ impl PlatformDirectory for Database {
                 .await
                 .map_err(errors::query)
         })?;
-        Ok(page.into_iter().map(User::from).collect())
+        page.into_iter().map(User::try_from).collect()
     }
 
     async fn organizations(
@@ -72,14 +74,15 @@ impl PlatformDirectory for Database {
                 .await
                 .map_err(errors::query)
         })?;
-        Ok(page
-            .into_iter()
-            .map(|(row, members, workspaces)| OrganizationSummary {
-                organization: Organization::from(row),
-                member_count: members.unsigned_abs(),
-                workspace_count: workspaces.unsigned_abs(),
+        page.into_iter()
+            .map(|(row, members, workspaces)| {
+                Ok(OrganizationSummary {
+                    organization: Organization::try_from(row)?,
+                    member_count: members.unsigned_abs(),
+                    workspace_count: workspaces.unsigned_abs(),
+                })
             })
-            .collect())
+            .collect()
     }
 
     async fn workspaces(
@@ -98,7 +101,7 @@ impl PlatformDirectory for Database {
                 .await
                 .map_err(errors::query)
         })?;
-        Ok(page.into_iter().map(Workspace::from).collect())
+        page.into_iter().map(Workspace::try_from).collect()
     }
 
     async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
@@ -111,7 +114,7 @@ impl PlatformDirectory for Database {
                 .optional()
                 .map_err(errors::query)
         })?;
-        Ok(row.map(User::from))
+        row.map(User::try_from).transpose()
     }
 
     async fn find_organization(
@@ -127,7 +130,7 @@ impl PlatformDirectory for Database {
                 .optional()
                 .map_err(errors::query)
         })?;
-        Ok(row.map(Organization::from))
+        row.map(Organization::try_from).transpose()
     }
 
     async fn add_users(&self, users: &[User]) -> Result<(), StoreError> {

@@ -1,7 +1,7 @@
 //! Storage failures in the domain's terms: unreachable (503), conflicts and missing references
 //! (for the commands), anything else (500).
 
-use admin_domain::StoreError;
+use admin_domain::{Conflict, Missing, StoreError};
 use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error};
 use diesel_async::pooled_connection::deadpool::PoolError;
 
@@ -15,10 +15,10 @@ pub fn pool(error: PoolError) -> StoreError {
 pub fn query(error: Error) -> StoreError {
     match error {
         Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-            StoreError::Conflict(conflict_message(info.as_ref()))
+            StoreError::Conflict(conflict(info.as_ref()))
         }
         Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
-            StoreError::NotFound("a referenced user or organization does not exist".to_owned())
+            StoreError::NotFound(Missing::Referenced)
         }
         Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
         | Error::BrokenTransactionManager => StoreError::Unavailable(Box::new(error)),
@@ -29,39 +29,32 @@ pub fn query(error: Error) -> StoreError {
     }
 }
 
-/// Names the rule a unique violation broke, from PostgreSQL's constraint name or SQLite's
-/// message (which names the columns).
-fn conflict_message(info: &dyn DatabaseErrorInformation) -> String {
+/// The rule a unique violation broke, from PostgreSQL's constraint name or SQLite's message
+/// (which names the columns); a primary key or revocation id otherwise.
+fn conflict(info: &dyn DatabaseErrorInformation) -> Conflict {
     let said = [info.constraint_name().unwrap_or_default(), info.message()].join(" ");
     let rules = [
         (
             "organizations_slug_key",
             "organizations.slug",
-            "an organization already has this slug",
+            Conflict::SlugTaken,
         ),
         (
             "organizations_one_platform",
             "organizations.is_platform",
-            "a platform organization already exists",
+            Conflict::SecondPlatform,
         ),
-        (
-            "users_email_key",
-            "users.email",
-            "a user already has this email",
-        ),
+        ("users_email_key", "users.email", Conflict::EmailTaken),
         (
             "workspaces_organization_slug_key",
             "workspaces.organization_id, workspaces.slug",
-            "the organization already has a workspace with this slug",
+            Conflict::WorkspaceSlugTaken,
         ),
     ];
     rules
         .iter()
         .find(|(constraint, columns, _)| said.contains(constraint) || said.contains(columns))
-        .map_or_else(
-            || "already exists".to_owned(),
-            |(_, _, message)| (*message).to_owned(),
-        )
+        .map_or(Conflict::DuplicateId, |(_, _, conflict)| *conflict)
 }
 
 /// Words of a server message saying it is closing the connection.

@@ -1,8 +1,10 @@
-//! Rows as diesel reads and writes them, and their conversions to and from the domain's types.
+//! Rows as diesel reads and writes them, and their conversions to and from the domain's types:
+//! what is read is parsed again (into `Email`, `Name`, `Slug`, …), so a row edited by hand
+//! into something the service would never write is a storage failure, not a wrong answer.
 
 use admin_domain::{
-    Membership, Organization, OrganizationId, RevocationId, Role, StoreError, TokenId, TokenRecord,
-    User, UserId, Workspace, WorkspaceId,
+    Email, Membership, Name, Organization, OrganizationId, RevocationId, Role, Slug, StoreError,
+    TokenId, TokenRecord, User, UserId, Workspace, WorkspaceId,
 };
 use diesel::prelude::*;
 
@@ -23,23 +25,33 @@ impl From<&User> for UserRow {
     fn from(user: &User) -> Self {
         Self {
             id: DbUuid(user.id.as_uuid()),
-            email: user.email.clone(),
-            display_name: user.display_name.clone(),
+            email: user.email.as_str().to_owned(),
+            display_name: user
+                .display_name
+                .as_ref()
+                .map(|name| name.as_str().to_owned()),
             is_active: user.is_active,
             created_at: DbInstant(user.created_at),
         }
     }
 }
 
-impl From<UserRow> for User {
-    fn from(row: UserRow) -> Self {
-        Self {
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+
+    fn try_from(row: UserRow) -> Result<Self, StoreError> {
+        Ok(Self {
             id: UserId::from_uuid(row.id.0),
-            email: row.email,
-            display_name: row.display_name,
+            email: Email::parse(&row.email).map_err(corrupt)?,
+            display_name: row
+                .display_name
+                .as_deref()
+                .map(Name::parse)
+                .transpose()
+                .map_err(corrupt)?,
             is_active: row.is_active,
             created_at: row.created_at.0,
-        }
+        })
     }
 }
 
@@ -57,23 +69,25 @@ impl From<&Organization> for OrganizationRow {
     fn from(organization: &Organization) -> Self {
         Self {
             id: DbUuid(organization.id.as_uuid()),
-            name: organization.name.clone(),
-            slug: organization.slug.clone(),
+            name: organization.name.as_str().to_owned(),
+            slug: organization.slug.as_str().to_owned(),
             is_platform: organization.is_platform,
             created_at: DbInstant(organization.created_at),
         }
     }
 }
 
-impl From<OrganizationRow> for Organization {
-    fn from(row: OrganizationRow) -> Self {
-        Self {
+impl TryFrom<OrganizationRow> for Organization {
+    type Error = StoreError;
+
+    fn try_from(row: OrganizationRow) -> Result<Self, StoreError> {
+        Ok(Self {
             id: OrganizationId::from_uuid(row.id.0),
-            name: row.name,
-            slug: row.slug,
+            name: Name::parse(&row.name).map_err(corrupt)?,
+            slug: Slug::parse(&row.slug).map_err(corrupt)?,
             is_platform: row.is_platform,
             created_at: row.created_at.0,
-        }
+        })
     }
 }
 
@@ -92,22 +106,24 @@ impl From<&Workspace> for WorkspaceRow {
         Self {
             id: DbUuid(workspace.id.as_uuid()),
             organization_id: DbUuid(workspace.organization_id.as_uuid()),
-            name: workspace.name.clone(),
-            slug: workspace.slug.clone(),
+            name: workspace.name.as_str().to_owned(),
+            slug: workspace.slug.as_str().to_owned(),
             created_at: DbInstant(workspace.created_at),
         }
     }
 }
 
-impl From<WorkspaceRow> for Workspace {
-    fn from(row: WorkspaceRow) -> Self {
-        Self {
+impl TryFrom<WorkspaceRow> for Workspace {
+    type Error = StoreError;
+
+    fn try_from(row: WorkspaceRow) -> Result<Self, StoreError> {
+        Ok(Self {
             id: WorkspaceId::from_uuid(row.id.0),
             organization_id: OrganizationId::from_uuid(row.organization_id.0),
-            name: row.name,
-            slug: row.slug,
+            name: Name::parse(&row.name).map_err(corrupt)?,
+            slug: Slug::parse(&row.slug).map_err(corrupt)?,
             created_at: row.created_at.0,
-        }
+        })
     }
 }
 

@@ -25,7 +25,8 @@ use thiserror::Error;
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::{Instant, timeout, timeout_at};
 
-use super::{PoolSettings, errors};
+use super::errors;
+use super::settings::PoolSettings;
 
 /// Most statements in flight at once on one shared connection.
 pub const PIPELINE_DEPTH: usize = 8;

@@ -1,17 +1,17 @@
 //! The token store port.
 
-use admin_domain::{
-    Revocation, RevocationId, StoreError, Timestamp, TokenId, TokenRecord, TokenStore,
-};
+use admin_domain::{Revocation, StoreError, Timestamp, TokenId, TokenRecord, TokenStore};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::backend::insert_all;
 use super::backend::{self, StaleBy};
+use super::connection::with_connection;
+use super::errors;
+use super::pools::Database;
 use super::rows::TokenRow;
 use super::schema::tokens;
 use super::sql_types::{DbInstant, DbUuid};
-use super::{Database, errors, with_connection};
 
 impl TokenStore for Database {
     async fn record(&self, records: &[TokenRecord]) -> Result<(), StoreError> {
@@ -44,19 +44,6 @@ impl TokenStore for Database {
         }))
     }
 
-    async fn find(&self, revocation_id: &RevocationId) -> Result<Option<TokenRecord>, StoreError> {
-        let row: Option<TokenRow> = with_connection!(self, |conn| {
-            tokens::table
-                .filter(tokens::revocation_id.eq(revocation_id.as_str()))
-                .select(TokenRow::as_select())
-                .first(conn)
-                .await
-                .optional()
-                .map_err(errors::query)
-        })?;
-        row.map(TokenRecord::try_from).transpose()
-    }
-
     async fn count_stale(&self, cutoff: Timestamp) -> Result<u64, StoreError> {
         let cutoff = DbInstant(cutoff);
         let count: i64 = with_connection!(self, |conn| {
@@ -85,5 +72,26 @@ impl TokenStore for Database {
         let revoked =
             backend::delete_stale_tokens(&self.pools, StaleBy::Revocation, cutoff, room).await?;
         Ok(expired + revoked)
+    }
+}
+
+#[cfg(feature = "testing")]
+impl Database {
+    /// The record with this revocation id, if there is one: for tests that check what a
+    /// command or request left in the store.
+    pub async fn token_record(
+        &self,
+        revocation_id: &admin_domain::RevocationId,
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        let row: Option<TokenRow> = with_connection!(self, |conn| {
+            tokens::table
+                .filter(tokens::revocation_id.eq(revocation_id.as_str()))
+                .select(TokenRow::as_select())
+                .first(conn)
+                .await
+                .optional()
+                .map_err(errors::query)
+        })?;
+        row.map(TokenRecord::try_from).transpose()
     }
 }

@@ -32,7 +32,7 @@ async fn walk_users(
     loop {
         let request = PageRequest {
             listing: Listing::Users,
-            limit: Limit::parse(&limit.to_string()).unwrap(),
+            limit: Limit::new(limit as i64).unwrap(),
             after,
         };
         let page = Page::from_rows(
@@ -171,7 +171,7 @@ async fn a_taken_slug_is_a_conflict(db: TestDatabase) {
         .add_organizations(&[organization("acme", false)])
         .await;
     assert!(
-        matches!(&outcome, Err(StoreError::Conflict(m)) if m == "an organization already has this slug"),
+        matches!(&outcome, Err(StoreError::Conflict(Conflict::SlugTaken))),
         "{outcome:?}"
     );
 }
@@ -183,7 +183,10 @@ async fn a_second_platform_organization_is_a_conflict(db: TestDatabase) {
         .add_organizations(&[organization("other", true)])
         .await;
     assert!(
-        matches!(&outcome, Err(StoreError::Conflict(m)) if m == "a platform organization already exists"),
+        matches!(
+            &outcome,
+            Err(StoreError::Conflict(Conflict::SecondPlatform))
+        ),
         "{outcome:?}"
     );
     stored_organization(&db.database, "customer", false).await;
@@ -197,7 +200,7 @@ async fn a_taken_email_is_a_conflict(db: TestDatabase) {
     };
     let outcome = db.database.add_users(&[again]).await;
     assert!(
-        matches!(&outcome, Err(StoreError::Conflict(m)) if m == "a user already has this email"),
+        matches!(&outcome, Err(StoreError::Conflict(Conflict::EmailTaken))),
         "{outcome:?}"
     );
 }

@@ -12,11 +12,14 @@ pub fn at(micros: i64) -> Timestamp {
 pub fn user(n: usize, created_at: Timestamp) -> User {
     User {
         id: UserId::generate(),
-        email: format!(
+        email: Email::parse(&format!(
             "user{n}-{}@example.com",
             UserId::generate().as_uuid().simple()
-        ),
-        display_name: n.is_multiple_of(2).then(|| format!("User {n}")),
+        ))
+        .unwrap(),
+        display_name: n
+            .is_multiple_of(2)
+            .then(|| Name::parse(&format!("User {n}")).unwrap()),
         is_active: true,
         created_at,
     }
@@ -25,8 +28,8 @@ pub fn user(n: usize, created_at: Timestamp) -> User {
 pub fn organization(slug: &str, is_platform: bool) -> Organization {
     Organization {
         id: OrganizationId::generate(),
-        name: format!("Org {slug}"),
-        slug: slug.to_owned(),
+        name: Name::parse(&format!("Org {slug}")).unwrap(),
+        slug: Slug::parse(slug).unwrap(),
         is_platform,
         created_at: Timestamp::now(),
     }
@@ -36,8 +39,8 @@ pub fn workspace(organization: OrganizationId, slug: &str, created_at: Timestamp
     Workspace {
         id: WorkspaceId::generate(),
         organization_id: organization,
-        name: format!("Workspace {slug}"),
-        slug: slug.to_owned(),
+        name: Name::parse(&format!("Workspace {slug}")).unwrap(),
+        slug: Slug::parse(slug).unwrap(),
         created_at,
     }
 }

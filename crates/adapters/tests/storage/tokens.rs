@@ -28,7 +28,7 @@ async fn a_recorded_token_is_found_exactly_as_recorded(db: TestDatabase) {
         .expect("recorded");
 
     assert_eq!(
-        db.find(&record.revocation_id).await.expect("reads"),
+        db.token_record(&record.revocation_id).await.expect("reads"),
         Some(record)
     );
 }
@@ -86,7 +86,7 @@ async fn revoking_marks_the_record_once_and_keeps_the_first_time(db: TestDatabas
     );
 
     let stored = db
-        .find(&record.revocation_id)
+        .token_record(&record.revocation_id)
         .await
         .expect("reads")
         .expect("found");
@@ -128,11 +128,14 @@ async fn cleanup_removes_exactly_the_records_that_can_no_longer_authenticate(db:
     assert_eq!(db.delete_stale(cutoff, 100).await.expect("deletes"), 3);
 
     for record in &stale {
-        assert_eq!(db.find(&record.revocation_id).await.expect("reads"), None);
+        assert_eq!(
+            db.token_record(&record.revocation_id).await.expect("reads"),
+            None
+        );
     }
     for record in &kept {
         assert!(
-            db.find(&record.revocation_id)
+            db.token_record(&record.revocation_id)
                 .await
                 .expect("reads")
                 .is_some()

@@ -1,9 +1,8 @@
 use std::fmt;
 
 use crate::caller::Caller;
-use crate::errors::{AdminError, FieldError};
+use crate::errors::AdminError;
 use crate::ids::{OrganizationId, UserId};
-use crate::params;
 use crate::permission::Permission;
 use crate::ports::{AdminAccess, Ports};
 use crate::role::Role;
@@ -17,14 +16,10 @@ pub struct AccessQuery {
 }
 
 impl AccessQuery {
-    /// Reads the raw `organization_id` query value, which is required. Any text is accepted:
-    /// one that is not an organization id simply names no organization.
-    pub fn parse(organization_id: Option<&str>) -> Result<Self, Vec<FieldError>> {
-        params::required("organization_id", organization_id)
-            .map(|id| Self {
-                organization_id: id.to_owned(),
-            })
-            .map_err(|error| vec![error])
+    /// Asks about the organization named `organization_id`. Any text is accepted: one that is
+    /// not an organization id simply names no organization.
+    pub fn new(organization_id: String) -> Self {
+        Self { organization_id }
     }
 }
 
@@ -64,17 +59,6 @@ pub struct AccessDecision {
     pub organization_id: String,
     /// The caller's role there; `None` when neither a member nor a platform administrator.
     pub role: Option<AccessRole>,
-}
-
-impl AccessDecision {
-    /// A short human sentence.
-    pub fn message(&self) -> &'static str {
-        if self.has_access {
-            "User has admin access"
-        } else {
-            "User does not have admin access"
-        }
-    }
 }
 
 impl<P: Ports> AdminService<P> {

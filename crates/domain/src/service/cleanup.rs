@@ -1,6 +1,5 @@
 use crate::caller::Caller;
-use crate::errors::{AdminError, FieldError};
-use crate::params;
+use crate::errors::AdminError;
 use crate::permission::Permission;
 use crate::ports::{Ports, TokenStore};
 use crate::timestamp::Timestamp;
@@ -14,16 +13,6 @@ pub struct CleanupRequest {
     pub dry_run: bool,
 }
 
-impl CleanupRequest {
-    /// Reads the raw `dry_run` query value (false when absent).
-    pub fn parse(dry_run: Option<&str>) -> Result<Self, Vec<FieldError>> {
-        dry_run
-            .map_or(Ok(false), |raw| params::boolean("dry_run", raw))
-            .map(|dry_run| Self { dry_run })
-            .map_err(|error| vec![error])
-    }
-}
-
 /// What a cleanup did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CleanupReport {
@@ -33,17 +22,6 @@ pub struct CleanupReport {
     pub cutoff: Timestamp,
     /// Whether this was a dry run.
     pub dry_run: bool,
-}
-
-impl CleanupReport {
-    /// A short human sentence.
-    pub fn message(&self) -> String {
-        if self.dry_run {
-            format!("{} token records would be deleted", self.deleted_count)
-        } else {
-            "Token cleanup completed".to_owned()
-        }
-    }
 }
 
 impl<P: Ports> AdminService<P> {

@@ -1,5 +1,6 @@
-//! The operator's commands: create things, issue and revoke tokens, seed synthetic data.
-//! They run with the operator's own database access, so they take no caller.
+//! The operator's commands that create things, and synthetic data. They run with the
+//! operator's own database access, so they take no caller, and they need neither token
+//! verification nor admin access: [`Provisioning`] holds only the directory and token store.
 
 use std::future::Future;
 use std::ops::Range;
@@ -7,16 +8,13 @@ use std::time::Duration;
 
 use futures_util::{TryStreamExt, stream};
 
-use crate::entities::{Membership, Organization, Revocation, TokenRecord, User, Workspace};
-use crate::errors::AdminError;
+use crate::entities::{Membership, Organization, TokenRecord, User, Workspace};
+use crate::errors::{AdminError, Missing};
 use crate::ids::{OrganizationId, RevocationId, TokenId, UserId, WorkspaceId};
-use crate::ports::{AdminAccess, PlatformDirectory, Ports, TokenAuthority, TokenStore};
-use crate::provisioning::{Email, Name, SeedPlan, Slug, Ttl};
+use crate::ports::{PlatformDirectory, TokenStore};
+use crate::provisioning::{Email, Name, SeedPlan, Slug};
 use crate::role::Role;
 use crate::timestamp::Timestamp;
-use crate::token::{BearerToken, IssuedToken, TokenClaims};
-
-use super::AdminService;
 
 /// An organization to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,11 +30,23 @@ pub struct NewOrganization {
 /// Rows a seed writes per call to a port.
 const SEED_BATCH: usize = 5_000;
 
-/// Batches a seed writes at once: enough to keep a database server's cores busy (measured:
-/// 1M users with memberships took 48 s one batch at a time on 2 cores).
+/// Batches a seed writes at once: enough to keep a database server's cores busy.
 const SEED_CONCURRENCY: usize = 4;
 
-impl<P: Ports> AdminService<P> {
+/// The commands that create organizations, users, memberships and workspaces, and seed
+/// synthetic data, over a directory and a token store.
+#[derive(Debug)]
+pub struct Provisioning<D, T> {
+    directory: D,
+    tokens: T,
+}
+
+impl<D: PlatformDirectory, T: TokenStore> Provisioning<D, T> {
+    /// The commands over these ports.
+    pub fn new(directory: D, tokens: T) -> Self {
+        Self { directory, tokens }
+    }
+
     /// Creates an organization. A taken slug, or a second platform organization, is a
     /// [`AdminError::Conflict`].
     pub async fn create_organization(
@@ -49,8 +59,8 @@ impl<P: Ports> AdminService<P> {
         };
         let organization = Organization {
             id: OrganizationId::generate(),
-            name: new.name.as_str().to_owned(),
-            slug: slug.as_str().to_owned(),
+            name: new.name,
+            slug,
             is_platform: new.platform,
             created_at: Timestamp::now(),
         };
@@ -68,8 +78,8 @@ impl<P: Ports> AdminService<P> {
     ) -> Result<User, AdminError> {
         let user = User {
             id: UserId::generate(),
-            email: email.as_str().to_owned(),
-            display_name: display_name.map(|name| name.as_str().to_owned()),
+            email,
+            display_name,
             is_active: true,
             created_at: Timestamp::now(),
         };
@@ -86,8 +96,8 @@ impl<P: Ports> AdminService<P> {
         organization_id: OrganizationId,
         role: Role,
     ) -> Result<Membership, AdminError> {
-        self.require_user(user_id).await?;
-        self.require_organization(organization_id).await?;
+        require_user(&self.directory, user_id).await?;
+        require_organization(&self.directory, organization_id).await?;
         let membership = Membership {
             user_id,
             organization_id,
@@ -104,7 +114,7 @@ impl<P: Ports> AdminService<P> {
         name: Name,
         slug: Option<Slug>,
     ) -> Result<Workspace, AdminError> {
-        self.require_organization(organization_id).await?;
+        require_organization(&self.directory, organization_id).await?;
         let slug = match slug {
             Some(slug) => slug,
             None => Slug::from_name(&name)?,
@@ -112,76 +122,14 @@ impl<P: Ports> AdminService<P> {
         let workspace = Workspace {
             id: WorkspaceId::generate(),
             organization_id,
-            name: name.as_str().to_owned(),
-            slug: slug.as_str().to_owned(),
+            name,
+            slug,
             created_at: Timestamp::now(),
         };
         self.directory
             .add_workspaces(std::slice::from_ref(&workspace))
             .await?;
         Ok(workspace)
-    }
-
-    /// Signs a token for the user, optionally scoped to an organization it is a member of
-    /// (else [`AdminError::NotAMember`]), living `ttl`, and records it. The expiry is whole
-    /// seconds, as Biscuit dates are.
-    pub async fn issue_token(
-        &self,
-        user_id: UserId,
-        organization_id: Option<OrganizationId>,
-        ttl: Ttl,
-    ) -> Result<IssuedToken, AdminError> {
-        self.require_user(user_id).await?;
-        if let Some(organization_id) = organization_id {
-            self.require_organization(organization_id).await?;
-            if self
-                .access
-                .role_in(user_id, organization_id)
-                .await?
-                .is_none()
-            {
-                return Err(AdminError::NotAMember);
-            }
-        }
-        let issued_at = Timestamp::now();
-        let claims = TokenClaims {
-            token_id: TokenId::generate(),
-            user_id,
-            organization_id,
-            expires_at: issued_at
-                .saturating_add(ttl.duration())
-                .truncated_to_seconds(),
-        };
-        let issued = self
-            .authority
-            .issue(&claims)
-            .map_err(AdminError::Internal)?;
-        let record = TokenRecord {
-            id: claims.token_id,
-            user_id,
-            organization_id,
-            revocation_id: issued.revocation_id.clone(),
-            issued_at,
-            expires_at: claims.expires_at,
-            revoked_at: None,
-        };
-        self.tokens.record(&[record]).await?;
-        Ok(issued)
-    }
-
-    /// Revokes a token signed by this service, by its text. Revoking it again keeps the first
-    /// revocation.
-    pub async fn revoke_token(&self, token: &BearerToken) -> Result<Revocation, AdminError> {
-        let verified = self.authority.verify(token).await?;
-        self.revoke_token_id(verified.token_id).await
-    }
-
-    /// Revokes the token whose record is `id`. Revoking it again keeps the first revocation.
-    pub async fn revoke_token_id(&self, id: TokenId) -> Result<Revocation, AdminError> {
-        match self.tokens.revoke(id, Timestamp::now()).await? {
-            Some(revocation) => Ok(revocation),
-            None => Err(AdminError::NotFound("no record of this token".to_owned())),
-        }
     }
 
     /// Writes synthetic data in batches, [`SEED_CONCURRENCY`] at a time: organizations, users
@@ -208,30 +156,34 @@ impl<P: Ports> AdminService<P> {
         let members_each = users.len().div_ceil(organizations.len().max(1));
 
         in_batches(plan.organizations, |range| async move {
-            let rows: Vec<Organization> = range
-                .map(|i| Organization {
-                    id: organizations[i],
-                    name: format!("Org {i}"),
-                    slug: format!("org-{run}-{i}"),
-                    is_platform: false,
-                    created_at: at(i, 1_000_000),
+            let rows = range
+                .map(|i| {
+                    Ok(Organization {
+                        id: organizations[i],
+                        name: Name::parse(&format!("Org {i}"))?,
+                        slug: Slug::parse(&format!("org-{run}-{i}"))?,
+                        is_platform: false,
+                        created_at: at(i, 1_000_000),
+                    })
                 })
-                .collect();
+                .collect::<Result<Vec<_>, AdminError>>()?;
             Ok(self.directory.add_organizations(&rows).await?)
         })
         .await?;
 
         in_batches(plan.users, |range| async move {
-            let rows: Vec<User> = range
+            let rows = range
                 .clone()
-                .map(|i| User {
-                    id: users[i],
-                    email: format!("user{i}-{run}@example.com"),
-                    display_name: Some(format!("User {i}")),
-                    is_active: true,
-                    created_at: at(i, 1_000),
+                .map(|i| {
+                    Ok(User {
+                        id: users[i],
+                        email: Email::parse(&format!("user{i}-{run}@example.com"))?,
+                        display_name: Some(Name::parse(&format!("User {i}"))?),
+                        is_active: true,
+                        created_at: at(i, 1_000),
+                    })
                 })
-                .collect();
+                .collect::<Result<Vec<_>, AdminError>>()?;
             self.directory.add_users(&rows).await?;
             if organizations.is_empty() {
                 return Ok(());
@@ -248,15 +200,17 @@ impl<P: Ports> AdminService<P> {
         .await?;
 
         in_batches(plan.workspaces, |range| async move {
-            let rows: Vec<Workspace> = range
-                .map(|i| Workspace {
-                    id: WorkspaceId::generate(),
-                    organization_id: organizations[i % organizations.len()],
-                    name: format!("WS {i}"),
-                    slug: format!("ws-{i}"),
-                    created_at: at(i, 1_000),
+            let rows = range
+                .map(|i| {
+                    Ok(Workspace {
+                        id: WorkspaceId::generate(),
+                        organization_id: organizations[i % organizations.len()],
+                        name: Name::parse(&format!("WS {i}"))?,
+                        slug: Slug::parse(&format!("ws-{i}"))?,
+                        created_at: at(i, 1_000),
+                    })
                 })
-                .collect();
+                .collect::<Result<Vec<_>, AdminError>>()?;
             Ok(self.directory.add_workspaces(&rows).await?)
         })
         .await?;
@@ -280,19 +234,27 @@ impl<P: Ports> AdminService<P> {
         })
         .await
     }
+}
 
-    async fn require_user(&self, id: UserId) -> Result<(), AdminError> {
-        match self.directory.find_user(id).await? {
-            Some(_) => Ok(()),
-            None => Err(AdminError::NotFound(format!("no user {id}"))),
-        }
+/// [`Missing::User`] unless the directory has this user.
+pub(super) async fn require_user(
+    directory: &impl PlatformDirectory,
+    id: UserId,
+) -> Result<(), AdminError> {
+    match directory.find_user(id).await? {
+        Some(_) => Ok(()),
+        None => Err(AdminError::NotFound(Missing::User)),
     }
+}
 
-    async fn require_organization(&self, id: OrganizationId) -> Result<(), AdminError> {
-        match self.directory.find_organization(id).await? {
-            Some(_) => Ok(()),
-            None => Err(AdminError::NotFound(format!("no organization {id}"))),
-        }
+/// [`Missing::Organization`] unless the directory has this organization.
+pub(super) async fn require_organization(
+    directory: &impl PlatformDirectory,
+    id: OrganizationId,
+) -> Result<(), AdminError> {
+    match directory.find_organization(id).await? {
+        Some(_) => Ok(()),
+        None => Err(AdminError::NotFound(Missing::Organization)),
     }
 }
 

@@ -10,7 +10,7 @@ async fn check(holder: &Holder, organization: &str, role: Option<Role>) -> Acces
         .access
         .expect_role_in()
         .returning(move |_, _| ready(Ok(role)));
-    let query = AccessQuery::parse(Some(organization)).expect("present");
+    let query = AccessQuery::new(organization.to_owned());
     world
         .service()
         .check_access(&caller, &query)
@@ -28,7 +28,6 @@ async fn owners_and_admins_have_access_with_their_role() {
         let decision = check(&Holder::new(), &organization(), Some(role)).await;
         assert!(decision.has_access);
         assert_eq!(decision.role, Some(AccessRole::Member(role)));
-        assert_eq!(decision.message(), "User has admin access");
     }
 }
 
@@ -38,7 +37,6 @@ async fn members_and_viewers_have_no_access_but_see_their_role() {
         let decision = check(&Holder::new(), &organization(), Some(role)).await;
         assert!(!decision.has_access);
         assert_eq!(decision.role, Some(AccessRole::Member(role)));
-        assert_eq!(decision.message(), "User does not have admin access");
     }
 }
 
@@ -57,7 +55,6 @@ async fn an_unknown_organization_answers_exactly_like_one_not_joined() {
     for decision in [unknown, not_an_id] {
         assert!(!decision.has_access);
         assert_eq!(decision.role, None);
-        assert_eq!(decision.message(), "User does not have admin access");
     }
 }
 
@@ -66,7 +63,7 @@ async fn text_that_is_no_organization_id_is_not_looked_up() {
     let caller = Holder::new().caller().await;
     let mut world = World::default();
     world.access.expect_role_in().never();
-    let query = AccessQuery::parse(Some("'; drop table users; --")).expect("present");
+    let query = AccessQuery::new("'; drop table users; --".to_owned());
 
     let decision = world
         .service()
@@ -129,7 +126,7 @@ async fn the_organization_is_looked_up_for_the_caller() {
         .withf(move |u, o| *u == user && *o == organization)
         .times(1)
         .returning(|_, _| ready(Ok(Some(Role::Owner))));
-    let query = AccessQuery::parse(Some(&organization.to_string())).expect("present");
+    let query = AccessQuery::new(organization.to_string());
 
     assert!(
         world
@@ -138,19 +135,6 @@ async fn the_organization_is_looked_up_for_the_caller() {
             .await
             .expect("answers")
             .has_access
-    );
-}
-
-#[test]
-fn a_missing_organization_id_is_refused() {
-    let errors = AccessQuery::parse(None).expect_err("required");
-    assert_eq!(
-        errors,
-        [FieldError {
-            field: "organization_id",
-            input: None,
-            kind: FieldErrorKind::Missing
-        }]
     );
 }
 

@@ -31,7 +31,6 @@ async fn a_dry_run_counts_and_deletes_nothing() {
 
     assert_eq!(report.deleted_count, 42);
     assert!(report.dry_run);
-    assert_eq!(report.message(), "42 token records would be deleted");
 }
 
 #[tokio::test]
@@ -63,7 +62,6 @@ async fn cleanup_deletes_in_bounded_batches_until_one_comes_back_short() {
 
     assert_eq!(report.deleted_count, 207);
     assert!(!report.dry_run);
-    assert_eq!(report.message(), "Token cleanup completed");
 }
 
 #[tokio::test]
@@ -109,18 +107,4 @@ async fn a_caller_without_tokens_cleanup_is_forbidden_and_nothing_is_touched() {
         outcome,
         Err(AdminError::Forbidden(Permission::TokensCleanup))
     ));
-}
-
-#[test]
-fn dry_run_defaults_to_false_and_refuses_non_booleans() {
-    assert_eq!(
-        CleanupRequest::parse(None),
-        Ok(CleanupRequest { dry_run: false })
-    );
-    assert_eq!(
-        CleanupRequest::parse(Some("true")),
-        Ok(CleanupRequest { dry_run: true })
-    );
-    let errors = CleanupRequest::parse(Some("perhaps")).expect_err("not a boolean");
-    assert_eq!(errors[0].kind, FieldErrorKind::NotABoolean);
 }

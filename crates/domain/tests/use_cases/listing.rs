@@ -6,7 +6,7 @@ fn users(count: usize) -> Vec<User> {
     (0..count)
         .map(|i| User {
             id: UserId::generate(),
-            email: format!("user{i}@example.com"),
+            email: Email::parse(&format!("user{i}@example.com")).expect("an email"),
             display_name: None,
             is_active: true,
             created_at: Timestamp::from_unix_micros(i as i64),
@@ -27,7 +27,11 @@ async fn a_page_reads_one_row_more_than_it_shows_to_know_another_follows() {
         .expect_users()
         .withf(|after, limit| after.is_none() && *limit == 3)
         .returning(|_, _| ready(Ok(users(3))));
-    let request = PageRequest::parse(Listing::Users, Some("2"), None).expect("valid");
+    let request = PageRequest {
+        listing: Listing::Users,
+        limit: Limit::new(2).expect("valid"),
+        after: None,
+    };
 
     let page = world
         .service()
@@ -57,7 +61,11 @@ async fn the_cursor_continues_where_the_previous_page_ended() {
         .withf(move |after, _| *after == Some(position))
         .returning(|_, _| ready(Ok(Vec::new())));
     let text = position.encode(Listing::Workspaces);
-    let request = PageRequest::parse(Listing::Workspaces, None, Some(&text)).expect("valid");
+    let request = PageRequest {
+        listing: Listing::Workspaces,
+        limit: Limit::DEFAULT,
+        after: Cursor::decode(Listing::Workspaces, &text),
+    };
 
     let page = world
         .service()
@@ -77,7 +85,11 @@ async fn each_listing_is_forbidden_without_its_permission_and_reads_nothing() {
     world.directory.expect_organizations().never();
     world.directory.expect_workspaces().never();
     let service = world.service();
-    let request = |listing| PageRequest::parse(listing, None, None).expect("valid");
+    let request = |listing| PageRequest {
+        listing,
+        limit: Limit::DEFAULT,
+        after: None,
+    };
 
     let users = service.list_users(&caller, &request(Listing::Users)).await;
     let organizations = service

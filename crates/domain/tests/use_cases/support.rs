@@ -1,37 +1,9 @@
-//! A world of mocked ports, and a token holder described by the facts the rules look at.
+//! A token holder described by the facts the rules look at, presented to the mocked ports.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
+pub use admin_domain::mocks::{World, ready};
 use admin_domain::*;
-
-/// A boxed ready future, what mocked async port methods return.
-pub fn ready<T: Send + 'static>(value: T) -> Pin<Box<dyn Future<Output = T> + Send>> {
-    Box::pin(std::future::ready(value))
-}
-
-/// The mocked ports, to set expectations on before building the service.
-#[derive(Default)]
-pub struct World {
-    pub access: MockAdminAccess,
-    pub tokens: MockTokenStore,
-    pub directory: MockPlatformDirectory,
-    pub authority: MockTokenAuthority,
-    pub settings: Settings,
-}
-
-impl World {
-    pub fn service(self) -> AdminService<MockPorts> {
-        AdminService::new(
-            self.access,
-            self.tokens,
-            self.directory,
-            self.authority,
-            self.settings,
-        )
-    }
-}
 
 /// Everything about a token holder that authentication reads.
 #[derive(Debug, Clone)]

@@ -2,9 +2,22 @@ use actix_web::web::{Data, Json};
 use admin_domain::{AccessQuery, AdminService, Ports};
 
 use crate::bodies::{AccessBody, PlatformStatusBody};
-use crate::errors::ApiError;
-use crate::extract::{AccessCheck, Authenticated, PlatformStatus, RawQuery};
-use crate::openapi::{Invalid, Refusals};
+use crate::errors::{ApiError, Invalid, Refusals};
+use crate::extract::Authenticated;
+use crate::params::{AnyText, Declare, Parameters, Raw};
+
+/// `GET /v1/admin/access`'s parameters.
+#[derive(Debug)]
+pub struct AccessParams(AccessQuery);
+
+impl Parameters for AccessParams {
+    fn declare(declare: &mut impl Declare) -> Option<Self> {
+        let id = declare.required("organization_id", AnyText, "The organization to ask about");
+        Some(Self(AccessQuery::new(id?)))
+    }
+}
+
+crate::described!(AccessParams);
 
 /// Whether the caller administers an organization: as its owner or admin, or as a platform
 /// administrator. An unknown organization answers like one the caller is not in.
@@ -14,7 +27,7 @@ use crate::openapi::{Invalid, Refusals};
     tag = "admin",
     operation_id = "check_admin_access",
     security(("bearer" = [])),
-    params(("organization_id" = String, Query, description = "The organization to ask about")),
+    params(AccessParams),
     responses(
         (status = 200, description = "The answer", body = AccessBody),
         Invalid,
@@ -23,10 +36,10 @@ use crate::openapi::{Invalid, Refusals};
 )]
 pub async fn check_access<P: Ports>(
     service: Data<AdminService<P>>,
-    auth: Authenticated<P, AccessCheck>,
-    query: RawQuery,
+    auth: Authenticated<P>,
+    raw: Raw,
 ) -> Result<Json<AccessBody>, ApiError> {
-    let query = AccessQuery::parse(query.get("organization_id"))?;
+    let AccessParams(query) = AccessParams::read(&raw)?;
     let decision = service.check_access(&auth.caller, &query).await?;
     Ok(Json(decision.into()))
 }
@@ -45,8 +58,25 @@ pub async fn check_access<P: Ports>(
 )]
 pub async fn platform_status<P: Ports>(
     service: Data<AdminService<P>>,
-    auth: Authenticated<P, PlatformStatus>,
+    auth: Authenticated<P>,
 ) -> Result<Json<PlatformStatusBody>, ApiError> {
     let is_platform_org = service.platform_status(&auth.caller)?;
     Ok(Json(PlatformStatusBody { is_platform_org }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_organization_id_is_refused() {
+        let refused = AccessParams::read(&Raw::query(&[]))
+            .err()
+            .unwrap_or_default();
+        let summary: Vec<_> = refused
+            .iter()
+            .map(|r| (r.name, r.input.clone(), r.refusal.kind))
+            .collect();
+        assert_eq!(summary, [("organization_id", None, "missing")]);
+    }
 }

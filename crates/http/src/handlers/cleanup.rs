@@ -2,9 +2,24 @@ use actix_web::web::{Data, Json};
 use admin_domain::{AdminService, CleanupRequest, Ports};
 
 use crate::bodies::CleanupBody;
-use crate::errors::ApiError;
-use crate::extract::{Authenticated, RawQuery, TokensCleanup};
-use crate::openapi::{Invalid, Refusals};
+use crate::errors::{ApiError, Invalid, Refusals};
+use crate::extract::Authenticated;
+use crate::params::{Boolean, Declare, Parameters, Raw};
+
+/// `POST /v1/admin/cleanup-tokens`'s parameters.
+#[derive(Debug)]
+pub struct CleanupParams(CleanupRequest);
+
+impl Parameters for CleanupParams {
+    fn declare(declare: &mut impl Declare) -> Option<Self> {
+        let dry_run = declare.query("dry_run", Boolean, "Count only (default false)");
+        Some(Self(CleanupRequest {
+            dry_run: dry_run.unwrap_or(false),
+        }))
+    }
+}
+
+crate::described!(CleanupParams);
 
 /// Deletes the token records that can never authenticate again (expired or revoked before
 /// `now - retention`), in bounded batches; with `dry_run`, counts them.
@@ -14,7 +29,7 @@ use crate::openapi::{Invalid, Refusals};
     tag = "platform",
     operation_id = "cleanup_old_tokens",
     security(("bearer" = [])),
-    params(("dry_run" = Option<bool>, Query, description = "Count only (default false)")),
+    params(CleanupParams),
     responses(
         (status = 200, description = "What was deleted", body = CleanupBody),
         Invalid,
@@ -23,10 +38,10 @@ use crate::openapi::{Invalid, Refusals};
 )]
 pub async fn cleanup_tokens<P: Ports>(
     service: Data<AdminService<P>>,
-    auth: Authenticated<P, TokensCleanup>,
-    query: RawQuery,
+    auth: Authenticated<P>,
+    raw: Raw,
 ) -> Result<Json<CleanupBody>, ApiError> {
-    let request = CleanupRequest::parse(query.get("dry_run"))?;
+    let CleanupParams(request) = CleanupParams::read(&raw)?;
     let report = service.cleanup_tokens(&auth.caller, request).await?;
     tracing::info!(
         deleted = report.deleted_count,
@@ -35,4 +50,27 @@ pub async fn cleanup_tokens<P: Ports>(
     );
     crate::metrics::observe_cleanup(&report);
     Ok(Json(report.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dry_run_defaults_to_false_and_refuses_non_booleans() {
+        let read = |pairs: &[(&str, &str)]| CleanupParams::read(&Raw::query(pairs));
+        assert_eq!(
+            read(&[]).map(|p| p.0),
+            Ok(CleanupRequest { dry_run: false })
+        );
+        assert_eq!(
+            read(&[("dry_run", "true")]).map(|p| p.0),
+            Ok(CleanupRequest { dry_run: true })
+        );
+        let refused = read(&[("dry_run", "perhaps")]).err().unwrap_or_default();
+        assert_eq!(
+            refused.first().map(|r| r.refusal.kind),
+            Some("bool_parsing")
+        );
+    }
 }

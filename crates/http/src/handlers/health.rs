@@ -1,98 +1,10 @@
 //! Liveness and readiness, for load balancers and orchestrators.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
-
 use actix_web::web::{Data, Json};
-use admin_adapters::{Database, PoolStatus};
-use futures_util::future::LocalBoxFuture;
 use serde_json::{Value, json};
 
-use crate::errors::{ApiError, Envelope, error_chain};
-
-/// What readiness depends on: the database.
-pub trait Probe: Send + Sync + 'static {
-    /// `Ok` when it answers now; otherwise why not.
-    fn check(&self) -> LocalBoxFuture<'_, Result<(), String>>;
-
-    /// The connection pool's occupancy, when there is a pool.
-    fn pool_status(&self) -> Option<PoolStatus> {
-        None
-    }
-}
-
-impl Probe for Database {
-    fn check(&self) -> LocalBoxFuture<'_, Result<(), String>> {
-        Box::pin(async move { self.ping().await.map_err(|e| error_chain(&e)) })
-    }
-
-    fn pool_status(&self) -> Option<PoolStatus> {
-        Some(Database::pool_status(self))
-    }
-}
-
-/// Whether this instance should get traffic: its database answers and it is not draining.
-/// Clones share the draining flag and the pools.
-#[derive(Clone)]
-pub struct Health {
-    probe: Arc<dyn Probe>,
-    pools: Arc<RwLock<Vec<Arc<dyn Probe>>>>,
-    draining: Arc<AtomicBool>,
-}
-
-impl std::fmt::Debug for Health {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Health")
-            .field("draining", &self.is_draining())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Health {
-    /// Readiness depending on `probe`.
-    pub fn new(probe: impl Probe) -> Self {
-        Self {
-            probe: Arc::new(probe),
-            pools: Arc::default(),
-            draining: Arc::new(AtomicBool::new(false)),
-        }
-    }
-
-    /// Counts `pool` in the occupancy reported (one per HTTP worker).
-    pub fn attach_pool(&self, pool: impl Probe) {
-        if let Ok(mut pools) = self.pools.write() {
-            pools.push(Arc::new(pool));
-        }
-    }
-
-    /// From now on readiness fails, so load balancers stop sending requests here.
-    pub fn start_draining(&self) {
-        self.draining.store(true, Ordering::SeqCst);
-    }
-
-    /// Whether the instance is draining.
-    pub fn is_draining(&self) -> bool {
-        self.draining.load(Ordering::SeqCst)
-    }
-
-    /// The database pools' occupancy: the attached pools' together, else the probe's own.
-    pub fn pool_status(&self) -> Option<PoolStatus> {
-        let pools = self.pools.read().ok()?;
-        if pools.is_empty() {
-            return self.probe.pool_status();
-        }
-        pools
-            .iter()
-            .filter_map(|pool| pool.pool_status())
-            .reduce(|a, b| PoolStatus {
-                max_size: a.max_size + b.max_size,
-                size: a.size + b.size,
-                available: a.available + b.available,
-                waiting: a.waiting + b.waiting,
-                pipelined: a.pipelined + b.pipelined,
-            })
-    }
-}
+use crate::errors::{ApiError, Envelope};
+use crate::health::Health;
 
 /// The process is alive (no database involved).
 #[utoipa::path(get, path = "/healthz", tag = "operations", operation_id = "healthz",
@@ -112,6 +24,6 @@ pub async fn readyz(health: Data<Health>) -> Result<Json<Value>, ApiError> {
     if health.is_draining() {
         return Err(ApiError::Unavailable("the instance is draining".to_owned()));
     }
-    health.probe.check().await.map_err(ApiError::Unavailable)?;
+    health.check().await.map_err(ApiError::Unavailable)?;
     Ok(Json(json!({ "status": "ready" })))
 }

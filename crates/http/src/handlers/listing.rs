@@ -1,18 +1,57 @@
 use actix_web::web::{Data, Json};
-use admin_domain::{AdminService, Listing, PageRequest, Ports};
+use admin_domain::{AdminService, Limit, Listing, PageRequest, Ports};
 
 use crate::bodies::{OrganizationItem, PageBody, UserItem, WorkspaceItem};
-use crate::errors::ApiError;
-use crate::extract::{Authenticated, OrganizationsList, RawQuery, UsersList, WorkspacesList};
-use crate::openapi::{Invalid, Refusals};
+use crate::errors::{ApiError, Invalid, Refusals};
+use crate::extract::Authenticated;
+use crate::params::{CursorOf, Declare, PageSize, Parameters, Raw};
 
-fn page_request(listing: Listing, query: &RawQuery) -> Result<PageRequest, ApiError> {
-    Ok(PageRequest::parse(
+/// `limit` and `cursor`, which every listing takes.
+fn page(declare: &mut impl Declare, listing: Listing) -> Option<PageRequest> {
+    let limit = declare.query("limit", PageSize, "Rows per page (default 50)");
+    let after = declare.query(
+        "cursor",
+        CursorOf(listing),
+        "The previous page's `next_cursor`",
+    );
+    Some(PageRequest {
         listing,
-        query.get("limit"),
-        query.get("cursor"),
-    )?)
+        limit: limit.unwrap_or(Limit::DEFAULT),
+        after,
+    })
 }
+
+/// `GET /v1/admin/platform/users`'s parameters.
+#[derive(Debug)]
+pub struct UsersParams(PageRequest);
+
+impl Parameters for UsersParams {
+    fn declare(declare: &mut impl Declare) -> Option<Self> {
+        page(declare, Listing::Users).map(Self)
+    }
+}
+
+/// `GET /v1/admin/platform/organizations`'s parameters.
+#[derive(Debug)]
+pub struct OrganizationsParams(PageRequest);
+
+impl Parameters for OrganizationsParams {
+    fn declare(declare: &mut impl Declare) -> Option<Self> {
+        page(declare, Listing::Organizations).map(Self)
+    }
+}
+
+/// `GET /v1/admin/platform/workspaces`'s parameters.
+#[derive(Debug)]
+pub struct WorkspacesParams(PageRequest);
+
+impl Parameters for WorkspacesParams {
+    fn declare(declare: &mut impl Declare) -> Option<Self> {
+        page(declare, Listing::Workspaces).map(Self)
+    }
+}
+
+crate::described!(UsersParams, OrganizationsParams, WorkspacesParams);
 
 /// A page of every user of the platform, in (creation time, id) order.
 #[utoipa::path(
@@ -21,10 +60,7 @@ fn page_request(listing: Listing, query: &RawQuery) -> Result<PageRequest, ApiEr
     tag = "platform",
     operation_id = "list_platform_users",
     security(("bearer" = [])),
-    params(
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Rows per page (default 50)"),
-        ("cursor" = Option<String>, Query, pattern = "^75[0-9a-f]{48}$", description = "The previous page's `next_cursor`"),
-    ),
+    params(UsersParams),
     responses(
         (status = 200, description = "A page", body = PageBody<UserItem>),
         Invalid,
@@ -33,10 +69,10 @@ fn page_request(listing: Listing, query: &RawQuery) -> Result<PageRequest, ApiEr
 )]
 pub async fn users<P: Ports>(
     service: Data<AdminService<P>>,
-    auth: Authenticated<P, UsersList>,
-    query: RawQuery,
+    auth: Authenticated<P>,
+    raw: Raw,
 ) -> Result<Json<PageBody<UserItem>>, ApiError> {
-    let request = page_request(Listing::Users, &query)?;
+    let UsersParams(request) = UsersParams::read(&raw)?;
     Ok(Json(
         service.list_users(&auth.caller, &request).await?.into(),
     ))
@@ -49,10 +85,7 @@ pub async fn users<P: Ports>(
     tag = "platform",
     operation_id = "list_platform_organizations",
     security(("bearer" = [])),
-    params(
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Rows per page (default 50)"),
-        ("cursor" = Option<String>, Query, pattern = "^6f[0-9a-f]{48}$", description = "The previous page's `next_cursor`"),
-    ),
+    params(OrganizationsParams),
     responses(
         (status = 200, description = "A page", body = PageBody<OrganizationItem>),
         Invalid,
@@ -61,10 +94,10 @@ pub async fn users<P: Ports>(
 )]
 pub async fn organizations<P: Ports>(
     service: Data<AdminService<P>>,
-    auth: Authenticated<P, OrganizationsList>,
-    query: RawQuery,
+    auth: Authenticated<P>,
+    raw: Raw,
 ) -> Result<Json<PageBody<OrganizationItem>>, ApiError> {
-    let request = page_request(Listing::Organizations, &query)?;
+    let OrganizationsParams(request) = OrganizationsParams::read(&raw)?;
     Ok(Json(
         service
             .list_organizations(&auth.caller, &request)
@@ -80,10 +113,7 @@ pub async fn organizations<P: Ports>(
     tag = "platform",
     operation_id = "list_platform_workspaces",
     security(("bearer" = [])),
-    params(
-        ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Rows per page (default 50)"),
-        ("cursor" = Option<String>, Query, pattern = "^77[0-9a-f]{48}$", description = "The previous page's `next_cursor`"),
-    ),
+    params(WorkspacesParams),
     responses(
         (status = 200, description = "A page", body = PageBody<WorkspaceItem>),
         Invalid,
@@ -92,10 +122,10 @@ pub async fn organizations<P: Ports>(
 )]
 pub async fn workspaces<P: Ports>(
     service: Data<AdminService<P>>,
-    auth: Authenticated<P, WorkspacesList>,
-    query: RawQuery,
+    auth: Authenticated<P>,
+    raw: Raw,
 ) -> Result<Json<PageBody<WorkspaceItem>>, ApiError> {
-    let request = page_request(Listing::Workspaces, &query)?;
+    let WorkspacesParams(request) = WorkspacesParams::read(&raw)?;
     Ok(Json(
         service
             .list_workspaces(&auth.caller, &request)

@@ -29,7 +29,7 @@ async fn issued(db: &TestDatabase, key: &str, token: &str) -> (VerifiedToken, i6
         .unwrap();
     let record = db
         .database
-        .find(&verified.revocation_id)
+        .token_record(&verified.revocation_id)
         .await
         .unwrap()
         .expect("recorded");
@@ -99,14 +99,14 @@ async fn the_commands_build_a_platform_printing_only_ids_and_tokens(db: TestData
         .unwrap()
         .expect("stored");
     assert!(organization.is_platform);
-    assert_eq!(organization.slug, "platform");
+    assert_eq!(organization.slug.as_str(), "platform");
     let stored = db
         .database
         .find_user(user.parse().unwrap())
         .await
         .unwrap()
         .expect("stored");
-    assert_eq!(stored.email, "admin@example.com");
+    assert_eq!(stored.email.as_str(), "admin@example.com");
     assert_eq!(
         db.database
             .role_in(stored.id, organization.id)
@@ -168,7 +168,7 @@ async fn the_commands_build_a_platform_printing_only_ids_and_tokens(db: TestData
         .await
         .unwrap()
         .expect("stored");
-    assert_eq!(named.display_name.as_deref(), Some("Ada"));
+    assert_eq!(named.display_name.as_ref().map(Name::as_str), Some("Ada"));
     let short = run(cli(), &["token", "issue", "--user", &user]).line();
     let (short, lifetime) = issued(&db, &key, &short).await;
     assert_eq!(short.organization_id, None, "no --org: an unscoped token");
@@ -294,7 +294,7 @@ async fn a_revoked_token_no_longer_authenticates(db: TestDatabase) {
         .revocation_id;
     let record = db
         .database
-        .find(&revocation_id)
+        .token_record(&revocation_id)
         .await
         .unwrap()
         .expect("kept until cleanup");
@@ -490,7 +490,7 @@ async fn a_token_is_revoked_from_standard_input_or_by_its_id(db: TestDatabase) {
     for revocation_id in [piped_record.revocation_id, by_id_record.revocation_id] {
         let record = db
             .database
-            .find(&revocation_id)
+            .token_record(&revocation_id)
             .await
             .unwrap()
             .expect("kept");

@@ -110,8 +110,8 @@ async fn a_users_page_has_items_limit_and_next_cursor() {
     let users: Vec<User> = (0..3)
         .map(|i| User {
             id: UserId::generate(),
-            email: format!("u{i}@example.com"),
-            display_name: (i == 0).then(|| "Ada".to_owned()),
+            email: Email::parse(&format!("u{i}@example.com")).unwrap(),
+            display_name: (i == 0).then(|| Name::parse("Ada").unwrap()),
             is_active: i != 2,
             created_at: created.saturating_add(Duration::from_micros(i)),
         })
@@ -159,8 +159,8 @@ async fn organization_items_carry_their_counts() {
     let (mut world, _) = World::with_caller(Some(Role::Owner));
     let organization = Organization {
         id: OrganizationId::generate(),
-        name: "Acme".to_owned(),
-        slug: "acme".to_owned(),
+        name: Name::parse("Acme").unwrap(),
+        slug: Slug::parse("acme").unwrap(),
         is_platform: false,
         created_at: Timestamp::from_unix_micros(0),
     };
@@ -187,8 +187,8 @@ async fn workspace_items_name_their_organization() {
     let workspace = Workspace {
         id: WorkspaceId::generate(),
         organization_id: OrganizationId::generate(),
-        name: "Main".to_owned(),
-        slug: "main".to_owned(),
+        name: Name::parse("Main").unwrap(),
+        slug: Slug::parse("main").unwrap(),
         created_at: Timestamp::from_unix_micros(1),
     };
     let expected = json!({"id": workspace.id.to_string(), "organization_id": workspace.organization_id.to_string(),

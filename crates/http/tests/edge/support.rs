@@ -1,23 +1,18 @@
 //! An app on mocked ports, callers described by what authentication reads, and checks of the
 //! contract's envelope.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test::{self, TestRequest};
 use actix_web::web::Data;
+pub use admin_domain::mocks::{World, ready};
 use admin_domain::*;
-use admin_http::handlers::health::{Health, Probe};
+use admin_http::health::{Health, Probe};
 use admin_http::routes;
 use futures_util::future::LocalBoxFuture;
 use serde_json::Value;
-
-pub fn ready<T: Send + 'static>(value: T) -> Pin<Box<dyn Future<Output = T> + Send>> {
-    Box::pin(std::future::ready(value))
-}
 
 /// A readiness probe that answers as told.
 pub struct FixedProbe(pub Result<(), String>);
@@ -29,33 +24,29 @@ impl Probe for FixedProbe {
     }
 }
 
-/// The mocked ports, to set expectations on before sending a request.
-#[derive(Default)]
-pub struct World {
-    pub access: MockAdminAccess,
-    pub tokens: MockTokenStore,
-    pub directory: MockPlatformDirectory,
-    pub authority: MockTokenAuthority,
-}
-
 pub const TOKEN: &str = "EsICCtcBCiRhMTk3ZmJmZS1kMWZkLT";
 
-impl World {
+/// The domain's mocked ports, as the edge tests use them: a caller that authenticates, and a
+/// request sent to an app built on them.
+pub trait Edge: Sized {
+    fn with_caller(platform_role: Option<Role>) -> (Self, UserId);
+    fn authenticates(&mut self, user: UserId, platform_role: Option<Role>, allows_operation: bool);
+    fn verifies(&mut self, user: UserId, platform_role: Option<Role>);
+    async fn send_with(self, request: TestRequest, probe: Result<(), String>) -> Reply;
+    async fn send(self, request: TestRequest) -> Reply;
+}
+
+impl Edge for World {
     /// A world where the bearer of [`TOKEN`] authenticates as a platform `role` (or, with
     /// `None`, a user with no platform role).
-    pub fn with_caller(platform_role: Option<Role>) -> (Self, UserId) {
+    fn with_caller(platform_role: Option<Role>) -> (Self, UserId) {
         let mut world = Self::default();
         let user = UserId::generate();
         world.authenticates(user, platform_role, true);
         (world, user)
     }
 
-    pub fn authenticates(
-        &mut self,
-        user: UserId,
-        platform_role: Option<Role>,
-        allows_operation: bool,
-    ) {
+    fn authenticates(&mut self, user: UserId, platform_role: Option<Role>, allows_operation: bool) {
         self.verifies(user, platform_role);
         self.authority
             .expect_authorize()
@@ -64,7 +55,7 @@ impl World {
 
     /// The bearer of [`TOKEN`] verifies and its record admits it as `user` with
     /// `platform_role`; what its own checks decide is left to the test.
-    pub fn verifies(&mut self, user: UserId, platform_role: Option<Role>) {
+    fn verifies(&mut self, user: UserId, platform_role: Option<Role>) {
         let token_id = TokenId::generate();
         let revocation_id = RevocationId::parse("abcd").unwrap();
         let verified = VerifiedToken {
@@ -96,14 +87,8 @@ impl World {
     }
 
     /// Sends `request` to an app built on this world, with readiness answering `probe`.
-    pub async fn send_with(self, request: TestRequest, probe: Result<(), String>) -> Reply {
-        let service: AdminService<MockPorts> = AdminService::new(
-            self.access,
-            self.tokens,
-            self.directory,
-            self.authority,
-            Settings::default(),
-        );
+    async fn send_with(self, request: TestRequest, probe: Result<(), String>) -> Reply {
+        let service: AdminService<MockPorts> = self.service();
         let app = test::init_service(routes::app(
             Data::new(service),
             Data::new(Health::new(FixedProbe(probe))),
@@ -112,7 +97,7 @@ impl World {
         Reply::read(app.call(request.to_request()).await.expect("a response")).await
     }
 
-    pub async fn send(self, request: TestRequest) -> Reply {
+    async fn send(self, request: TestRequest) -> Reply {
         self.send_with(request, Ok(())).await
     }
 }

@@ -7,9 +7,9 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test::{self, TestRequest};
 use actix_web::web::Data;
 use admin_adapters::testing::TestDatabase;
-use admin_adapters::{Adapters, BiscuitAuthority, RootKey};
+use admin_adapters::{Adapters, BiscuitAuthority, Database, RootKey};
 use admin_domain::*;
-use admin_http::handlers::health::Health;
+use admin_http::health::Health;
 use admin_http::routes;
 use serde_json::Value;
 
@@ -30,7 +30,7 @@ impl Platform {
     pub async fn new(db: TestDatabase) -> Self {
         let key = RootKey::generate();
         let authority = BiscuitAuthority::new(&key);
-        let service = service(&db, &authority);
+        let service = Provisioning::new(db.database.clone(), db.database.clone());
         let platform = service
             .create_organization(new_org("Platform", true))
             .await
@@ -71,6 +71,11 @@ impl Platform {
         service(&self.db, &self.authority)
     }
 
+    /// The provisioning commands on this platform's database.
+    pub fn provisioning(&self) -> Provisioning<Database, Database> {
+        Provisioning::new(self.db.database.clone(), self.db.database.clone())
+    }
+
     /// A token for `user`, optionally scoped.
     pub async fn token(&self, user: &User, organization: Option<&Organization>) -> String {
         let ttl = Ttl::parse("1h").unwrap();
@@ -82,7 +87,7 @@ impl Platform {
     }
 
     pub async fn user(&self, email: &str, role_here: Option<(&Organization, Role)>) -> User {
-        let service = self.service();
+        let service = self.provisioning();
         let user = service
             .create_user(Email::parse(email).unwrap(), None)
             .await

@@ -70,7 +70,7 @@ async fn a_platform_admin_gets_the_contracts_answer_from_every_endpoint(db: Test
     assert_eq!(summary, [(true, 1, 0), (false, 1, 0)]);
 
     let workspace = p
-        .service()
+        .provisioning()
         .create_workspace(p.customer.id, Name::parse("Main").unwrap(), None)
         .await
         .unwrap();
@@ -192,7 +192,7 @@ async fn a_demoted_platform_admin_loses_the_listings_on_the_next_request(db: Tes
     let token = p.token(&p.admin, Some(&p.platform)).await;
     assert_eq!(p.get("/v1/admin/platform/users", &token).await.status, 200);
 
-    p.service()
+    p.provisioning()
         .set_membership(p.admin.id, p.platform.id, Role::Member)
         .await
         .unwrap();
@@ -216,7 +216,7 @@ async fn listings_walk_every_row_once_through_the_api(db: TestDatabase) {
         workspaces: 9,
         expired_tokens: 0,
     };
-    p.service().seed(plan).await.unwrap();
+    p.provisioning().seed(plan).await.unwrap();
     let token = p.token(&p.admin, None).await;
 
     for (listing, expected) in [("users", 25), ("organizations", 6), ("workspaces", 9)] {
@@ -251,7 +251,7 @@ async fn cleanup_deletes_only_the_records_that_can_no_longer_authenticate(db: Te
         .revoke_token(&BearerToken::parse(&revoked).unwrap())
         .await
         .unwrap();
-    p.service()
+    p.provisioning()
         .seed(SeedPlan {
             users: 1,
             expired_tokens: 40,
@@ -323,7 +323,7 @@ async fn platform_status_is_true_only_for_a_token_scoped_to_the_platform_organiz
     db: TestDatabase,
 ) {
     let p = Platform::new(db).await;
-    p.service()
+    p.provisioning()
         .set_membership(p.admin.id, p.customer.id, Role::Viewer)
         .await
         .unwrap();

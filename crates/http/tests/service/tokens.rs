@@ -93,7 +93,7 @@ async fn a_token_signed_by_another_key_is_401(db: TestDatabase) {
     let genuine = p.token(&p.admin, None).await;
     let record =
         p.db.database
-            .find(
+            .token_record(
                 &BiscuitAuthority::new(&p.key)
                     .verify(&BearerToken::parse(&genuine).unwrap())
                     .await

@@ -1,0 +1,217 @@
+//! The pools of one database, behind [`Database`]: made, sized, and asked how they are.
+
+use std::fmt;
+use std::sync::Arc;
+
+use diesel::ConnectionError;
+use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use futures_util::FutureExt;
+
+use super::connection::with_connection;
+use super::settings::{PoolSettings, PoolStatus};
+use super::setup::DatabaseError;
+use super::url::DatabaseUrl;
+use super::{backend, errors, migrations, shared};
+
+pub(super) type SqliteConnection = SyncConnectionWrapper<diesel::SqliteConnection>;
+
+/// The connections of one backend. Queries reach them through `with_connection!` (statements
+/// that stand alone) or by matching on this directly (transactions, batches).
+#[derive(Clone)]
+pub(super) enum Pools {
+    Postgres {
+        pool: Pool<AsyncPgConnection>,
+        shared: Arc<shared::SharedConnections>,
+    },
+    Sqlite(Pool<SqliteConnection>),
+}
+
+/// A pool of connections to PostgreSQL or SQLite, implementing the storage ports.
+///
+/// Cloning is cheap and shares the pool.
+#[derive(Clone)]
+pub struct Database {
+    pub(super) pools: Pools,
+    url: DatabaseUrl,
+    settings: PoolSettings,
+}
+
+impl fmt::Debug for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Database")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Database {
+    /// Opens a pool (connections are made on first use). On SQLite, creates the file (`0600`)
+    /// and its folder (`0700`) when missing, and applies pending migrations: the embedded
+    /// database is ready as soon as it is opened.
+    pub async fn open(url: DatabaseUrl, settings: PoolSettings) -> Result<Self, DatabaseError> {
+        if let DatabaseUrl::Sqlite(path) = &url {
+            create_sqlite_file(path)?;
+            migrations::run(&url).await?;
+        }
+        Self::pool(url, settings)
+    }
+
+    /// Another pool on the same database, of at most `max_size` connections (say, one per
+    /// HTTP worker, so each worker's connections are driven on its own thread).
+    pub fn another_pool(&self, max_size: usize) -> Result<Self, DatabaseError> {
+        let settings = PoolSettings {
+            max_size,
+            ..self.settings
+        };
+        Self::pool(self.url.clone(), settings)
+    }
+
+    fn pool(url: DatabaseUrl, settings: PoolSettings) -> Result<Self, DatabaseError> {
+        let pools = match &url {
+            DatabaseUrl::Postgres(url) => Pools::Postgres {
+                pool: postgres_pool(url, settings)?,
+                shared: Arc::new(shared::SharedConnections::for_pool(&settings)),
+            },
+            DatabaseUrl::Sqlite(path) => Pools::Sqlite(sqlite_pool(path, settings)?),
+        };
+        Ok(Self {
+            pools,
+            url,
+            settings,
+        })
+    }
+
+    /// The URL it was opened with.
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// Applies pending migrations; returns how many it applied.
+    pub async fn migrate(&self) -> Result<usize, DatabaseError> {
+        Ok(migrations::run(&self.url).await?)
+    }
+
+    /// How many migrations are not applied yet.
+    pub async fn pending_migrations(&self) -> Result<usize, DatabaseError> {
+        Ok(migrations::pending(&self.url).await?)
+    }
+
+    /// Whether the database answers a trivial query now.
+    pub async fn ping(&self) -> Result<(), admin_domain::StoreError> {
+        use diesel_async::RunQueryDsl;
+        with_connection!(self, |conn| {
+            diesel::sql_query("SELECT 1")
+                .execute(conn)
+                .await
+                .map(|_| ())
+                .map_err(errors::query)
+        })
+    }
+
+    /// The pool's occupancy.
+    pub fn pool_status(&self) -> PoolStatus {
+        let (status, pipelined) = match &self.pools {
+            Pools::Postgres { pool, shared } => (pool.status(), shared.in_flight()),
+            Pools::Sqlite(pool) => (pool.status(), 0),
+        };
+        PoolStatus {
+            max_size: status.max_size,
+            size: status.size,
+            available: status.available,
+            waiting: status.waiting,
+            pipelined,
+        }
+    }
+}
+
+/// Creates the SQLite file, private to its owner, unless it exists (SQLite gives its WAL and
+/// shared-memory files the database file's permissions). An existing file others can read
+/// is warned about: it holds every email and token record.
+fn create_sqlite_file(path: &std::path::Path) -> Result<(), DatabaseError> {
+    let folder_error = |folder: &std::path::Path| {
+        let path = folder.to_owned();
+        move |source| DatabaseError::Folder { path, source }
+    };
+    if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+        crate::files::private_folder(folder).map_err(folder_error(folder))?;
+    }
+    match crate::files::create_private_file(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            if crate::files::open_to_others(path) {
+                tracing::warn!(
+                    path = %path.display(),
+                    "the SQLite database can be read by other users: chmod 600 it"
+                );
+            }
+            Ok(())
+        }
+        Err(source) => Err(folder_error(path)(source)),
+    }
+}
+
+fn postgres_pool(
+    url: &str,
+    settings: PoolSettings,
+) -> Result<Pool<AsyncPgConnection>, DatabaseError> {
+    let session = backend::postgres_session(settings.statement_timeout);
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::Fast;
+    config.custom_setup = Box::new(move |url| {
+        let session = session.clone();
+        async move {
+            let mut conn = AsyncPgConnection::establish(url).await?;
+            conn.batch_execute(&session)
+                .await
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        }
+        .boxed()
+    });
+    let manager = AsyncDieselConnectionManager::new_with_config(url, config);
+    build_pool(manager, settings.max_size, settings)
+}
+
+fn sqlite_pool(
+    path: &std::path::Path,
+    settings: PoolSettings,
+) -> Result<Pool<SqliteConnection>, DatabaseError> {
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::Fast;
+    config.custom_setup = Box::new(|path| {
+        async move {
+            let mut conn = SqliteConnection::establish(path).await?;
+            conn.batch_execute(backend::SQLITE_PRAGMAS)
+                .await
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        }
+        .boxed()
+    });
+    let manager = AsyncDieselConnectionManager::new_with_config(path.to_string_lossy(), config);
+    build_pool(manager, settings.max_size.min(4), settings)
+}
+
+fn build_pool<C>(
+    manager: AsyncDieselConnectionManager<C>,
+    max_size: usize,
+    settings: PoolSettings,
+) -> Result<Pool<C>, DatabaseError>
+where
+    C: diesel_async::pooled_connection::PoolableConnection + Send + 'static,
+    AsyncDieselConnectionManager<C>: deadpool::managed::Manager,
+{
+    Pool::builder(manager)
+        .max_size(max_size.max(1))
+        .wait_timeout(Some(settings.checkout_timeout))
+        .create_timeout(Some(settings.checkout_timeout))
+        .recycle_timeout(Some(settings.checkout_timeout))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .map_err(|e| DatabaseError::Pool(Box::new(e)))
+}

@@ -1,0 +1,39 @@
+//! How a pool behaves, and what it reports of itself.
+
+use std::time::Duration;
+
+/// How the pool behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// Most connections open at once (SQLite uses at most 4: it has one writer anyway).
+    pub max_size: usize,
+    /// Longest wait for a free connection, and to open a new one, before answering unavailable.
+    pub checkout_timeout: Duration,
+    /// Longest a statement may run before PostgreSQL cancels it.
+    pub statement_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_size: 16,
+            checkout_timeout: Duration::from_secs(2),
+            statement_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The pool's occupancy, for metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// The most connections it may hold.
+    pub max_size: usize,
+    /// Connections open now.
+    pub size: usize,
+    /// Connections open and idle.
+    pub available: usize,
+    /// Requests waiting for a connection.
+    pub waiting: usize,
+    /// Statements in flight on connections they share (PostgreSQL pipelines them).
+    pub pipelined: usize,
+}

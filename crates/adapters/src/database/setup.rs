@@ -1,0 +1,33 @@
+//! Why storage could not be set up: a bad URL, a folder, a pool, the database, migrations.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+use super::migrations::MigrationError;
+
+/// Setting up storage failed.
+#[derive(Debug, Error)]
+pub enum DatabaseError {
+    /// The URL names no supported backend.
+    #[error("DATABASE_URL must start with postgres://, postgresql:// or sqlite://")]
+    Url,
+    /// The SQLite file, or its folder, cannot be created.
+    #[error("cannot create the SQLite database {path}")]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The pool cannot be built.
+    #[error("cannot build the connection pool")]
+    Pool(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The database cannot be reached.
+    #[error("the database is unreachable")]
+    Unreachable(#[source] admin_domain::StoreError),
+    /// Migrations failed.
+    #[error(transparent)]
+    Migration(#[from] MigrationError),
+}

@@ -1,0 +1,76 @@
+//! Issuing and revoking tokens: the operator's token commands.
+
+use crate::entities::{Revocation, TokenRecord};
+use crate::errors::{AdminError, Missing};
+use crate::ids::{OrganizationId, TokenId, UserId};
+use crate::ports::{AdminAccess, Ports, TokenAuthority, TokenStore};
+use crate::provisioning::Ttl;
+use crate::timestamp::Timestamp;
+use crate::token::{BearerToken, IssuedToken, TokenClaims};
+
+use super::AdminService;
+use super::provisioning::{require_organization, require_user};
+
+impl<P: Ports> AdminService<P> {
+    /// Signs a token for the user, optionally scoped to an organization it is a member of
+    /// (else [`AdminError::NotAMember`]), living `ttl`, and records it. The expiry is whole
+    /// seconds, as Biscuit dates are.
+    pub async fn issue_token(
+        &self,
+        user_id: UserId,
+        organization_id: Option<OrganizationId>,
+        ttl: Ttl,
+    ) -> Result<IssuedToken, AdminError> {
+        require_user(&self.directory, user_id).await?;
+        if let Some(organization_id) = organization_id {
+            require_organization(&self.directory, organization_id).await?;
+            if self
+                .access
+                .role_in(user_id, organization_id)
+                .await?
+                .is_none()
+            {
+                return Err(AdminError::NotAMember);
+            }
+        }
+        let issued_at = Timestamp::now();
+        let claims = TokenClaims {
+            token_id: TokenId::generate(),
+            user_id,
+            organization_id,
+            expires_at: issued_at
+                .saturating_add(ttl.duration())
+                .truncated_to_seconds(),
+        };
+        let issued = self
+            .authority
+            .issue(&claims)
+            .map_err(AdminError::Internal)?;
+        let record = TokenRecord {
+            id: claims.token_id,
+            user_id,
+            organization_id,
+            revocation_id: issued.revocation_id.clone(),
+            issued_at,
+            expires_at: claims.expires_at,
+            revoked_at: None,
+        };
+        self.tokens.record(&[record]).await?;
+        Ok(issued)
+    }
+
+    /// Revokes a token signed by this service, by its text. Revoking it again keeps the first
+    /// revocation.
+    pub async fn revoke_token(&self, token: &BearerToken) -> Result<Revocation, AdminError> {
+        let verified = self.authority.verify(token).await?;
+        self.revoke_token_id(verified.token_id).await
+    }
+
+    /// Revokes the token whose record is `id`. Revoking it again keeps the first revocation.
+    pub async fn revoke_token_id(&self, id: TokenId) -> Result<Revocation, AdminError> {
+        match self.tokens.revoke(id, Timestamp::now()).await? {
+            Some(revocation) => Ok(revocation),
+            None => Err(AdminError::NotFound(Missing::Token)),
+        }
+    }
+}

@@ -1,0 +1,566 @@
+//! Query and path parameters, read the way the service this API replaces read them (FastAPI,
+//! pydantic v2 in lax mode), so clients see the same acceptances and the same refusals.
+//!
+//! Each endpoint declares its parameters once, as a FastAPI signature does: a struct
+//! implementing [`Parameters`], whose `declare` names each parameter with its [`Kind`] in one
+//! line. The same declaration reads a request (every refused parameter becomes one 422 entry,
+//! in declaration order) and describes the parameters in the OpenAPI document
+//! ([`described!`]).
+
+use std::borrow::Cow;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use admin_domain::{Cursor, Limit, LimitError, Listing};
+use futures_util::future::{Ready, ready};
+use serde_json::{Value, json};
+use utoipa::openapi::Required;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+
+/// Where a parameter is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum In {
+    /// The query string.
+    Query,
+    /// The path.
+    Path,
+}
+
+impl In {
+    /// The first element of a 422 entry's `loc`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            In::Query => "query",
+            In::Path => "path",
+        }
+    }
+}
+
+/// Why pydantic refuses a value: its error `type`, `msg` and `ctx`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refusal {
+    /// pydantic's error type, for example `int_parsing`.
+    pub kind: &'static str,
+    /// pydantic's message for it.
+    pub msg: Cow<'static, str>,
+    /// The bound or reason, for the errors that carry one.
+    pub ctx: Option<Value>,
+}
+
+impl Refusal {
+    fn new(kind: &'static str, msg: impl Into<Cow<'static, str>>, ctx: Option<Value>) -> Self {
+        Self {
+            kind,
+            msg: msg.into(),
+            ctx,
+        }
+    }
+}
+
+/// One refused parameter: a 422 entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refused {
+    /// Where it was read from.
+    pub at: In,
+    /// Its name.
+    pub name: &'static str,
+    /// The raw value as received; `None` when it was missing.
+    pub input: Option<String>,
+    /// What is wrong with it.
+    pub refusal: Refusal,
+}
+
+/// A parameter's declared type: how a raw value becomes a value, and its OpenAPI schema.
+pub trait Kind {
+    /// What a valid raw value reads as.
+    type Value;
+    /// Reads a raw value, or says how pydantic refuses it.
+    fn read(&self, raw: &str) -> Result<Self::Value, Refusal>;
+    /// Its schema in the OpenAPI document.
+    fn schema(&self) -> ObjectBuilder;
+}
+
+/// What an endpoint declares its parameters to: read from a request, or described.
+pub trait Declare {
+    /// An optional parameter of the query string: `None` when absent (or refused).
+    fn query<K: Kind>(
+        &mut self,
+        name: &'static str,
+        kind: K,
+        about: &'static str,
+    ) -> Option<K::Value>;
+    /// A required parameter of the query string.
+    fn required<K: Kind>(
+        &mut self,
+        name: &'static str,
+        kind: K,
+        about: &'static str,
+    ) -> Option<K::Value>;
+    /// A parameter of the path (always present: the route matched it).
+    fn path<K: Kind>(
+        &mut self,
+        name: &'static str,
+        kind: K,
+        about: &'static str,
+    ) -> Option<K::Value>;
+}
+
+/// An endpoint's parameters, declared once.
+pub trait Parameters: Sized {
+    /// Declares each parameter, in order, and builds the value from them (`None` when any was
+    /// refused, or when only describing).
+    fn declare(declare: &mut impl Declare) -> Option<Self>;
+
+    /// Reads them from a request, or says why not: each refused parameter, a 422 entry.
+    fn read(request: &Raw) -> Result<Self, Vec<Refused>> {
+        let mut reading = Reading {
+            request,
+            refused: Vec::new(),
+        };
+        match Self::declare(&mut reading) {
+            Some(parameters) if reading.refused.is_empty() => Ok(parameters),
+            _ => Err(reading.refused),
+        }
+    }
+
+    /// Their OpenAPI description.
+    fn describe() -> Vec<Parameter> {
+        let mut describing = Describing(Vec::new());
+        let _ = Self::declare(&mut describing);
+        describing.0
+    }
+}
+
+/// Implements `utoipa::IntoParams` for [`Parameters`] types, from their declaration.
+#[macro_export]
+macro_rules! described {
+    ($($parameters:ty),* $(,)?) => {
+        $(
+            impl utoipa::IntoParams for $parameters {
+                fn into_params(
+                    _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+                ) -> Vec<utoipa::openapi::path::Parameter> {
+                    <$parameters as $crate::params::Parameters>::describe()
+                }
+            }
+        )*
+    };
+}
+
+/// A request's query string and path parameters as sent; where a name repeats in the query,
+/// the last value counts (as it did for the service this API replaces).
+#[derive(Debug, Default)]
+pub struct Raw {
+    query: Vec<(String, String)>,
+    path: Vec<(String, String)>,
+}
+
+impl Raw {
+    /// A request with this query string and no path parameters, for tests.
+    #[cfg(test)]
+    pub(crate) fn query(pairs: &[(&str, &str)]) -> Self {
+        Self {
+            query: pairs
+                .iter()
+                .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+                .collect(),
+            path: Vec::new(),
+        }
+    }
+
+    fn get(&self, at: In, name: &str) -> Option<&str> {
+        let pairs = match at {
+            In::Query => &self.query,
+            In::Path => &self.path,
+        };
+        pairs
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+impl FromRequest for Raw {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, actix_web::Error>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let query = form_urlencoded::parse(request.query_string().as_bytes())
+            .map(|(key, value)| (key.into_owned(), value.into_owned()))
+            .collect();
+        let path = request
+            .match_info()
+            .iter()
+            .map(|(key, value)| (key.to_owned(), value.to_owned()))
+            .collect();
+        ready(Ok(Raw { query, path }))
+    }
+}
+
+struct Reading<'a> {
+    request: &'a Raw,
+    refused: Vec<Refused>,
+}
+
+impl Reading<'_> {
+    fn take<K: Kind>(
+        &mut self,
+        at: In,
+        name: &'static str,
+        kind: K,
+        required: bool,
+    ) -> Option<K::Value> {
+        let Some(raw) = self.request.get(at, name) else {
+            if required {
+                self.refused.push(Refused {
+                    at,
+                    name,
+                    input: None,
+                    refusal: Refusal::new("missing", "Field required", None),
+                });
+            }
+            return None;
+        };
+        kind.read(raw)
+            .map_err(|refusal| {
+                self.refused.push(Refused {
+                    at,
+                    name,
+                    input: Some(raw.to_owned()),
+                    refusal,
+                })
+            })
+            .ok()
+    }
+}
+
+impl Declare for Reading<'_> {
+    fn query<K: Kind>(&mut self, name: &'static str, kind: K, _: &'static str) -> Option<K::Value> {
+        self.take(In::Query, name, kind, false)
+    }
+
+    fn required<K: Kind>(
+        &mut self,
+        name: &'static str,
+        kind: K,
+        _: &'static str,
+    ) -> Option<K::Value> {
+        self.take(In::Query, name, kind, true)
+    }
+
+    fn path<K: Kind>(&mut self, name: &'static str, kind: K, _: &'static str) -> Option<K::Value> {
+        self.take(In::Path, name, kind, true)
+    }
+}
+
+struct Describing(Vec<Parameter>);
+
+impl Describing {
+    fn add<K: Kind>(
+        &mut self,
+        at: ParameterIn,
+        name: &'static str,
+        kind: K,
+        about: &'static str,
+        required: bool,
+    ) {
+        self.0.push(
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(at)
+                .required(if required {
+                    Required::True
+                } else {
+                    Required::False
+                })
+                .description(Some(about))
+                .schema(Some(kind.schema().build()))
+                .build(),
+        );
+    }
+}
+
+impl Declare for Describing {
+    fn query<K: Kind>(
+        &mut self,
+        name: &'static str,
+        kind: K,
+        about: &'static str,
+    ) -> Option<K::Value> {
+        self.add(ParameterIn::Query, name, kind, about, false);
+        None
+    }
+
+    fn required<K: Kind>(
+        &mut self,
+        name: &'static str,
+        kind: K,
+        about: &'static str,
+    ) -> Option<K::Value> {
+        self.add(ParameterIn::Query, name, kind, about, true);
+        None
+    }
+
+    fn path<K: Kind>(
+        &mut self,
+        name: &'static str,
+        kind: K,
+        about: &'static str,
+    ) -> Option<K::Value> {
+        self.add(ParameterIn::Path, name, kind, about, true);
+        None
+    }
+}
+
+// --- the kinds ------------------------------------------------------------------------------
+
+/// `int`, within bounds: pydantic's lax integers (surrounding whitespace, a sign, a fraction of
+/// zeros: `"7"`, `" +7 "`, `"7.00"`); values beyond `i64` saturate, so
+/// `"99999999999999999999"` is a number too large rather than not a number.
+#[derive(Debug, Clone, Copy)]
+pub struct Integer {
+    /// The smallest allowed value.
+    pub ge: i64,
+    /// The largest allowed value.
+    pub le: i64,
+}
+
+impl Kind for Integer {
+    type Value = i64;
+
+    fn read(&self, raw: &str) -> Result<i64, Refusal> {
+        let value = integer(raw)?;
+        if value < self.ge {
+            Err(too_small(self.ge))
+        } else if value > self.le {
+            Err(too_large(self.le))
+        } else {
+            Ok(value)
+        }
+    }
+
+    fn schema(&self) -> ObjectBuilder {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .minimum(Some(self.ge as f64))
+            .maximum(Some(self.le as f64))
+    }
+}
+
+fn too_small(ge: i64) -> Refusal {
+    Refusal::new(
+        "greater_than_equal",
+        format!("Input should be greater than or equal to {ge}"),
+        Some(json!({ "ge": ge })),
+    )
+}
+
+fn too_large(le: i64) -> Refusal {
+    Refusal::new(
+        "less_than_equal",
+        format!("Input should be less than or equal to {le}"),
+        Some(json!({ "le": le })),
+    )
+}
+
+/// pydantic's lax reading of an integer.
+fn integer(raw: &str) -> Result<i64, Refusal> {
+    let refused = || {
+        Refusal::new(
+            "int_parsing",
+            "Input should be a valid integer, unable to parse string as an integer",
+            None,
+        )
+    };
+    let text = raw.trim();
+    let text = match text.split_once('.') {
+        Some((whole, fraction)) if fraction.bytes().all(|b| b == b'0') => whole,
+        Some(_) => return Err(refused()),
+        None => text,
+    };
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(refused());
+    }
+    let magnitude = digits.bytes().fold(0i64, |acc, digit| {
+        acc.saturating_mul(10)
+            .saturating_add(i64::from(digit - b'0'))
+    });
+    Ok(if negative { -magnitude } else { magnitude })
+}
+
+/// A page size: an integer within the domain's [`Limit`] bounds.
+#[derive(Debug, Clone, Copy)]
+pub struct PageSize;
+
+impl Kind for PageSize {
+    type Value = Limit;
+
+    fn read(&self, raw: &str) -> Result<Limit, Refusal> {
+        Limit::new(integer(raw)?).map_err(|error| match error {
+            LimitError::TooSmall => too_small(Limit::MIN),
+            LimitError::TooLarge => too_large(Limit::MAX),
+        })
+    }
+
+    fn schema(&self) -> ObjectBuilder {
+        Integer {
+            ge: Limit::MIN,
+            le: Limit::MAX,
+        }
+        .schema()
+    }
+}
+
+/// `bool`: `true/false`, `1/0`, `yes/no`, `on/off`, `t/f`, `y/n`, in any case.
+#[derive(Debug, Clone, Copy)]
+pub struct Boolean;
+
+impl Kind for Boolean {
+    type Value = bool;
+
+    fn read(&self, raw: &str) -> Result<bool, Refusal> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "1" | "on" | "t" | "true" | "y" | "yes" => Ok(true),
+            "0" | "off" | "f" | "false" | "n" | "no" => Ok(false),
+            _ => Err(Refusal::new(
+                "bool_parsing",
+                "Input should be a valid boolean, unable to interpret input",
+                None,
+            )),
+        }
+    }
+
+    fn schema(&self) -> ObjectBuilder {
+        ObjectBuilder::new().schema_type(Type::Boolean)
+    }
+}
+
+/// `str`, any text at all.
+#[derive(Debug, Clone, Copy)]
+pub struct AnyText;
+
+impl Kind for AnyText {
+    type Value = String;
+
+    fn read(&self, raw: &str) -> Result<String, Refusal> {
+        Ok(raw.to_owned())
+    }
+
+    fn schema(&self) -> ObjectBuilder {
+        ObjectBuilder::new().schema_type(Type::String)
+    }
+}
+
+/// A listing's cursor: one this API issued for `listing`.
+#[derive(Debug, Clone, Copy)]
+pub struct CursorOf(pub Listing);
+
+impl Kind for CursorOf {
+    type Value = Cursor;
+
+    fn read(&self, raw: &str) -> Result<Cursor, Refusal> {
+        Cursor::decode(self.0, raw).ok_or_else(|| {
+            Refusal::new(
+                "value_error",
+                "Value error, invalid cursor",
+                Some(json!({ "error": "invalid cursor" })),
+            )
+        })
+    }
+
+    fn schema(&self) -> ObjectBuilder {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(self.0.cursor_pattern()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind_of(result: Result<i64, Refusal>) -> Option<&'static str> {
+        result.err().map(|e| e.kind)
+    }
+
+    #[test]
+    fn integers_are_read_leniently_like_pydantic() {
+        assert_eq!(integer("7").ok(), Some(7));
+        assert_eq!(integer(" +7 ").ok(), Some(7));
+        assert_eq!(integer("-3").ok(), Some(-3));
+        assert_eq!(integer("7.000").ok(), Some(7));
+        assert_eq!(integer("99999999999999999999999").ok(), Some(i64::MAX));
+        assert_eq!(integer("-99999999999999999999999").ok(), Some(-i64::MAX));
+    }
+
+    #[test]
+    fn non_integers_are_refused() {
+        for raw in ["", " ", "abc", "7.5", "1e3", "0x10", "+", "--1", "1_000"] {
+            assert_eq!(kind_of(integer(raw)), Some("int_parsing"), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn booleans_accept_pydantic_spellings_only() {
+        for raw in ["true", "TRUE", "1", "yes", "on", "t", "y"] {
+            assert_eq!(Boolean.read(raw), Ok(true), "{raw}");
+        }
+        for raw in ["false", "0", "no", "off", "f", "N"] {
+            assert_eq!(Boolean.read(raw), Ok(false), "{raw}");
+        }
+        assert_eq!(
+            Boolean.read("maybe").map_err(|e| e.kind),
+            Err("bool_parsing")
+        );
+    }
+
+    #[test]
+    fn a_missing_required_parameter_has_no_input_and_every_refusal_is_kept() {
+        struct Both;
+        impl Parameters for Both {
+            fn declare(declare: &mut impl Declare) -> Option<Self> {
+                let id = declare.required("organization_id", AnyText, "");
+                let limit = declare.query("limit", PageSize, "");
+                let _ = (id?, limit);
+                Some(Both)
+            }
+        }
+        let raw = Raw {
+            query: vec![("limit".to_owned(), "x".to_owned())],
+            path: Vec::new(),
+        };
+        let refused = Both::read(&raw).err().unwrap_or_default();
+        let summary: Vec<(&str, Option<&str>, &str)> = refused
+            .iter()
+            .map(|r| (r.name, r.input.as_deref(), r.refusal.kind))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("organization_id", None, "missing"),
+                ("limit", Some("x"), "int_parsing")
+            ]
+        );
+    }
+
+    #[test]
+    fn the_last_value_of_a_repeated_parameter_counts() {
+        let raw = Raw {
+            query: vec![
+                ("limit".to_owned(), "3".to_owned()),
+                ("limit".to_owned(), "4".to_owned()),
+            ],
+            path: Vec::new(),
+        };
+        assert_eq!(raw.get(In::Query, "limit"), Some("4"));
+        assert_eq!(raw.get(In::Path, "limit"), None);
+    }
+}
