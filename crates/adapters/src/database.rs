@@ -1,13 +1,13 @@
 //! The storage adapter: one [`Database`] implements the admin access, token store and platform
 //! directory ports against PostgreSQL or SQLite. Queries are written once, with diesel, and run
-//! on whichever backend the URL names (`connection::with_connection!`); where the two must
-//! differ, the difference is in `backend`. This file only names the parts:
+//! on whichever backend the URL names (`pools::with_connection!`); where the two must differ,
+//! the difference is in `backend`. This file only names the parts:
 //!
 //! | module | what |
 //! | --- | --- |
 //! | `url`, `settings`, `setup` | the URL, the pools' settings and status, setup errors |
-//! | `pools` | [`Database`]: its pools, made and sized |
-//! | `connection`, `shared` | the connection a standalone statement runs on; PostgreSQL's shared, pipelined ones |
+//! | `pools` | [`Database`]: its pools, made and sized; the connection a standalone statement runs on |
+//! | `shared` | PostgreSQL's shared, pipelined connections |
 //! | `backend` | where PostgreSQL and SQLite are told different things |
 //! | `access`, `tokens`, `directory` | the three storage ports |
 //! | `schema`, `sql_types`, `rows` | the tables, their two portable column types, and rows |
@@ -15,7 +15,6 @@
 
 mod access;
 mod backend;
-mod connection;
 mod directory;
 mod errors;
 mod migrations;

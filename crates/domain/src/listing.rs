@@ -218,7 +218,8 @@ mod tests {
     fn user(micros: i64) -> User {
         User {
             id: UserId::generate(),
-            email: crate::Email::parse(&format!("u{micros}@example.com")).expect("an email"),
+            email: crate::provisioning::Email::parse(&format!("u{micros}@example.com"))
+                .expect("an email"),
             display_name: None,
             is_active: true,
             created_at: Timestamp::from_unix_micros(micros),

@@ -1,71 +1,15 @@
-//! The use cases, as methods of [`AdminService`], one file per area.
+//! The use cases: [`AdminService`] for the API, [`Provisioning`] for the commands that
+//! create things; one file per area. This file only names them.
 
 mod access;
+mod admin;
 mod authentication;
 mod cleanup;
 mod listing;
 mod provisioning;
 mod tokens;
 
-use std::fmt;
-use std::time::Duration;
-
 pub use access::{AccessDecision, AccessQuery, AccessRole};
+pub use admin::{AdminService, Settings};
 pub use cleanup::{CleanupReport, CleanupRequest};
 pub use provisioning::{NewOrganization, Provisioning};
-
-use crate::ports::Ports;
-
-/// The rules' own settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Settings {
-    /// How long expired or revoked token records are kept before cleanup may delete them.
-    pub token_retention: Duration,
-    /// How many token records one cleanup statement deletes at most.
-    pub cleanup_batch: u32,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            token_retention: Duration::ZERO,
-            cleanup_batch: 5_000,
-        }
-    }
-}
-
-/// The admin API's use cases, built from the four ports.
-pub struct AdminService<P: Ports> {
-    access: P::Access,
-    tokens: P::Tokens,
-    directory: P::Directory,
-    authority: P::Authority,
-    settings: Settings,
-}
-
-impl<P: Ports> AdminService<P> {
-    /// A service over these port implementations.
-    pub fn new(
-        access: P::Access,
-        tokens: P::Tokens,
-        directory: P::Directory,
-        authority: P::Authority,
-        settings: Settings,
-    ) -> Self {
-        Self {
-            access,
-            tokens,
-            directory,
-            authority,
-            settings,
-        }
-    }
-}
-
-impl<P: Ports> fmt::Debug for AdminService<P> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AdminService")
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
-    }
-}

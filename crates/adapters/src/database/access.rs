@@ -6,9 +6,8 @@ use admin_domain::{
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::connection::with_connection;
 use super::errors;
-use super::pools::Database;
+use super::pools::{Database, with_connection};
 use super::rows::{self, TokenRow};
 use super::schema::{memberships, organizations, tokens, users};
 use super::sql_types::DbUuid;

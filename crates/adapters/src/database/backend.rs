@@ -8,15 +8,6 @@ use super::errors;
 use super::pools::Pools;
 use super::sql_types::{DbInstant, Instant};
 
-/// Per-connection SQLite settings: wait for the writer instead of failing at once (set before
-/// WAL, which may itself wait), readers beside the writer, durable enough, references
-/// enforced, and delete triggers fired by REPLACE too (the membership counts rely on it).
-pub const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;\
-     PRAGMA journal_mode = WAL;\
-     PRAGMA synchronous = NORMAL;\
-     PRAGMA foreign_keys = ON;\
-     PRAGMA recursive_triggers = ON;";
-
 /// Inserts `$rows` (a `Vec` of insertable rows), all or none: chunk by chunk, each chunk one
 /// multi-row statement built by `$statement` from `$part` (or, where the two backends need
 /// different statements, by `postgres:` and `sqlite:`). diesel-async cannot run SQLite's
@@ -58,18 +49,6 @@ macro_rules! insert_all {
     }};
 }
 pub(crate) use insert_all;
-
-/// Per-connection PostgreSQL settings: statements cancelled past `statement_timeout`, and
-/// every prepared statement planned once, generically. Each query here is a few index lookups
-/// whose best plan does not depend on the values bound; re-planning them on every execution
-/// (PostgreSQL's default for the first executions, and beyond when it judges a custom plan
-/// cheaper) cost more than running them.
-pub fn postgres_session(statement_timeout: std::time::Duration) -> String {
-    format!(
-        "SET statement_timeout = {}; SET plan_cache_mode = force_generic_plan;",
-        statement_timeout.as_millis()
-    )
-}
 
 /// Most rows one multi-row INSERT carries: PostgreSQL allows 65,535 bound values a statement,
 /// SQLite 32,766; every table here has at most 7 columns.

@@ -9,9 +9,8 @@ use diesel::upsert::excluded;
 use diesel_async::RunQueryDsl;
 
 use super::backend::insert_all;
-use super::connection::with_connection;
 use super::errors;
-use super::pools::Database;
+use super::pools::{Database, with_connection};
 use super::rows::{MembershipRow, OrganizationRow, UserRow, WorkspaceRow};
 use super::schema::{memberships, organizations, users, workspaces};
 use super::sql_types::{DbInstant, DbUuid};

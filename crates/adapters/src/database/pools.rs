@@ -1,4 +1,5 @@
-//! The pools of one database, behind [`Database`]: made, sized, and asked how they are.
+//! The pools of one database, behind [`Database`]: made, sized, asked how they are, and the
+//! connection a statement that stands alone runs on (`with_connection!`).
 
 use std::fmt;
 use std::sync::Arc;
@@ -12,13 +13,57 @@ use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 
-use super::connection::with_connection;
 use super::settings::{PoolSettings, PoolStatus};
 use super::setup::DatabaseError;
 use super::url::DatabaseUrl;
-use super::{backend, errors, migrations, shared};
+use super::{errors, migrations, shared};
 
 pub(super) type SqliteConnection = SyncConnectionWrapper<diesel::SqliteConnection>;
+
+/// Runs `$body` with `$conn` bound to a connection of whichever backend `$db` uses: on
+/// PostgreSQL one shared with other statements in flight (see `shared`), on SQLite a pooled
+/// one. The body's statements must each stand alone: never a transaction (use the pool for
+/// those). Its `?` and `return` leave the body, not the caller. It is compiled once per
+/// backend: write it once, portable.
+macro_rules! with_connection {
+    ($db:expr, |$conn:ident| $body:expr) => {
+        match &$db.pools {
+            $crate::database::pools::Pools::Postgres { pool, shared } => {
+                let place = shared.place(pool).await?;
+                let mut connection = place.connection();
+                let $conn = &mut connection;
+                place.run(async { $body }).await
+            }
+            $crate::database::pools::Pools::Sqlite(pool) => {
+                let mut pooled = pool.get().await.map_err($crate::database::errors::pool)?;
+                let $conn = &mut *pooled;
+                async { $body }.await
+            }
+        }
+    };
+}
+pub(crate) use with_connection;
+
+/// Per-connection SQLite settings: wait for the writer instead of failing at once (set before
+/// WAL, which may itself wait), readers beside the writer, durable enough, references
+/// enforced, and delete triggers fired by REPLACE too (the membership counts rely on it).
+pub const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;\
+     PRAGMA journal_mode = WAL;\
+     PRAGMA synchronous = NORMAL;\
+     PRAGMA foreign_keys = ON;\
+     PRAGMA recursive_triggers = ON;";
+
+/// Per-connection PostgreSQL settings: statements cancelled past `statement_timeout`, and
+/// every prepared statement planned once, generically. Each query here is a few index lookups
+/// whose best plan does not depend on the values bound; re-planning them on every execution
+/// (PostgreSQL's default for the first executions, and beyond when it judges a custom plan
+/// cheaper) cost more than running them.
+pub fn postgres_session(statement_timeout: std::time::Duration) -> String {
+    format!(
+        "SET statement_timeout = {}; SET plan_cache_mode = force_generic_plan;",
+        statement_timeout.as_millis()
+    )
+}
 
 /// The connections of one backend. Queries reach them through `with_connection!` (statements
 /// that stand alone) or by matching on this directly (transactions, batches).
@@ -159,7 +204,7 @@ fn postgres_pool(
     url: &str,
     settings: PoolSettings,
 ) -> Result<Pool<AsyncPgConnection>, DatabaseError> {
-    let session = backend::postgres_session(settings.statement_timeout);
+    let session = postgres_session(settings.statement_timeout);
     let mut config = ManagerConfig::default();
     config.recycling_method = RecyclingMethod::Fast;
     config.custom_setup = Box::new(move |url| {
@@ -186,7 +231,7 @@ fn sqlite_pool(
     config.custom_setup = Box::new(|path| {
         async move {
             let mut conn = SqliteConnection::establish(path).await?;
-            conn.batch_execute(backend::SQLITE_PRAGMAS)
+            conn.batch_execute(SQLITE_PRAGMAS)
                 .await
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
             Ok(conn)

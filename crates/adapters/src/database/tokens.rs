@@ -6,9 +6,8 @@ use diesel_async::RunQueryDsl;
 
 use super::backend::insert_all;
 use super::backend::{self, StaleBy};
-use super::connection::with_connection;
 use super::errors;
-use super::pools::Database;
+use super::pools::{Database, with_connection};
 use super::rows::TokenRow;
 use super::schema::tokens;
 use super::sql_types::{DbInstant, DbUuid};

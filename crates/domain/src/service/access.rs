@@ -7,7 +7,7 @@ use crate::permission::Permission;
 use crate::ports::{AdminAccess, Ports};
 use crate::role::Role;
 
-use super::AdminService;
+use super::admin::AdminService;
 
 /// The query of an access check: the organization asked about, as given.
 #[derive(Debug, Clone, PartialEq, Eq)]

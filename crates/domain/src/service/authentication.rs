@@ -5,7 +5,7 @@ use crate::ports::{AdminAccess, Ports, TokenAuthority};
 use crate::timestamp::Timestamp;
 use crate::token::BearerToken;
 
-use super::AdminService;
+use super::admin::AdminService;
 
 impl<P: Ports> AdminService<P> {
     /// Authenticates the holder of `token` for `operation`.

@@ -4,7 +4,7 @@ use crate::permission::Permission;
 use crate::ports::{Ports, TokenStore};
 use crate::timestamp::Timestamp;
 
-use super::AdminService;
+use super::admin::AdminService;
 
 /// The query of a cleanup: whether to only count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -5,7 +5,7 @@ use crate::listing::{Page, PageRequest};
 use crate::permission::Permission;
 use crate::ports::{PlatformDirectory, Ports};
 
-use super::AdminService;
+use super::admin::AdminService;
 
 impl<P: Ports> AdminService<P> {
     /// A page of every user of the platform (`users:list`).

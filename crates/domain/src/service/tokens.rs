@@ -8,7 +8,7 @@ use crate::provisioning::Ttl;
 use crate::timestamp::Timestamp;
 use crate::token::{BearerToken, IssuedToken, TokenClaims};
 
-use super::AdminService;
+use super::admin::AdminService;
 use super::provisioning::{require_organization, require_user};
 
 impl<P: Ports> AdminService<P> {

@@ -1,0 +1,61 @@
+//! [`AdminService`]: the use cases the API serves, built from the four ports, and the rules'
+//! settings. Each area's use cases are in a file of their own beside this one.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::ports::Ports;
+
+/// The rules' own settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// How long expired or revoked token records are kept before cleanup may delete them.
+    pub token_retention: Duration,
+    /// How many token records one cleanup statement deletes at most.
+    pub cleanup_batch: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            token_retention: Duration::ZERO,
+            cleanup_batch: 5_000,
+        }
+    }
+}
+
+/// The admin API's use cases, built from the four ports.
+pub struct AdminService<P: Ports> {
+    pub(super) access: P::Access,
+    pub(super) tokens: P::Tokens,
+    pub(super) directory: P::Directory,
+    pub(super) authority: P::Authority,
+    pub(super) settings: Settings,
+}
+
+impl<P: Ports> AdminService<P> {
+    /// A service over these port implementations.
+    pub fn new(
+        access: P::Access,
+        tokens: P::Tokens,
+        directory: P::Directory,
+        authority: P::Authority,
+        settings: Settings,
+    ) -> Self {
+        Self {
+            access,
+            tokens,
+            directory,
+            authority,
+            settings,
+        }
+    }
+}
+
+impl<P: Ports> fmt::Debug for AdminService<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AdminService")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
