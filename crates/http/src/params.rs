@@ -81,29 +81,53 @@ pub trait Kind {
     fn schema(&self) -> ObjectBuilder;
 }
 
+/// A parameter as an endpoint declares it: where it is, its name, whether it is required,
+/// and what it is for (its OpenAPI description).
+#[derive(Debug, Clone, Copy)]
+pub struct Param {
+    at: In,
+    name: &'static str,
+    required: bool,
+    about: &'static str,
+}
+
+impl Param {
+    /// An optional parameter of the query string.
+    pub const fn query(name: &'static str, about: &'static str) -> Self {
+        Self {
+            at: In::Query,
+            name,
+            required: false,
+            about,
+        }
+    }
+
+    /// A required parameter of the query string.
+    pub const fn required(name: &'static str, about: &'static str) -> Self {
+        Self {
+            at: In::Query,
+            name,
+            required: true,
+            about,
+        }
+    }
+
+    /// A parameter of the path (always present where the route matched).
+    pub const fn path(name: &'static str, about: &'static str) -> Self {
+        Self {
+            at: In::Path,
+            name,
+            required: true,
+            about,
+        }
+    }
+}
+
 /// What an endpoint declares its parameters to: read from a request, or described.
 pub trait Declare {
-    /// An optional parameter of the query string: `None` when absent (or refused).
-    fn query<K: Kind>(
-        &mut self,
-        name: &'static str,
-        kind: K,
-        about: &'static str,
-    ) -> Option<K::Value>;
-    /// A required parameter of the query string.
-    fn required<K: Kind>(
-        &mut self,
-        name: &'static str,
-        kind: K,
-        about: &'static str,
-    ) -> Option<K::Value>;
-    /// A parameter of the path (always present: the route matched it).
-    fn path<K: Kind>(
-        &mut self,
-        name: &'static str,
-        kind: K,
-        about: &'static str,
-    ) -> Option<K::Value>;
+    /// The value of `param`, of `kind`, when present and valid; else `None` (a required one
+    /// absent, or any invalid, is refused).
+    fn take<K: Kind>(&mut self, param: Param, kind: K) -> Option<K::Value>;
 }
 
 /// An endpoint's parameters, declared once.
@@ -204,112 +228,49 @@ struct Reading<'a> {
     refused: Vec<Refused>,
 }
 
-impl Reading<'_> {
-    fn take<K: Kind>(
-        &mut self,
-        at: In,
-        name: &'static str,
-        kind: K,
-        required: bool,
-    ) -> Option<K::Value> {
-        let Some(raw) = self.request.get(at, name) else {
-            if required {
-                self.refused.push(Refused {
-                    at,
-                    name,
-                    input: None,
-                    refusal: Refusal::new("missing", "Field required", None),
-                });
+impl Declare for Reading<'_> {
+    fn take<K: Kind>(&mut self, param: Param, kind: K) -> Option<K::Value> {
+        let refused = |input: Option<&str>, refusal| Refused {
+            at: param.at,
+            name: param.name,
+            input: input.map(str::to_owned),
+            refusal,
+        };
+        let Some(raw) = self.request.get(param.at, param.name) else {
+            if param.required {
+                let missing = Refusal::new("missing", "Field required", None);
+                self.refused.push(refused(None, missing));
             }
             return None;
         };
         kind.read(raw)
-            .map_err(|refusal| {
-                self.refused.push(Refused {
-                    at,
-                    name,
-                    input: Some(raw.to_owned()),
-                    refusal,
-                })
-            })
+            .map_err(|refusal| self.refused.push(refused(Some(raw), refusal)))
             .ok()
-    }
-}
-
-impl Declare for Reading<'_> {
-    fn query<K: Kind>(&mut self, name: &'static str, kind: K, _: &'static str) -> Option<K::Value> {
-        self.take(In::Query, name, kind, false)
-    }
-
-    fn required<K: Kind>(
-        &mut self,
-        name: &'static str,
-        kind: K,
-        _: &'static str,
-    ) -> Option<K::Value> {
-        self.take(In::Query, name, kind, true)
-    }
-
-    fn path<K: Kind>(&mut self, name: &'static str, kind: K, _: &'static str) -> Option<K::Value> {
-        self.take(In::Path, name, kind, true)
     }
 }
 
 struct Describing(Vec<Parameter>);
 
-impl Describing {
-    fn add<K: Kind>(
-        &mut self,
-        at: ParameterIn,
-        name: &'static str,
-        kind: K,
-        about: &'static str,
-        required: bool,
-    ) {
+impl Declare for Describing {
+    fn take<K: Kind>(&mut self, param: Param, kind: K) -> Option<K::Value> {
+        let at = match param.at {
+            In::Query => ParameterIn::Query,
+            In::Path => ParameterIn::Path,
+        };
+        let required = if param.required {
+            Required::True
+        } else {
+            Required::False
+        };
         self.0.push(
             ParameterBuilder::new()
-                .name(name)
+                .name(param.name)
                 .parameter_in(at)
-                .required(if required {
-                    Required::True
-                } else {
-                    Required::False
-                })
-                .description(Some(about))
+                .required(required)
+                .description(Some(param.about))
                 .schema(Some(kind.schema().build()))
                 .build(),
         );
-    }
-}
-
-impl Declare for Describing {
-    fn query<K: Kind>(
-        &mut self,
-        name: &'static str,
-        kind: K,
-        about: &'static str,
-    ) -> Option<K::Value> {
-        self.add(ParameterIn::Query, name, kind, about, false);
-        None
-    }
-
-    fn required<K: Kind>(
-        &mut self,
-        name: &'static str,
-        kind: K,
-        about: &'static str,
-    ) -> Option<K::Value> {
-        self.add(ParameterIn::Query, name, kind, about, true);
-        None
-    }
-
-    fn path<K: Kind>(
-        &mut self,
-        name: &'static str,
-        kind: K,
-        about: &'static str,
-    ) -> Option<K::Value> {
-        self.add(ParameterIn::Path, name, kind, about, true);
         None
     }
 }
@@ -527,8 +488,8 @@ mod tests {
         struct Both;
         impl Parameters for Both {
             fn declare(declare: &mut impl Declare) -> Option<Self> {
-                let id = declare.required("organization_id", AnyText, "");
-                let limit = declare.query("limit", PageSize, "");
+                let id = declare.take(Param::required("organization_id", ""), AnyText);
+                let limit = declare.take(Param::query("limit", ""), PageSize);
                 let _ = (id?, limit);
                 Some(Both)
             }

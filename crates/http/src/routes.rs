@@ -2,7 +2,7 @@
 //! Unknown paths get the 404 envelope, known paths asked with another method the 405 envelope
 //! with `Allow`.
 
-use actix_web::body::MessageBody;
+use actix_web::body::BoxBody;
 use actix_web::dev::{HttpServiceFactory, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::from_fn;
 use actix_web::web::{self, Data};
@@ -14,84 +14,75 @@ use crate::handlers::{access, cleanup, health, listing};
 use crate::health::Health;
 use crate::{metrics, middleware, openapi};
 
+/// The application's routes, one a line: `get|post PATH, OPERATION => HANDLER`, the operation
+/// the callers must be authenticated for (`None` for open ones).
+macro_rules! routes {
+    ($app:expr, $($method:ident $path:literal, $operation:expr => $handler:expr;)*) => {
+        $app$(.service($method($path, $operation, $handler)))*.default_service(web::to(not_found))
+    };
+}
+
+/// What wraps every request on both listeners: a request id, one log line and the metrics,
+/// JSON envelopes for framework errors, bounded heads and bodies.
+macro_rules! wrapped {
+    ($app:expr) => {
+        $app.wrap(from_fn(middleware::bounded_request))
+            .wrap(from_fn(middleware::json_errors))
+            .wrap(from_fn(middleware::request_id))
+    };
+}
+
+/// What an application is once wrapped (its type, built of closures, cannot be named).
+pub trait Application:
+    ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<BoxBody>,
+        Error = Error,
+        InitError = (),
+    >
+{
+}
+
+impl<T> Application for T where
+    T: ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<BoxBody>,
+            Error = Error,
+            InitError = (),
+        >
+{
+}
+
 /// The public application: the API, health and readiness for load balancers, the OpenAPI
 /// document. (No metrics: they are on the management listener.)
 pub fn app<P: Ports>(
     service: Data<AdminService<P>>,
     health: Data<Health>,
-) -> App<
-    impl ServiceFactory<
-        ServiceRequest,
-        Config = (),
-        Response = ServiceResponse<impl MessageBody>,
-        Error = Error,
-        InitError = (),
-    >,
-> {
-    App::new()
-        .app_data(service)
-        .app_data(health)
-        .wrap(from_fn(middleware::bounded_request))
-        .wrap(from_fn(middleware::json_errors))
-        .wrap(from_fn(middleware::request_id))
-        .service(get(
-            "/v1/admin/access",
-            Permission::AccessCheck,
-            access::check_access::<P>,
-        ))
-        .service(get(
-            "/v1/admin/platform-status",
-            Permission::PlatformStatus,
-            access::platform_status::<P>,
-        ))
-        .service(post(
-            "/v1/admin/cleanup-tokens",
-            Permission::TokensCleanup,
-            cleanup::cleanup_tokens::<P>,
-        ))
-        .service(get(
-            "/v1/admin/platform/users",
-            Permission::UsersList,
-            listing::users::<P>,
-        ))
-        .service(get(
-            "/v1/admin/platform/organizations",
-            Permission::OrganizationsList,
-            listing::organizations::<P>,
-        ))
-        .service(get(
-            "/v1/admin/platform/workspaces",
-            Permission::WorkspacesList,
-            listing::workspaces::<P>,
-        ))
-        .service(get("/healthz", None, health::healthz))
-        .service(get("/readyz", None, health::readyz))
-        .service(get("/openapi.json", None, openapi::openapi_json))
-        .default_service(web::to(not_found))
+) -> App<impl Application> {
+    use Permission::*;
+    routes!(wrapped!(App::new().app_data(service).app_data(health)),
+        get "/v1/admin/access", AccessCheck => access::check_access::<P>;
+        get "/v1/admin/platform-status", PlatformStatus => access::platform_status::<P>;
+        post "/v1/admin/cleanup-tokens", TokensCleanup => cleanup::cleanup_tokens::<P>;
+        get "/v1/admin/platform/users", UsersList => listing::users::<P>;
+        get "/v1/admin/platform/organizations", OrganizationsList => listing::organizations::<P>;
+        get "/v1/admin/platform/workspaces", WorkspacesList => listing::workspaces::<P>;
+        get "/healthz", None => health::healthz;
+        get "/readyz", None => health::readyz;
+        get "/openapi.json", None => openapi::openapi_json;
+    )
 }
 
 /// The management application, for operators and their scrapers: metrics, health and
 /// readiness. Bind it where only they reach it (`ADMIN_API_MANAGEMENT_BIND`).
-pub fn management(
-    health: Data<Health>,
-) -> App<
-    impl ServiceFactory<
-        ServiceRequest,
-        Config = (),
-        Response = ServiceResponse<impl MessageBody>,
-        Error = Error,
-        InitError = (),
-    >,
-> {
-    App::new()
-        .app_data(health)
-        .wrap(from_fn(middleware::bounded_request))
-        .wrap(from_fn(middleware::json_errors))
-        .wrap(from_fn(middleware::request_id))
-        .service(get("/metrics", None, metrics::metrics_endpoint))
-        .service(get("/healthz", None, health::healthz))
-        .service(get("/readyz", None, health::readyz))
-        .default_service(web::to(not_found))
+pub fn management(health: Data<Health>) -> App<impl Application> {
+    routes!(wrapped!(App::new().app_data(health)),
+        get "/metrics", None => metrics::metrics_endpoint;
+        get "/healthz", None => health::healthz;
+        get "/readyz", None => health::readyz;
+    )
 }
 
 /// A path answering GET (and HEAD, as any GET route of the service this API replaces did),
@@ -116,7 +107,11 @@ where
 }
 
 /// A path answering POST, for callers authenticated for `operation`.
-fn post<F, Args>(path: &str, operation: Permission, handler: F) -> impl HttpServiceFactory
+fn post<F, Args>(
+    path: &str,
+    operation: impl Into<Option<Permission>>,
+    handler: F,
+) -> impl HttpServiceFactory
 where
     F: Handler<Args>,
     Args: FromRequest + 'static,
@@ -125,7 +120,7 @@ where
     let resource = web::resource(path)
         .route(web::post().to(handler))
         .default_service(web::to(|| method_not_allowed("POST")));
-    with_operation(resource, Some(operation)).wrap(from_fn(middleware::contain_panics))
+    with_operation(resource, operation.into()).wrap(from_fn(middleware::contain_panics))
 }
 
 fn with_operation(resource: Resource, operation: Option<Permission>) -> Resource {

@@ -4,7 +4,7 @@ use admin_domain::{AccessQuery, AdminService, Ports};
 use crate::bodies::{AccessBody, PlatformStatusBody};
 use crate::errors::{ApiError, Invalid, Refusals};
 use crate::extract::Authenticated;
-use crate::params::{AnyText, Declare, Parameters, Raw};
+use crate::params::{AnyText, Declare, Param, Parameters, Raw};
 
 /// `GET /v1/admin/access`'s parameters.
 #[derive(Debug)]
@@ -12,7 +12,10 @@ pub struct AccessParams(AccessQuery);
 
 impl Parameters for AccessParams {
     fn declare(declare: &mut impl Declare) -> Option<Self> {
-        let id = declare.required("organization_id", AnyText, "The organization to ask about");
+        let id = declare.take(
+            Param::required("organization_id", "The organization to ask about"),
+            AnyText,
+        );
         Some(Self(AccessQuery::new(id?)))
     }
 }

@@ -4,7 +4,7 @@ use admin_domain::{AdminService, CleanupRequest, Ports};
 use crate::bodies::CleanupBody;
 use crate::errors::{ApiError, Invalid, Refusals};
 use crate::extract::Authenticated;
-use crate::params::{Boolean, Declare, Parameters, Raw};
+use crate::params::{Boolean, Declare, Param, Parameters, Raw};
 
 /// `POST /v1/admin/cleanup-tokens`'s parameters.
 #[derive(Debug)]
@@ -12,7 +12,10 @@ pub struct CleanupParams(CleanupRequest);
 
 impl Parameters for CleanupParams {
     fn declare(declare: &mut impl Declare) -> Option<Self> {
-        let dry_run = declare.query("dry_run", Boolean, "Count only (default false)");
+        let dry_run = declare.take(
+            Param::query("dry_run", "Count only (default false)"),
+            Boolean,
+        );
         Some(Self(CleanupRequest {
             dry_run: dry_run.unwrap_or(false),
         }))

@@ -4,16 +4,16 @@ use admin_domain::{AdminService, Limit, Listing, PageRequest, Ports};
 use crate::bodies::{OrganizationItem, PageBody, UserItem, WorkspaceItem};
 use crate::errors::{ApiError, Invalid, Refusals};
 use crate::extract::Authenticated;
-use crate::params::{CursorOf, Declare, PageSize, Parameters, Raw};
+use crate::params::{CursorOf, Declare, PageSize, Param, Parameters, Raw};
 
 /// `limit` and `cursor`, which every listing takes.
 fn page(declare: &mut impl Declare, listing: Listing) -> Option<PageRequest> {
-    let limit = declare.query("limit", PageSize, "Rows per page (default 50)");
-    let after = declare.query(
-        "cursor",
-        CursorOf(listing),
-        "The previous page's `next_cursor`",
+    let limit = declare.take(
+        Param::query("limit", "Rows per page (default 50)"),
+        PageSize,
     );
+    let cursor = Param::query("cursor", "The previous page's `next_cursor`");
+    let after = declare.take(cursor, CursorOf(listing));
     Some(PageRequest {
         listing,
         limit: limit.unwrap_or(Limit::DEFAULT),
