@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make test`: every test, in parallel, each storage test on its own fresh database.
+# `make test`: every test, in parallel, each storage test on its own fresh database; then the
+# sibling-service example and the README's examples.
 #
 # PostgreSQL tests use TEST_DATABASE_URL (a server where `CREATE DATABASE` is allowed),
 # default postgres://postgres@127.0.0.1:5432/postgres. When that server is unreachable they
@@ -35,6 +36,10 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --all-features --quiet
 fi
+# A sibling service built on the domain crate alone, with the mocks (crates/domain/examples).
+cargo run --quiet -p admin-domain --features mocks --example sibling
+# The README's examples, run as written against a served instance.
+python3 scripts/readme-check.py
 
 echo
 echo "Backends tested:"

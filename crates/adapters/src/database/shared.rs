@@ -103,11 +103,9 @@ impl SharedConnections {
         }
     }
 
-    /// A place on the next slot in turn, once it has room (taking the first slot with room
-    /// instead was measured: the traffic's p99 jumped to 0.3-0.7 s in some 4 s windows, for a
-    /// reason not yet found; taking the slot with the most room, to 30-50 ms in 5 s windows);
-    /// on the connection in flight there, else one checked out of `pool`. Waits at most the
-    /// checkout timeout in all.
+    /// A place on the next slot in turn, once it has room (strict turns: the other choices
+    /// measured stalled, docs/performance.md); on the connection in flight there, else one
+    /// checked out of `pool`. Waits at most the checkout timeout in all.
     pub async fn place(&self, pool: &Pool<AsyncPgConnection>) -> Result<Place<'_>, StoreError> {
         let deadline = Instant::now() + self.checkout_timeout;
         let slot = &self.slots[self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len()];
