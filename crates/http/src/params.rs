@@ -380,7 +380,8 @@ impl Kind for PageSize {
     }
 }
 
-/// `bool`: `true/false`, `1/0`, `yes/no`, `on/off`, `t/f`, `y/n`, in any case.
+/// `bool`: `true/false`, `1/0`, `yes/no`, `on/off`, `t/f`, `y/n`, in any case, and nothing
+/// around them (pydantic does not trim a boolean, though it trims an integer).
 #[derive(Debug, Clone, Copy)]
 pub struct Boolean;
 
@@ -388,7 +389,7 @@ impl Kind for Boolean {
     type Value = bool;
 
     fn read(&self, raw: &str) -> Result<bool, Refusal> {
-        match raw.trim().to_ascii_lowercase().as_str() {
+        match raw.to_ascii_lowercase().as_str() {
             "1" | "on" | "t" | "true" | "y" | "yes" => Ok(true),
             "0" | "off" | "f" | "false" | "n" | "no" => Ok(false),
             _ => Err(Refusal::new(
@@ -477,10 +478,9 @@ mod tests {
         for raw in ["false", "0", "no", "off", "f", "N"] {
             assert_eq!(Boolean.read(raw), Ok(false), "{raw}");
         }
-        assert_eq!(
-            Boolean.read("maybe").map_err(|e| e.kind),
-            Err("bool_parsing")
-        );
+        for raw in ["maybe", "", " true", "true ", "\tfalse"] {
+            assert_eq!(Boolean.read(raw).map_err(|e| e.kind), Err("bool_parsing"), "{raw:?}");
+        }
     }
 
     #[test]
