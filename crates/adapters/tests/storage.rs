@@ -6,6 +6,7 @@ mod storage {
     mod access;
     mod directory;
     mod fixtures;
+    mod listings;
     mod migrations;
     mod sharing;
     mod tokens;

@@ -70,6 +70,30 @@ pub struct Membership {
     pub organization_id: OrganizationId,
     /// The member's role there.
     pub role: Role,
+    /// When the user joined, for a membership being added (one that exists keeps its own).
+    pub joined_at: Timestamp,
+}
+
+/// A member of an organization, as its members are listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// The user.
+    pub user: User,
+    /// Its role in the organization.
+    pub role: Role,
+    /// When it joined (a role change keeps it).
+    pub joined_at: Timestamp,
+}
+
+/// An organization a user belongs to, as its memberships are listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizationMembership {
+    /// The organization.
+    pub organization: Organization,
+    /// The user's role there.
+    pub role: Role,
+    /// When the user joined (a role change keeps it).
+    pub joined_at: Timestamp,
 }
 
 /// The record kept for every token issued.

@@ -59,6 +59,7 @@
 mod caller;
 mod entities;
 mod errors;
+mod filters;
 mod ids;
 mod listing;
 #[cfg(any(test, feature = "mocks"))]
@@ -73,15 +74,19 @@ mod token;
 
 pub use caller::{Caller, CallerRecord};
 pub use entities::{
-    Membership, Organization, OrganizationSummary, Revocation, TokenRecord, User, Workspace,
+    Member, Membership, Organization, OrganizationMembership, OrganizationSummary, Revocation,
+    TokenRecord, User, Workspace,
 };
 pub use errors::{
     AdminError, AuthFailure, AuthorityError, BoxError, Conflict, InvalidInput, Missing, StoreError,
 };
+pub use filters::{Caseless, OrganizationFilter, RoleFilter, UserFilter, WorkspaceFilter};
 pub use ids::{OrganizationId, RevocationId, TokenId, UserId, WorkspaceId};
-pub use listing::{Cursor, Limit, LimitError, Listed, Listing, Page, PageRequest};
+pub use listing::{
+    Cursor, Limit, LimitError, Listed, Listing, Order, Page, PageRequest, Position, Seek,
+};
 pub use permission::Permission;
-pub use ports::{AdminAccess, PlatformDirectory, Ports, TokenAuthority, TokenStore};
+pub use ports::{AdminAccess, PlatformDirectory, Ports, TokenAuthority, TokenStore, Total};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{
     MockAdminAccess, MockPlatformDirectory, MockPorts, MockTokenAuthority, MockTokenStore,

@@ -1,12 +1,17 @@
-//! Keyset pagination for the platform listings: bounded page sizes and opaque cursors.
+//! Keyset pagination for every listing: an order, bounded page sizes, opaque cursors that
+//! continue only the listing and the order they came from, and totals.
 
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::entities::{OrganizationSummary, User, Workspace};
+use crate::entities::{
+    Member, OrganizationMembership, OrganizationSummary, TokenRecord, User, Workspace,
+};
+use crate::ids::{OrganizationId, UserId};
 use crate::timestamp::Timestamp;
 
-/// Which platform listing a page belongs to. A cursor only continues its own listing.
+/// A listing, and for a sub-listing the user or organization it is of. A cursor only
+/// continues the listing it came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Listing {
     /// Every user of the platform.
@@ -15,75 +20,182 @@ pub enum Listing {
     Organizations,
     /// Every workspace of the platform.
     Workspaces,
+    /// The members of an organization.
+    Members(OrganizationId),
+    /// The organizations a user belongs to.
+    Memberships(UserId),
+    /// The tokens of a user.
+    Tokens(UserId),
+    /// The audit trail.
+    AuditEvents,
+}
+
+/// Which way a listing runs, by (creation time, id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Order {
+    /// Oldest first.
+    #[default]
+    Asc,
+    /// Newest first.
+    Desc,
+}
+
+impl Order {
+    /// Both orders.
+    pub const ALL: [Order; 2] = [Order::Asc, Order::Desc];
 }
 
 impl Listing {
-    /// The first byte of this listing's cursors.
+    /// The first byte of this listing's cursors in ascending order; descending ones use its
+    /// upper case.
     const fn tag(self) -> u8 {
         match self {
             Listing::Users => b'u',
             Listing::Organizations => b'o',
             Listing::Workspaces => b'w',
+            Listing::Members(_) => b'm',
+            Listing::Memberships(_) => b'p',
+            Listing::Tokens(_) => b't',
+            Listing::AuditEvents => b'e',
         }
     }
 
-    /// The pattern every cursor of this listing matches, and every string matching it is a
-    /// valid cursor of this listing: the tag byte, then 48 lowercase hex digits.
+    /// The user or organization a sub-listing is of.
+    fn parent(self) -> Option<Uuid> {
+        match self {
+            Listing::Members(organization) => Some(organization.as_uuid()),
+            Listing::Memberships(user) | Listing::Tokens(user) => Some(user.as_uuid()),
+            Listing::Users
+            | Listing::Organizations
+            | Listing::Workspaces
+            | Listing::AuditEvents => None,
+        }
+    }
+
+    /// This listing of another parent (the same for listings that have none).
+    fn of(self, parent: Option<Uuid>) -> Option<Self> {
+        match (self, parent) {
+            (Listing::Members(_), Some(id)) => {
+                Some(Listing::Members(OrganizationId::from_uuid(id)))
+            }
+            (Listing::Memberships(_), Some(id)) => {
+                Some(Listing::Memberships(UserId::from_uuid(id)))
+            }
+            (Listing::Tokens(_), Some(id)) => Some(Listing::Tokens(UserId::from_uuid(id))),
+            (listing, None) if listing.parent().is_none() => Some(listing),
+            _ => None,
+        }
+    }
+
+    /// The pattern every cursor of this kind of listing matches, in either order, and every
+    /// string matching it is a cursor of this kind: the tag byte, then the parent's id for a
+    /// sub-listing, then the position, all as lowercase hex.
     pub const fn cursor_pattern(self) -> &'static str {
         match self {
-            Listing::Users => "^75[0-9a-f]{48}$",
-            Listing::Organizations => "^6f[0-9a-f]{48}$",
-            Listing::Workspaces => "^77[0-9a-f]{48}$",
+            Listing::Users => "^(75|55)[0-9a-f]{48}$",
+            Listing::Organizations => "^(6f|4f)[0-9a-f]{48}$",
+            Listing::Workspaces => "^(77|57)[0-9a-f]{48}$",
+            Listing::Members(_) => "^(6d|4d)[0-9a-f]{80}$",
+            Listing::Memberships(_) => "^(70|50)[0-9a-f]{80}$",
+            Listing::Tokens(_) => "^(74|54)[0-9a-f]{80}$",
+            Listing::AuditEvents => "^(65|45)[0-9a-f]{48}$",
         }
     }
 }
 
-/// A position in a listing: rows come in (creation time, id) order, strictly after it.
-///
-/// Its text form is opaque to clients: 50 lowercase hex digits encoding the listing, the
-/// creation time and the id of the last row seen.
+/// A place in a listing's (creation time, id) order: the last row a page held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cursor {
-    /// The creation time of the last row seen.
-    pub created_at: Timestamp,
-    /// The id of the last row seen.
+pub struct Position {
+    /// The row's creation time (for a membership, when the user joined; for a token, when
+    /// it was issued).
+    pub at: Timestamp,
+    /// The row's id (for a membership, the member's or the organization's).
     pub id: Uuid,
 }
 
-impl Cursor {
-    /// The length of a cursor, in characters.
-    pub const LEN: usize = 50;
+impl Position {
+    /// Before every row in ascending order.
+    pub const FIRST: Position = Position {
+        at: Timestamp::MIN,
+        id: Uuid::nil(),
+    };
+    /// Before every row in descending order.
+    pub const LAST: Position = Position {
+        at: Timestamp::MAX,
+        id: Uuid::max(),
+    };
 
-    /// The opaque text form handed to clients for `listing`.
-    pub fn encode(&self, listing: Listing) -> String {
-        let mut bytes = Vec::with_capacity(25);
-        bytes.push(listing.tag());
-        bytes.extend_from_slice(&self.created_at.unix_micros().to_be_bytes());
-        bytes.extend_from_slice(self.id.as_bytes());
+    /// Where a listing in `order` starts.
+    pub const fn start(order: Order) -> Self {
+        match order {
+            Order::Asc => Self::FIRST,
+            Order::Desc => Self::LAST,
+        }
+    }
+}
+
+/// Where a page of a listing, in one order, ended. Its text form is opaque to clients:
+/// lowercase hex encoding the listing (its parent's id included), the order and the
+/// position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    /// The listing it continues.
+    pub listing: Listing,
+    /// The order it continues.
+    pub order: Order,
+    /// The last row seen.
+    pub after: Position,
+}
+
+impl Cursor {
+    /// The opaque text form handed to clients.
+    pub fn encode(&self) -> String {
+        let mut bytes = Vec::with_capacity(41);
+        bytes.push(match self.order {
+            Order::Asc => self.listing.tag(),
+            Order::Desc => self.listing.tag().to_ascii_uppercase(),
+        });
+        if let Some(parent) = self.listing.parent() {
+            bytes.extend_from_slice(parent.as_bytes());
+        }
+        bytes.extend_from_slice(&self.after.at.unix_micros().to_be_bytes());
+        bytes.extend_from_slice(self.after.id.as_bytes());
         hex::encode(bytes)
     }
 
-    /// Reads a cursor this API issued for `listing`; anything else is `None`. Times beyond
-    /// what storage holds are brought within it (the page is then simply empty or complete).
-    pub fn decode(listing: Listing, text: &str) -> Option<Self> {
+    /// Reads a cursor this API issued for a listing of `kind`'s kind (its parent, if it has
+    /// one, is read from the cursor); anything else is `None`. Times beyond what storage
+    /// holds are brought within it (the page is then simply empty or complete).
+    pub fn decode(kind: Listing, text: &str) -> Option<Self> {
         let lowercase = text
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if text.len() != Self::LEN || !lowercase {
+        let parent_len = if kind.parent().is_some() { 16 } else { 0 };
+        if text.len() != 2 * (1 + parent_len + 24) || !lowercase {
             return None;
         }
         let bytes = hex::decode(text).ok()?;
         let (tag, rest) = bytes.split_first()?;
+        let order = match *tag {
+            tag if tag == kind.tag() => Order::Asc,
+            tag if tag == kind.tag().to_ascii_uppercase() => Order::Desc,
+            _ => return None,
+        };
+        let (parent, rest) = rest.split_at_checked(parent_len)?;
+        let parent = (parent_len > 0)
+            .then(|| Uuid::from_slice(parent).ok())
+            .flatten();
         let (micros, id) = rest.split_at_checked(8)?;
-        if *tag != listing.tag() {
-            return None;
-        }
         let micros = i64::from_be_bytes(micros.try_into().ok()?);
         Some(Self {
-            created_at: Timestamp::from_unix_micros(
-                micros.clamp(Timestamp::MIN.unix_micros(), Timestamp::MAX.unix_micros()),
-            ),
-            id: Uuid::from_slice(id).ok()?,
+            listing: kind.of(parent)?,
+            order,
+            after: Position {
+                at: Timestamp::from_unix_micros(
+                    micros.clamp(Timestamp::MIN.unix_micros(), Timestamp::MAX.unix_micros()),
+                ),
+                id: Uuid::from_slice(id).ok()?,
+            },
         })
     }
 }
@@ -128,53 +240,109 @@ impl Limit {
     }
 }
 
+/// Which rows a listing query reads: in `order`, strictly after `after`, at most `rows`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seek {
+    /// The order.
+    pub order: Order,
+    /// Where to start: [`Position::start`] of the order when no cursor was given.
+    pub after: Position,
+    /// How many rows at most.
+    pub rows: usize,
+}
+
 /// One page to read from a listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
     /// Which listing.
     pub listing: Listing,
+    /// Which way.
+    pub order: Order,
     /// How many rows at most.
     pub limit: Limit,
     /// Where the previous page ended, if there was one.
-    pub after: Option<Cursor>,
+    pub after: Option<Position>,
+    /// Whether to count every row matching the filters too.
+    pub include_total: bool,
 }
 
 impl PageRequest {
-    /// How many rows to read: one more than the page holds, to learn whether another follows.
-    pub fn rows_to_read(&self) -> usize {
-        self.limit.get() + 1
+    /// The first page of `listing`, oldest first, of the default size, no total.
+    pub fn first(listing: Listing) -> Self {
+        Self {
+            listing,
+            order: Order::Asc,
+            limit: Limit::DEFAULT,
+            after: None,
+            include_total: false,
+        }
+    }
+
+    /// What to read: one more row than the page holds, to learn whether another follows.
+    pub fn seek(&self) -> Seek {
+        Seek {
+            order: self.order,
+            after: self.after.unwrap_or(Position::start(self.order)),
+            rows: self.limit.get() + 1,
+        }
     }
 }
 
 /// A row of a listing: it knows its place in the keyset order.
 pub trait Listed {
-    /// The cursor that continues after this row.
-    fn cursor(&self) -> Cursor;
+    /// Its place.
+    fn position(&self) -> Position;
 }
 
 impl Listed for User {
-    fn cursor(&self) -> Cursor {
-        Cursor {
-            created_at: self.created_at,
+    fn position(&self) -> Position {
+        Position {
+            at: self.created_at,
             id: self.id.as_uuid(),
         }
     }
 }
 
 impl Listed for OrganizationSummary {
-    fn cursor(&self) -> Cursor {
-        let organization = &self.organization;
-        Cursor {
-            created_at: organization.created_at,
-            id: organization.id.as_uuid(),
+    fn position(&self) -> Position {
+        Position {
+            at: self.organization.created_at,
+            id: self.organization.id.as_uuid(),
         }
     }
 }
 
 impl Listed for Workspace {
-    fn cursor(&self) -> Cursor {
-        Cursor {
-            created_at: self.created_at,
+    fn position(&self) -> Position {
+        Position {
+            at: self.created_at,
+            id: self.id.as_uuid(),
+        }
+    }
+}
+
+impl Listed for Member {
+    fn position(&self) -> Position {
+        Position {
+            at: self.joined_at,
+            id: self.user.id.as_uuid(),
+        }
+    }
+}
+
+impl Listed for OrganizationMembership {
+    fn position(&self) -> Position {
+        Position {
+            at: self.joined_at,
+            id: self.organization.id.as_uuid(),
+        }
+    }
+}
+
+impl Listed for TokenRecord {
+    fn position(&self) -> Position {
+        Position {
+            at: self.issued_at,
             id: self.id.as_uuid(),
         }
     }
@@ -183,29 +351,39 @@ impl Listed for Workspace {
 /// One page of a listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
-    /// The rows, in (creation time, id) order.
+    /// The rows, in the page's order.
     pub items: Vec<T>,
     /// The page size asked for.
     pub limit: usize,
     /// The cursor of the next page; `None` on the last page.
     pub next_cursor: Option<String>,
+    /// Every row matching the filters, on every page, when it was asked for.
+    pub total: Option<u64>,
 }
 
 impl<T: Listed> Page<T> {
     /// Builds the page from up to `limit + 1` rows read after the request's cursor: the extra
     /// row only says that another page follows.
-    pub fn from_rows(request: &PageRequest, mut rows: Vec<T>) -> Self {
+    pub fn from_rows(request: &PageRequest, mut rows: Vec<T>, total: Option<u64>) -> Self {
         let limit = request.limit.get();
         let more = rows.len() > limit;
         rows.truncate(limit);
         let next_cursor = match rows.last() {
-            Some(last) if more => Some(last.cursor().encode(request.listing)),
+            Some(last) if more => Some(
+                Cursor {
+                    listing: request.listing,
+                    order: request.order,
+                    after: last.position(),
+                }
+                .encode(),
+            ),
             _ => None,
         };
         Self {
             items: rows,
             limit,
             next_cursor,
+            total,
         }
     }
 }
@@ -213,7 +391,6 @@ impl<T: Listed> Page<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::UserId;
 
     fn user(micros: i64) -> User {
         User {
@@ -226,24 +403,49 @@ mod tests {
         }
     }
 
+    fn cursor(listing: Listing, order: Order) -> Cursor {
+        Cursor {
+            listing,
+            order,
+            after: Position {
+                at: Timestamp::from_unix_micros(1_700_000_000_000_001),
+                id: Uuid::new_v4(),
+            },
+        }
+    }
+
     #[test]
-    fn cursors_round_trip_for_their_own_listing_only() {
-        let cursor = Cursor {
-            created_at: Timestamp::from_unix_micros(1_700_000_000_000_001),
-            id: Uuid::new_v4(),
-        };
-        let text = cursor.encode(Listing::Users);
-        assert_eq!(Cursor::decode(Listing::Users, &text), Some(cursor));
+    fn cursors_round_trip_for_their_own_listing_and_order() {
+        let organization = OrganizationId::generate();
+        for listing in [
+            Listing::Users,
+            Listing::Members(organization),
+            Listing::AuditEvents,
+        ] {
+            for order in Order::ALL {
+                let cursor = cursor(listing, order);
+                assert_eq!(Cursor::decode(listing, &cursor.encode()), Some(cursor));
+            }
+        }
+        let text = cursor(Listing::Users, Order::Asc).encode();
         assert_eq!(Cursor::decode(Listing::Workspaces, &text), None);
     }
 
     #[test]
+    fn a_sub_listings_cursor_names_its_parent() {
+        let (one, other) = (OrganizationId::generate(), OrganizationId::generate());
+        let text = cursor(Listing::Members(one), Order::Desc).encode();
+        let decoded = Cursor::decode(Listing::Members(other), &text).map(|c| c.listing);
+        assert_eq!(decoded, Some(Listing::Members(one)));
+        assert_eq!(
+            Cursor::decode(Listing::Memberships(UserId::generate()), &text),
+            None
+        );
+    }
+
+    #[test]
     fn malformed_cursors_are_refused() {
-        let valid = Cursor {
-            created_at: Timestamp::now(),
-            id: Uuid::new_v4(),
-        }
-        .encode(Listing::Users);
+        let valid = cursor(Listing::Users, Order::Asc).encode();
         let upper = valid.to_uppercase();
         let short = &valid[..48];
         for text in ["", "!!!", "dS4xLjI", &"7".repeat(50), upper.as_str(), short] {
@@ -253,18 +455,19 @@ mod tests {
 
     #[test]
     fn every_string_matching_the_pattern_is_a_cursor() {
-        for digit in ["0", "f", "7"] {
-            let text = format!("75{}", digit.repeat(48));
-            let cursor = Cursor::decode(Listing::Users, &text).expect("decodes");
-            assert!(Timestamp::MIN <= cursor.created_at && cursor.created_at <= Timestamp::MAX);
+        for (tag, order) in [("75", Order::Asc), ("55", Order::Desc)] {
+            for digit in ["0", "f", "7"] {
+                let text = format!("{tag}{}", digit.repeat(48));
+                let cursor = Cursor::decode(Listing::Users, &text).expect("decodes");
+                assert_eq!(cursor.order, order);
+                assert!(Timestamp::MIN <= cursor.after.at && cursor.after.at <= Timestamp::MAX);
+            }
         }
-        assert_eq!(Listing::Users.cursor_pattern(), "^75[0-9a-f]{48}$");
-        let encoded = Cursor {
-            created_at: Timestamp::now(),
-            id: Uuid::new_v4(),
-        }
-        .encode(Listing::Organizations);
+        assert_eq!(Listing::Users.cursor_pattern(), "^(75|55)[0-9a-f]{48}$");
+        let encoded = cursor(Listing::Organizations, Order::Asc).encode();
         assert!(encoded.starts_with("6f") && encoded.len() == 50);
+        let members = cursor(Listing::Members(OrganizationId::generate()), Order::Desc).encode();
+        assert!(members.starts_with("4d") && members.len() == 82);
     }
 
     #[test]
@@ -279,29 +482,46 @@ mod tests {
     #[test]
     fn a_page_with_an_extra_row_has_a_cursor_to_its_last_item() {
         let request = PageRequest {
-            listing: Listing::Users,
             limit: Limit::new(2).unwrap_or(Limit::DEFAULT),
-            after: None,
+            order: Order::Desc,
+            ..PageRequest::first(Listing::Users)
         };
-        let rows = vec![user(1), user(2), user(3)];
-        let last_kept = rows[1].cursor();
-        let page = Page::from_rows(&request, rows);
+        let rows = vec![user(3), user(2), user(1)];
+        let last_kept = rows[1].position();
+        let page = Page::from_rows(&request, rows, Some(3));
         assert_eq!(page.items.len(), 2);
         let next = page
             .next_cursor
             .and_then(|c| Cursor::decode(Listing::Users, &c));
-        assert_eq!(next, Some(last_kept));
+        assert_eq!(
+            next,
+            Some(Cursor {
+                listing: Listing::Users,
+                order: Order::Desc,
+                after: last_kept
+            })
+        );
+        assert_eq!(page.total, Some(3));
     }
 
     #[test]
     fn the_last_page_has_no_cursor() {
-        let request = PageRequest {
-            listing: Listing::Users,
-            limit: Limit::DEFAULT,
-            after: None,
-        };
-        let page = Page::from_rows(&request, vec![user(1)]);
+        let page = Page::from_rows(&PageRequest::first(Listing::Users), vec![user(1)], None);
         assert_eq!(page.next_cursor, None);
         assert_eq!(page.limit, 50);
+    }
+
+    #[test]
+    fn a_listing_starts_before_every_row_of_its_order() {
+        let seek = |order| {
+            PageRequest {
+                order,
+                ..PageRequest::first(Listing::Users)
+            }
+            .seek()
+        };
+        assert_eq!(seek(Order::Asc).after, Position::FIRST);
+        assert_eq!(seek(Order::Desc).after, Position::LAST);
+        assert_eq!(seek(Order::Asc).rows, 51);
     }
 }

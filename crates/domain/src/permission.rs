@@ -18,17 +18,26 @@ pub enum Permission {
     OrganizationsList,
     /// `workspaces:list`: list every workspace of the platform.
     WorkspacesList,
+    /// `tokens:list`: list a user's tokens.
+    TokensList,
+    /// `tokens:revoke`: revoke a token, or every token of a user.
+    TokensRevoke,
+    /// `audit:list`: read the audit trail.
+    AuditList,
 }
 
 impl Permission {
     /// Every permission.
-    pub const ALL: [Permission; 6] = [
+    pub const ALL: [Permission; 9] = [
         Permission::AccessCheck,
         Permission::PlatformStatus,
         Permission::TokensCleanup,
         Permission::UsersList,
         Permission::OrganizationsList,
         Permission::WorkspacesList,
+        Permission::TokensList,
+        Permission::TokensRevoke,
+        Permission::AuditList,
     ];
 
     /// The `resource:action` form.
@@ -40,6 +49,9 @@ impl Permission {
             Permission::UsersList => "users:list",
             Permission::OrganizationsList => "organizations:list",
             Permission::WorkspacesList => "workspaces:list",
+            Permission::TokensList => "tokens:list",
+            Permission::TokensRevoke => "tokens:revoke",
+            Permission::AuditList => "audit:list",
         }
     }
 
@@ -70,7 +82,10 @@ mod tests {
                 "tokens:cleanup",
                 "users:list",
                 "organizations:list",
-                "workspaces:list"
+                "workspaces:list",
+                "tokens:list",
+                "tokens:revoke",
+                "audit:list"
             ]
         );
     }

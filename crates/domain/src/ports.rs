@@ -10,11 +10,13 @@ use std::future::Future;
 
 use crate::caller::CallerRecord;
 use crate::entities::{
-    Membership, Organization, OrganizationSummary, Revocation, TokenRecord, User, Workspace,
+    Member, Membership, Organization, OrganizationMembership, OrganizationSummary, Revocation,
+    TokenRecord, User, Workspace,
 };
 use crate::errors::{AuthorityError, BoxError, StoreError};
-use crate::ids::{OrganizationId, RevocationId, TokenId, UserId};
-use crate::listing::Cursor;
+use crate::filters::{OrganizationFilter, RoleFilter, UserFilter, WorkspaceFilter};
+use crate::ids::{OrganizationId, RevocationId, TokenId, UserId, WorkspaceId};
+use crate::listing::Seek;
 use crate::permission::Permission;
 use crate::role::Role;
 use crate::timestamp::Timestamp;
@@ -87,35 +89,72 @@ pub trait TokenStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
 
-/// The platform directory: every user, organization and workspace, read in keyset pages.
+/// What a total counts: the rows of a listing that match its filters, on every page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Total {
+    /// Users.
+    Users(UserFilter),
+    /// Organizations.
+    Organizations(OrganizationFilter),
+    /// Workspaces.
+    Workspaces(WorkspaceFilter),
+    /// The members of an organization.
+    Members(OrganizationId, RoleFilter),
+    /// The organizations a user belongs to.
+    Memberships(UserId, RoleFilter),
+}
+
+/// The platform directory: every user, organization, workspace and membership, read in keyset
+/// pages, and created.
 ///
-/// Listing methods MUST return rows in ascending (creation time, id) order, strictly after
-/// `after` when given, at most `rows` of them (the use cases ask for one more than a page
-/// holds, to learn whether another page follows), and cost the same on the last page as on
-/// the first.
+/// Listing methods MUST return the rows matching every filter given, in `seek.order` by
+/// (creation time, id) (for memberships, when the user joined, then the member's or the
+/// organization's id), strictly after `seek.after`, at most `seek.rows` of them (the use
+/// cases ask for one more than a page holds, to learn whether another page follows), and
+/// cost about the same on the last page as on the first, without a query per row.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait PlatformDirectory: Send + Sync + 'static {
     /// A page of users.
     fn users(
         &self,
-        after: Option<Cursor>,
-        rows: usize,
+        filter: &UserFilter,
+        seek: &Seek,
     ) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
 
-    /// A page of organizations with their member and workspace counts, computed in the same
-    /// query (never a query per row).
+    /// A page of organizations with their member and workspace counts, read with them.
     fn organizations(
         &self,
-        after: Option<Cursor>,
-        rows: usize,
+        filter: &OrganizationFilter,
+        seek: &Seek,
     ) -> impl Future<Output = Result<Vec<OrganizationSummary>, StoreError>> + Send;
 
     /// A page of workspaces.
     fn workspaces(
         &self,
-        after: Option<Cursor>,
-        rows: usize,
+        filter: &WorkspaceFilter,
+        seek: &Seek,
     ) -> impl Future<Output = Result<Vec<Workspace>, StoreError>> + Send;
+
+    /// A page of an organization's members (none for an unknown organization).
+    fn members(
+        &self,
+        organization: OrganizationId,
+        filter: &RoleFilter,
+        seek: &Seek,
+    ) -> impl Future<Output = Result<Vec<Member>, StoreError>> + Send;
+
+    /// A page of the organizations a user belongs to (none for an unknown user).
+    fn memberships(
+        &self,
+        user: UserId,
+        filter: &RoleFilter,
+        seek: &Seek,
+    ) -> impl Future<Output = Result<Vec<OrganizationMembership>, StoreError>> + Send;
+
+    /// How many rows `of` counts, exactly. MUST cost the same whatever the table's size for
+    /// an unfiltered listing and for a parent's unfiltered members or workspaces (kept
+    /// counters), and read no more than the matching rows of an index otherwise.
+    fn total(&self, of: &Total) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// The user with this id, if there is one.
     fn find_user(
@@ -123,11 +162,17 @@ pub trait PlatformDirectory: Send + Sync + 'static {
         id: UserId,
     ) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
 
-    /// The organization with this id, if there is one.
+    /// The organization with this id, with its counts, if there is one.
     fn find_organization(
         &self,
         id: OrganizationId,
-    ) -> impl Future<Output = Result<Option<Organization>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<OrganizationSummary>, StoreError>> + Send;
+
+    /// The workspace with this id, if there is one.
+    fn find_workspace(
+        &self,
+        id: WorkspaceId,
+    ) -> impl Future<Output = Result<Option<Workspace>, StoreError>> + Send;
 
     /// Adds users, all or none. MUST return [`Conflict::EmailTaken`](crate::Conflict::EmailTaken) for an email taken.
     fn add_users(&self, users: &[User]) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -146,8 +191,9 @@ pub trait PlatformDirectory: Send + Sync + 'static {
         workspaces: &[Workspace],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Adds memberships, or changes the role of those that exist, all or none. MUST return
-    /// [`StoreError::NotFound`] for an unknown user or organization.
+    /// Adds memberships, or changes the role of those that exist (which keep when they were
+    /// made), all or none. MUST return [`StoreError::NotFound`] for an unknown user or
+    /// organization.
     fn set_memberships(
         &self,
         memberships: &[Membership],

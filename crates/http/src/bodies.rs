@@ -1,7 +1,8 @@
 //! The 200 bodies, field for field as the contract names them, with the contract's sentences.
 
 use admin_domain::{
-    AccessDecision, AccessRole, CleanupReport, OrganizationSummary, Page, Role, User, Workspace,
+    AccessDecision, AccessRole, CleanupReport, Member, OrganizationMembership, OrganizationSummary,
+    Page, Role, User, Workspace,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -103,6 +104,9 @@ pub struct PageBody<T> {
     pub limit: usize,
     /// The `cursor` of the next page; null on the last page.
     pub next_cursor: Option<String>,
+    /// Every row matching the filters, on all pages; only when `include_total=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }
 
 impl<D, T: Into<D>> From<Page<T>> for PageBody<D> {
@@ -111,6 +115,7 @@ impl<D, T: Into<D>> From<Page<T>> for PageBody<D> {
             items: page.items.into_iter().map(Into::into).collect(),
             limit: page.limit,
             next_cursor: page.next_cursor,
+            total: page.total,
         }
     }
 }
@@ -207,4 +212,76 @@ impl From<Workspace> for WorkspaceItem {
             created_at: wire::timestamp(workspace.created_at),
         }
     }
+}
+
+/// A member in `GET /v1/admin/platform/organizations/{organization_id}/members`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberItem {
+    /// The member.
+    #[schema(format = "uuid")]
+    pub user_id: String,
+    /// Their email address.
+    pub email: String,
+    /// Their display name, or null.
+    pub display_name: Option<String>,
+    /// Their role in the organization.
+    #[schema(schema_with = role)]
+    pub role: &'static str,
+    /// When they joined (a role change keeps it).
+    #[schema(example = "2025-01-01T00:00:00.000000")]
+    pub created_at: String,
+}
+
+impl From<Member> for MemberItem {
+    fn from(member: Member) -> Self {
+        Self {
+            user_id: member.user.id.to_string(),
+            email: member.user.email.as_str().to_owned(),
+            display_name: member
+                .user
+                .display_name
+                .map(|name| name.as_str().to_owned()),
+            role: member.role.as_str(),
+            created_at: wire::timestamp(member.joined_at),
+        }
+    }
+}
+
+/// An organization in `GET /v1/admin/platform/users/{user_id}/memberships`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MembershipItem {
+    /// The organization.
+    #[schema(format = "uuid")]
+    pub organization_id: String,
+    /// Its name.
+    pub organization_name: String,
+    /// Its slug.
+    pub organization_slug: String,
+    /// The user's role there.
+    #[schema(schema_with = role)]
+    pub role: &'static str,
+    /// When the user joined (a role change keeps it).
+    #[schema(example = "2025-01-01T00:00:00.000000")]
+    pub created_at: String,
+}
+
+impl From<OrganizationMembership> for MembershipItem {
+    fn from(membership: OrganizationMembership) -> Self {
+        let organization = membership.organization;
+        Self {
+            organization_id: organization.id.to_string(),
+            organization_name: organization.name.as_str().to_owned(),
+            organization_slug: organization.slug.as_str().to_owned(),
+            role: membership.role.as_str(),
+            created_at: wire::timestamp(membership.joined_at),
+        }
+    }
+}
+
+/// A membership's role: one of [`Role::ALL`].
+fn role() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(Role::ALL.map(Role::as_str)))
+        .build()
 }

@@ -286,3 +286,12 @@ pub enum Invalid<'a> {
     #[response(status = 422)]
     Parameters(ValidationBody<'a>),
 }
+
+/// Something the path names does not exist, for the OpenAPI document.
+#[derive(Debug, IntoResponses)]
+pub enum Absent {
+    /// `User not found`, `Organization not found`, `Workspace not found` or `Token not
+    /// found`.
+    #[response(status = 404)]
+    Missing(Envelope),
+}

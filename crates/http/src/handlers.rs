@@ -4,3 +4,4 @@ pub mod access;
 pub mod cleanup;
 pub mod health;
 pub mod listing;
+pub mod resources;

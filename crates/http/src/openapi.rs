@@ -8,7 +8,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::errors::{PydanticError, ValidationBody};
-use crate::handlers::{access, cleanup, health, listing};
+use crate::handlers::{access, cleanup, health, listing, resources};
 
 /// The document.
 #[derive(Debug, OpenApi)]
@@ -16,7 +16,8 @@ use crate::handlers::{access, cleanup, health, listing};
     info(
         title = "Platform admin API",
         description = "Who may administer what on the platform; every user, organization and \
-            workspace for the platform's operators; token cleanup. Every error is the envelope \
+            workspace for the platform's operators, found by filters, one by one and by what they \
+            belong to; token cleanup. Every error is the envelope \
             `{error, message, details, timestamp, status_code}`, except 422, which keeps \
             FastAPI's `{detail: [...]}`."
     ),
@@ -27,6 +28,11 @@ use crate::handlers::{access, cleanup, health, listing};
         listing::users,
         listing::organizations,
         listing::workspaces,
+        resources::user,
+        listing::memberships,
+        resources::organization,
+        listing::members,
+        resources::workspace,
         health::healthz,
         health::readyz,
     ),

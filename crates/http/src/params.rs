@@ -11,12 +11,13 @@ use std::borrow::Cow;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
-use admin_domain::{Cursor, Limit, LimitError, Listing};
+use admin_domain::{Cursor, Limit, LimitError, Listing, Order};
 use futures_util::future::{Ready, ready};
 use serde_json::{Value, json};
 use utoipa::openapi::Required;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use uuid::Uuid;
 
 /// Where a parameter is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,10 +126,26 @@ impl Param {
 
 /// What an endpoint declares its parameters to: read from a request, or described.
 pub trait Declare {
-    /// The value of `param`, of `kind`, when present and valid; else `None` (a required one
-    /// absent, or any invalid, is refused).
-    fn take<K: Kind>(&mut self, param: Param, kind: K) -> Option<K::Value>;
+    /// The value of `param`, of `kind`: `Ok(None)` when it is absent (and not required),
+    /// [`NotRead`] when it is refused (or only described).
+    fn read<K: Kind>(&mut self, param: Param, kind: K) -> Result<Option<K::Value>, NotRead>;
+
+    /// The value of `param` when present and valid; else `None`.
+    fn take<K: Kind>(&mut self, param: Param, kind: K) -> Option<K::Value> {
+        self.read(param, kind).ok().flatten()
+    }
+
+    /// The value of `param`, or `default` when it is absent; `None` when it is refused.
+    fn take_or<K: Kind>(&mut self, param: Param, kind: K, default: K::Value) -> Option<K::Value> {
+        self.read(param, kind)
+            .ok()
+            .map(|value| value.unwrap_or(default))
+    }
 }
+
+/// A parameter that was refused, or that is only being described: it has no value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotRead;
 
 /// An endpoint's parameters, declared once.
 pub trait Parameters: Sized {
@@ -229,30 +246,34 @@ struct Reading<'a> {
 }
 
 impl Declare for Reading<'_> {
-    fn take<K: Kind>(&mut self, param: Param, kind: K) -> Option<K::Value> {
-        let refused = |input: Option<&str>, refusal| Refused {
-            at: param.at,
-            name: param.name,
-            input: input.map(str::to_owned),
-            refusal,
+    fn read<K: Kind>(&mut self, param: Param, kind: K) -> Result<Option<K::Value>, NotRead> {
+        let mut refuse = |input: Option<&str>, refusal| {
+            self.refused.push(Refused {
+                at: param.at,
+                name: param.name,
+                input: input.map(str::to_owned),
+                refusal,
+            });
+            NotRead
         };
-        let Some(raw) = self.request.get(param.at, param.name) else {
-            if param.required {
-                let missing = Refusal::new("missing", "Field required", None);
-                self.refused.push(refused(None, missing));
-            }
-            return None;
-        };
-        kind.read(raw)
-            .map_err(|refusal| self.refused.push(refused(Some(raw), refusal)))
-            .ok()
+        match self.request.get(param.at, param.name) {
+            Some(raw) => kind
+                .read(raw)
+                .map(Some)
+                .map_err(|refusal| refuse(Some(raw), refusal)),
+            None if param.required => Err(refuse(
+                None,
+                Refusal::new("missing", "Field required", None),
+            )),
+            None => Ok(None),
+        }
     }
 }
 
 struct Describing(Vec<Parameter>);
 
 impl Declare for Describing {
-    fn take<K: Kind>(&mut self, param: Param, kind: K) -> Option<K::Value> {
+    fn read<K: Kind>(&mut self, param: Param, kind: K) -> Result<Option<K::Value>, NotRead> {
         let at = match param.at {
             In::Query => ParameterIn::Query,
             In::Path => ParameterIn::Path,
@@ -271,7 +292,7 @@ impl Declare for Describing {
                 .schema(Some(kind.schema().build()))
                 .build(),
         );
-        None
+        Err(NotRead)
     }
 }
 
@@ -421,19 +442,61 @@ impl Kind for AnyText {
     }
 }
 
-/// A listing's cursor: one this API issued for `listing`.
+/// `str` of `min..=max` characters (code points, as pydantic counts them).
 #[derive(Debug, Clone, Copy)]
-pub struct CursorOf(pub Listing);
+pub struct Text {
+    /// The fewest characters.
+    pub min: usize,
+    /// The most characters.
+    pub max: usize,
+}
 
-impl Kind for CursorOf {
-    type Value = Cursor;
+impl Kind for Text {
+    type Value = String;
 
-    fn read(&self, raw: &str) -> Result<Cursor, Refusal> {
-        Cursor::decode(self.0, raw).ok_or_else(|| {
+    fn read(&self, raw: &str) -> Result<String, Refusal> {
+        let length = raw.chars().count();
+        if length < self.min {
+            let s = if self.min == 1 { "" } else { "s" };
+            Err(Refusal::new(
+                "string_too_short",
+                format!("String should have at least {} character{s}", self.min),
+                Some(json!({ "min_length": self.min })),
+            ))
+        } else if length > self.max {
+            let s = if self.max == 1 { "" } else { "s" };
+            Err(Refusal::new(
+                "string_too_long",
+                format!("String should have at most {} character{s}", self.max),
+                Some(json!({ "max_length": self.max })),
+            ))
+        } else {
+            Ok(raw.to_owned())
+        }
+    }
+
+    fn schema(&self) -> ObjectBuilder {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(self.min))
+            .max_length(Some(self.max))
+    }
+}
+
+/// `UUID`, read as pydantic reads one (hyphenated, simple, braced or `urn:uuid:`, any case),
+/// and refused in its words (which are the `uuid` crate's), made into an id by `T`.
+#[derive(Debug, Clone, Copy)]
+pub struct Id<T>(pub fn(Uuid) -> T);
+
+impl<T> Kind for Id<T> {
+    type Value = T;
+
+    fn read(&self, raw: &str) -> Result<T, Refusal> {
+        Uuid::parse_str(raw).map(self.0).map_err(|error| {
             Refusal::new(
-                "value_error",
-                "Value error, invalid cursor",
-                Some(json!({ "error": "invalid cursor" })),
+                "uuid_parsing",
+                format!("Input should be a valid UUID, {error}"),
+                Some(json!({ "error": error.to_string() })),
             )
         })
     }
@@ -441,7 +504,91 @@ impl Kind for CursorOf {
     fn schema(&self) -> ObjectBuilder {
         ObjectBuilder::new()
             .schema_type(Type::String)
-            .pattern(Some(self.0.cursor_pattern()))
+            .format(Some(SchemaFormat::Custom("uuid".to_owned())))
+    }
+}
+
+/// `Literal[...]`: one of `choices`, by the exact name `name` gives it.
+#[derive(Debug, Clone, Copy)]
+pub struct Choice<T: 'static> {
+    /// The values allowed, in the order the refusal names them.
+    pub choices: &'static [T],
+    /// The name of each on the wire.
+    pub name: fn(T) -> &'static str,
+}
+
+impl<T: Copy> Kind for Choice<T> {
+    type Value = T;
+
+    fn read(&self, raw: &str) -> Result<T, Refusal> {
+        let name = self.name;
+        self.choices
+            .iter()
+            .copied()
+            .find(|choice| name(*choice) == raw)
+            .ok_or_else(|| {
+                let expected = expected(self.choices.iter().map(|choice| name(*choice)));
+                Refusal::new(
+                    "literal_error",
+                    format!("Input should be {expected}"),
+                    Some(json!({ "expected": expected })),
+                )
+            })
+    }
+
+    fn schema(&self) -> ObjectBuilder {
+        let name = self.name;
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(self.choices.iter().map(|choice| name(*choice))))
+    }
+}
+
+/// pydantic's list of the literals expected: `'a'`, `'a' or 'b'`, `'a', 'b' or 'c'`.
+fn expected<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let quoted: Vec<String> = names.map(|name| format!("'{name}'")).collect();
+    match quoted.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
+/// A listing's cursor: one this API issued for a listing of `kind`'s kind and, when they are
+/// known (the path and `order` were valid), for exactly `listing` in exactly `order`.
+#[derive(Debug, Clone, Copy)]
+pub struct CursorOf {
+    /// A listing of the kind the cursor must be of (for a sub-listing, of any parent).
+    pub kind: Listing,
+    /// The listing it must continue.
+    pub listing: Option<Listing>,
+    /// The order it must continue.
+    pub order: Option<Order>,
+}
+
+impl Kind for CursorOf {
+    type Value = Cursor;
+
+    fn read(&self, raw: &str) -> Result<Cursor, Refusal> {
+        let continues = |cursor: &Cursor| {
+            self.listing.is_none_or(|listing| cursor.listing == listing)
+                && self.order.is_none_or(|order| cursor.order == order)
+        };
+        Cursor::decode(self.kind, raw)
+            .filter(continues)
+            .ok_or_else(|| {
+                Refusal::new(
+                    "value_error",
+                    "Value error, invalid cursor",
+                    Some(json!({ "error": "invalid cursor" })),
+                )
+            })
+    }
+
+    fn schema(&self) -> ObjectBuilder {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(self.kind.cursor_pattern()))
     }
 }
 
@@ -479,7 +626,11 @@ mod tests {
             assert_eq!(Boolean.read(raw), Ok(false), "{raw}");
         }
         for raw in ["maybe", "", " true", "true ", "\tfalse"] {
-            assert_eq!(Boolean.read(raw).map_err(|e| e.kind), Err("bool_parsing"), "{raw:?}");
+            assert_eq!(
+                Boolean.read(raw).map_err(|e| e.kind),
+                Err("bool_parsing"),
+                "{raw:?}"
+            );
         }
     }
 

@@ -10,7 +10,7 @@ use actix_web::{App, Error, FromRequest, Handler, HttpResponse, Resource, Respon
 use admin_domain::{AdminService, Permission, Ports};
 
 use crate::errors::ApiError;
-use crate::handlers::{access, cleanup, health, listing};
+use crate::handlers::{access, cleanup, health, listing, resources};
 use crate::health::Health;
 use crate::{metrics, middleware, openapi};
 
@@ -69,6 +69,11 @@ pub fn app<P: Ports>(
         get "/v1/admin/platform/users", UsersList => listing::users::<P>;
         get "/v1/admin/platform/organizations", OrganizationsList => listing::organizations::<P>;
         get "/v1/admin/platform/workspaces", WorkspacesList => listing::workspaces::<P>;
+        get "/v1/admin/platform/users/{user_id}", UsersList => resources::user::<P>;
+        get "/v1/admin/platform/users/{user_id}/memberships", UsersList => listing::memberships::<P>;
+        get "/v1/admin/platform/organizations/{organization_id}", OrganizationsList => resources::organization::<P>;
+        get "/v1/admin/platform/organizations/{organization_id}/members", OrganizationsList => listing::members::<P>;
+        get "/v1/admin/platform/workspaces/{workspace_id}", WorkspacesList => resources::workspace::<P>;
         get "/healthz", None => health::healthz;
         get "/readyz", None => health::readyz;
         get "/openapi.json", None => openapi::openapi_json;

@@ -1,6 +1,7 @@
-//! The contract's wire form of the domain's values where it has one of its own: timestamps.
+//! The contract's wire form of the domain's values where it has one of its own: timestamps
+//! and a listing's order.
 
-use admin_domain::Timestamp;
+use admin_domain::{Order, Timestamp};
 use time::macros::format_description;
 
 /// `YYYY-MM-DDTHH:MM:SS.ffffff`: UTC, exactly six fractional digits, no zone.
@@ -10,6 +11,14 @@ pub fn timestamp(at: Timestamp) -> String {
     at.to_datetime()
         .format(&format)
         .unwrap_or_else(|_| "0001-01-01T00:00:00.000000".to_owned())
+}
+
+/// `asc` or `desc`.
+pub const fn order(order: Order) -> &'static str {
+    match order {
+        Order::Asc => "asc",
+        Order::Desc => "desc",
+    }
 }
 
 #[cfg(test)]

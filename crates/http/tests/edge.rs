@@ -7,6 +7,7 @@ mod edge {
     mod bodies;
     mod errors;
     mod health;
+    mod listings;
     mod metrics;
     mod openapi;
     mod support;

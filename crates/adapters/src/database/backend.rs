@@ -9,15 +9,19 @@ use super::pools::Pools;
 use super::sql_types::{DbInstant, Instant};
 
 /// Inserts `$rows` (a `Vec` of insertable rows), all or none: chunk by chunk, each chunk one
-/// multi-row statement built by `$statement` from `$part` (or, where the two backends need
-/// different statements, by `postgres:` and `sqlite:`). diesel-async cannot run SQLite's
+/// multi-row statement built by `$statement` from `$part`. diesel-async cannot run SQLite's
 /// multi-row inserts, so there they run on the blocking connection, in an immediate
-/// transaction.
+/// transaction. diesel has no multi-row upsert on SQLite: the `upsert:` form runs `$statement`
+/// on PostgreSQL a chunk at a time and on SQLite a row at a time (still one transaction, one
+/// prepared statement).
 macro_rules! insert_all {
     ($db:expr, $rows:expr, |$part:ident| $statement:expr) => {
-        $crate::database::backend::insert_all!($db, $rows, postgres: |$part| $statement, sqlite: |$part| $statement)
+        $crate::database::backend::insert_all!(@run $db, $rows, |$part| $statement, |$part| $statement, chunks)
     };
-    ($db:expr, $rows:expr, postgres: |$pg_part:ident| $pg:expr, sqlite: |$sqlite_part:ident| $sqlite:expr) => {{
+    ($db:expr, $rows:expr, upsert: |$part:ident| $statement:expr) => {
+        $crate::database::backend::insert_all!(@run $db, $rows, |$part| $statement, |$part| $statement, rows)
+    };
+    (@run $db:expr, $rows:expr, |$pg_part:ident| $pg:expr, |$sqlite_part:ident| $sqlite:expr, $sqlite_by:ident) => {{
         let rows = $rows;
         let chunk = $crate::database::backend::insert_chunk(&$db.pools);
         match &$db.pools {
@@ -36,7 +40,7 @@ macro_rules! insert_all {
                 let mut conn = pool.get().await.map_err($crate::database::errors::pool)?;
                 conn.spawn_blocking(move |conn| {
                     conn.immediate_transaction(|conn| {
-                        for $sqlite_part in rows.chunks(chunk) {
+                        for $sqlite_part in $crate::database::backend::insert_all!(@split rows, chunk, $sqlite_by) {
                             diesel::RunQueryDsl::execute($sqlite, conn)?;
                         }
                         Ok(())
@@ -47,6 +51,8 @@ macro_rules! insert_all {
             }
         }
     }};
+    (@split $rows:ident, $chunk:ident, chunks) => { $rows.chunks($chunk) };
+    (@split $rows:ident, $chunk:ident, rows) => { $rows.iter() };
 }
 pub(crate) use insert_all;
 

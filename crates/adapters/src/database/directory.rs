@@ -1,8 +1,20 @@
-//! The platform directory port: keyset pages, and the commands' inserts.
+//! The platform directory port: keyset pages with their filters, in either order; totals;
+//! single rows; and the commands' inserts.
+//!
+//! Every page is one keyset statement: `at >= t AND (at > t OR id > i) ORDER BY at, id LIMIT
+//! n` (or the mirror for newest first), so an index on the listing's (creation time, id),
+//! read forwards or backwards, bounds it: the last page costs what the first does. Equality
+//! filters have indexes that lead with them (an organization's members and workspaces, the
+//! deactivated users), or are unique (an email, a slug). A prefix is a range of an index
+//! (emails and name keys compare byte by byte), and is read one of two ways (`narrowed`):
+//! when it matches few rows, their ids first, then the page among them; when it matches many,
+//! in keyset order with the prefix as a filter, which finds a page's rows quickly because they
+//! are many. docs/performance.md measures both with `EXPLAIN ANALYZE`.
 
 use admin_domain::{
-    Cursor, Membership, Organization, OrganizationId, OrganizationSummary, PlatformDirectory,
-    StoreError, Timestamp, User, UserId, Workspace,
+    Caseless, Member, Membership, Order, Organization, OrganizationFilter, OrganizationId,
+    OrganizationMembership, OrganizationSummary, PlatformDirectory, Role, RoleFilter, Seek,
+    StoreError, Total, User, UserFilter, UserId, Workspace, WorkspaceFilter, WorkspaceId,
 };
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -11,96 +23,449 @@ use diesel_async::RunQueryDsl;
 use super::backend::insert_all;
 use super::errors;
 use super::pools::{Database, with_connection};
-use super::rows::{MembershipRow, OrganizationRow, UserRow, WorkspaceRow};
-use super::schema::{memberships, organizations, users, workspaces};
+use super::rows::{self, MembershipRow, OrganizationRow, UserRow, WorkspaceRow};
+use super::schema::{listing_totals, memberships, organizations, users, workspaces};
 use super::sql_types::{DbInstant, DbUuid};
 
-/// The rows of `$table` strictly after `$cursor` in (created_at, id) order, written so that the
-/// (created_at, id) index bounds the scan: `created_at >= t AND (created_at > t OR id > i)`.
-macro_rules! after {
-    ($table:ident, $cursor:expr) => {{
-        let (at, id) = (DbInstant($cursor.created_at), DbUuid($cursor.id));
-        $table::created_at
-            .ge(at)
-            .and($table::created_at.gt(at).or($table::id.gt(id)))
+/// The most rows a prefix may match and still be read through its index: their ids first,
+/// then the page among them. Beyond, the page is read in keyset order, the prefix a filter.
+const SELECTIVE: usize = 1_000;
+
+/// How a prefix narrows a listing.
+enum Narrowed {
+    /// To these few rows.
+    Ids(Vec<DbUuid>),
+    /// To many rows: read them in keyset order, filtering.
+    Broad,
+}
+
+/// Orders `$query` by `($at, $id)` in `$seek`'s order, from just after its position, and
+/// keeps at most its rows.
+macro_rules! keyset {
+    ($query:expr, $at:expr, $id:expr, $seek:expr) => {{
+        let seek: &Seek = $seek;
+        let (at, id) = (DbInstant(seek.after.at), DbUuid(seek.after.id));
+        let rows = i64::try_from(seek.rows).unwrap_or(i64::MAX);
+        match seek.order {
+            Order::Asc => $query
+                .filter($at.ge(at).and($at.gt(at).or($id.gt(id))))
+                .order(($at.asc(), $id.asc())),
+            Order::Desc => $query
+                .filter($at.le(at).and($at.lt(at).or($id.lt(id))))
+                .order(($at.desc(), $id.desc())),
+        }
+        .limit(rows)
     }};
 }
 
-/// Where a listing starts when no cursor is given: before every row. Always filtering by a
-/// cursor keeps each listing one statement shape, prepared once per connection.
-const START: Cursor = Cursor {
-    created_at: Timestamp::MIN,
-    id: uuid::Uuid::nil(),
-};
-
-fn limit(rows: usize) -> i64 {
-    i64::try_from(rows).unwrap_or(i64::MAX)
+/// Keeps the rows of `$query` whose `$column` starts with `$prefix`, as `$narrowed` says:
+/// among its ids, or by a filter that no index can serve (`|| ''`), so that the listing's
+/// keyset index drives the scan.
+macro_rules! prefixed {
+    ($query:expr, $id:expr, $column:expr, $prefix:expr, $narrowed:expr) => {
+        match ($prefix, $narrowed) {
+            (Some(prefix), Some(Narrowed::Broad)) => {
+                let prefix: &Caseless = prefix;
+                let query = $query.filter($column.concat("").ge(prefix.as_str().to_owned()));
+                match prefix.prefix_end() {
+                    Some(end) => query.filter($column.concat("").lt(end)),
+                    None => query,
+                }
+            }
+            (_, Some(Narrowed::Ids(ids))) => $query.filter($id.eq_any(ids.clone())),
+            _ => $query,
+        }
+    };
 }
 
-impl PlatformDirectory for Database {
-    async fn users(&self, after: Option<Cursor>, rows: usize) -> Result<Vec<User>, StoreError> {
-        let after = after.unwrap_or(START);
-        let page: Vec<UserRow> = with_connection!(self, |conn| {
-            users::table
-                .select(UserRow::as_select())
-                .filter(after!(users, after))
-                .order((users::created_at, users::id))
-                .limit(limit(rows))
+/// Keeps the rows of `$query` whose `$column` starts with `$prefix`, through `$column`'s
+/// index (for counts).
+macro_rules! in_range {
+    ($query:expr, $column:expr, $prefix:expr) => {
+        match $prefix {
+            Some(prefix) => {
+                let prefix: &Caseless = prefix;
+                let query = $query.filter($column.ge(prefix.as_str().to_owned()));
+                match prefix.prefix_end() {
+                    Some(end) => query.filter($column.lt(end)),
+                    None => query,
+                }
+            }
+            None => $query,
+        }
+    };
+}
+
+/// The rows of `$table` whose every `$column` equals its value, where it has one (`Some`), as a
+/// boxed query.
+macro_rules! matching {
+    ($table:ident $(, $column:expr => $value:expr)* $(,)?) => {{
+        let mut query = $table::table.into_boxed();
+        $(if let Some(value) = $value {
+            query = query.filter($column.eq(value));
+        })*
+        query
+    }};
+}
+
+/// The rows the equality filters of a [`UserFilter`] keep (its prefix is `prefixed!`'s and
+/// `in_range!`'s); then the same for organizations and workspaces.
+macro_rules! users_where {
+    ($filter:expr) => {
+        matching!(users,
+            users::email => $filter.email.as_ref().map(|email| email.as_str().to_owned()),
+            users::is_active => $filter.is_active)
+    };
+}
+
+macro_rules! organizations_where {
+    ($filter:expr) => {
+        matching!(organizations,
+            organizations::slug => $filter.slug.as_ref().map(|slug| slug.as_str().to_owned()),
+            organizations::is_platform => $filter.is_platform)
+    };
+}
+
+macro_rules! workspaces_where {
+    ($filter:expr) => {
+        matching!(workspaces,
+            workspaces::organization_id => $filter.organization_id.map(|id| DbUuid(id.as_uuid())))
+    };
+}
+
+/// One page of `$table` as `$seek` says, of the rows `$query` keeps whose `$column` starts
+/// with `$prefix` (read as `narrow!` decides), each selected as `$select`.
+macro_rules! page {
+    ($db:expr, $table:ident, $query:expr, $column:expr, $prefix:expr, $select:expr, $seek:expr) => {{
+        let narrowed = narrow!($db, $table, $column, $prefix);
+        with_connection!($db, |conn| {
+            let query = prefixed!($query, $table::id, $column, $prefix, &narrowed);
+            keyset!(query, $table::created_at, $table::id, $seek)
+                .select($select)
+                .load(conn)
+                .await
+                .map_err(errors::query)
+        })?
+    }};
+}
+
+/// How many rows `$query` keeps.
+macro_rules! counted {
+    ($db:expr, $query:expr) => {{
+        let counted: i64 = with_connection!($db, |conn| {
+            $query.count().get_result(conn).await.map_err(errors::query)
+        })?;
+        Ok(count(counted))
+    }};
+}
+
+/// The ids of the rows of `$table` whose `$column` starts with `$prefix`, when there are
+/// at most [`SELECTIVE`] of them.
+macro_rules! narrow {
+    ($db:expr, $table:ident, $column:expr, $prefix:expr) => {{
+        match $prefix {
+            None => None,
+            Some(prefix) => {
+                let ids: Vec<DbUuid> = with_connection!($db, |conn| {
+                    in_range!(
+                        $table::table.select($table::id).into_boxed(),
+                        $column,
+                        Some(prefix)
+                    )
+                    .limit(SELECTIVE as i64 + 1)
+                    .load(conn)
+                    .await
+                    .map_err(errors::query)
+                })?;
+                Some(if ids.len() > SELECTIVE {
+                    Narrowed::Broad
+                } else {
+                    Narrowed::Ids(ids)
+                })
+            }
+        }
+    }};
+}
+
+/// Whether a text filter can match no row: one holding a NUL. PostgreSQL's text cannot hold
+/// one (and refuses one as a parameter); no name or email the service stores holds a control
+/// character either.
+fn unmatchable(texts: &[&Option<Caseless>]) -> bool {
+    texts
+        .iter()
+        .filter_map(|text| text.as_ref())
+        .any(|text| text.as_str().contains('\0'))
+}
+
+fn count(n: i64) -> u64 {
+    n.unsigned_abs()
+}
+
+impl Database {
+    /// The kept total of an unfiltered listing: the sum of its shards.
+    async fn kept_total(&self, listing: &'static str) -> Result<u64, StoreError> {
+        let totals: Vec<i64> = with_connection!(self, |conn| {
+            listing_totals::table
+                .filter(listing_totals::listing.eq(listing))
+                .select(listing_totals::total)
                 .load(conn)
                 .await
                 .map_err(errors::query)
         })?;
-        page.into_iter().map(User::try_from).collect()
+        Ok(count(totals.iter().sum()))
+    }
+
+    /// The kept member and workspace counts of an organization (zero for an unknown one).
+    async fn kept_counts(&self, organization: OrganizationId) -> Result<(u64, u64), StoreError> {
+        let counts: Option<(i64, i64)> = with_connection!(self, |conn| {
+            organizations::table
+                .find(DbUuid(organization.as_uuid()))
+                .select((organizations::member_count, organizations::workspace_count))
+                .first(conn)
+                .await
+                .optional()
+                .map_err(errors::query)
+        })?;
+        let (members, workspaces) = counts.unwrap_or((0, 0));
+        Ok((count(members), count(workspaces)))
+    }
+
+    async fn count_users(&self, filter: &UserFilter) -> Result<u64, StoreError> {
+        if unmatchable(&[&filter.email, &filter.email_prefix]) {
+            return Ok(0);
+        }
+        counted!(
+            self,
+            in_range!(users_where!(filter), users::email, &filter.email_prefix)
+        )
+    }
+
+    async fn count_organizations(&self, filter: &OrganizationFilter) -> Result<u64, StoreError> {
+        if unmatchable(&[&filter.slug, &filter.name_prefix]) {
+            return Ok(0);
+        }
+        let prefix = &filter.name_prefix;
+        counted!(
+            self,
+            in_range!(
+                organizations_where!(filter),
+                organizations::name_key,
+                prefix
+            )
+        )
+    }
+
+    async fn count_workspaces(&self, filter: &WorkspaceFilter) -> Result<u64, StoreError> {
+        if unmatchable(&[&filter.name_prefix]) {
+            return Ok(0);
+        }
+        let prefix = &filter.name_prefix;
+        counted!(
+            self,
+            in_range!(workspaces_where!(filter), workspaces::name_key, prefix)
+        )
+    }
+
+    async fn count_memberships(
+        &self,
+        of: Result<OrganizationId, UserId>,
+        role: Option<Role>,
+    ) -> Result<u64, StoreError> {
+        let (user, organization) = match of {
+            Ok(organization) => (None, Some(DbUuid(organization.as_uuid()))),
+            Err(user) => (Some(DbUuid(user.as_uuid())), None),
+        };
+        counted!(
+            self,
+            matching!(memberships,
+            memberships::organization_id => organization,
+            memberships::user_id => user,
+            memberships::role => role.map(Role::as_str))
+        )
+    }
+}
+
+impl PlatformDirectory for Database {
+    async fn users(&self, filter: &UserFilter, seek: &Seek) -> Result<Vec<User>, StoreError> {
+        if unmatchable(&[&filter.email, &filter.email_prefix]) {
+            return Ok(Vec::new());
+        }
+        let prefix = &filter.email_prefix;
+        let rows: Vec<UserRow> = page!(
+            self,
+            users,
+            users_where!(filter),
+            users::email,
+            prefix,
+            UserRow::as_select(),
+            seek
+        );
+        rows.into_iter().map(User::try_from).collect()
     }
 
     async fn organizations(
         &self,
-        after: Option<Cursor>,
-        rows: usize,
+        filter: &OrganizationFilter,
+        seek: &Seek,
     ) -> Result<Vec<OrganizationSummary>, StoreError> {
-        let after = after.unwrap_or(START);
-        let page: Vec<(OrganizationRow, i64, i64)> = with_connection!(self, |conn| {
-            organizations::table
+        if unmatchable(&[&filter.slug, &filter.name_prefix]) {
+            return Ok(Vec::new());
+        }
+        let prefix = &filter.name_prefix;
+        let rows: Vec<(OrganizationRow, i64, i64)> = page!(
+            self,
+            organizations,
+            organizations_where!(filter),
+            organizations::name_key,
+            prefix,
+            (
+                OrganizationRow::as_select(),
+                organizations::member_count,
+                organizations::workspace_count
+            ),
+            seek
+        );
+        rows.into_iter().map(rows::summary).collect()
+    }
+
+    async fn workspaces(
+        &self,
+        filter: &WorkspaceFilter,
+        seek: &Seek,
+    ) -> Result<Vec<Workspace>, StoreError> {
+        if unmatchable(&[&filter.name_prefix]) {
+            return Ok(Vec::new());
+        }
+        let prefix = &filter.name_prefix;
+        let rows: Vec<WorkspaceRow> = page!(
+            self,
+            workspaces,
+            workspaces_where!(filter),
+            workspaces::name_key,
+            prefix,
+            WorkspaceRow::as_select(),
+            seek
+        );
+        rows.into_iter().map(Workspace::try_from).collect()
+    }
+
+    async fn members(
+        &self,
+        organization: OrganizationId,
+        filter: &RoleFilter,
+        seek: &Seek,
+    ) -> Result<Vec<Member>, StoreError> {
+        let page: Vec<(UserRow, String, DbInstant)> = with_connection!(self, |conn| {
+            let mut query = memberships::table
+                .inner_join(users::table)
+                .filter(memberships::organization_id.eq(DbUuid(organization.as_uuid())))
+                .into_boxed();
+            if let Some(role) = filter.role {
+                query = query.filter(memberships::role.eq(role.as_str()));
+            }
+            keyset!(query, memberships::created_at, memberships::user_id, seek)
                 .select((
-                    OrganizationRow::as_select(),
-                    organizations::member_count,
-                    organizations::workspace_count,
+                    UserRow::as_select(),
+                    memberships::role,
+                    memberships::created_at,
                 ))
-                .filter(after!(organizations, after))
-                .order((organizations::created_at, organizations::id))
-                .limit(limit(rows))
                 .load(conn)
                 .await
                 .map_err(errors::query)
         })?;
         page.into_iter()
-            .map(|(row, members, workspaces)| {
-                Ok(OrganizationSummary {
-                    organization: Organization::try_from(row)?,
-                    member_count: members.unsigned_abs(),
-                    workspace_count: workspaces.unsigned_abs(),
+            .map(|(user, role, joined_at)| {
+                Ok(Member {
+                    user: User::try_from(user)?,
+                    role: rows::role(&role)?,
+                    joined_at: joined_at.0,
                 })
             })
             .collect()
     }
 
-    async fn workspaces(
+    async fn memberships(
         &self,
-        after: Option<Cursor>,
-        rows: usize,
-    ) -> Result<Vec<Workspace>, StoreError> {
-        let after = after.unwrap_or(START);
-        let page: Vec<WorkspaceRow> = with_connection!(self, |conn| {
-            workspaces::table
-                .select(WorkspaceRow::as_select())
-                .filter(after!(workspaces, after))
-                .order((workspaces::created_at, workspaces::id))
-                .limit(limit(rows))
-                .load(conn)
-                .await
-                .map_err(errors::query)
+        user: UserId,
+        filter: &RoleFilter,
+        seek: &Seek,
+    ) -> Result<Vec<OrganizationMembership>, StoreError> {
+        let page: Vec<(OrganizationRow, String, DbInstant)> = with_connection!(self, |conn| {
+            let mut query = memberships::table
+                .inner_join(organizations::table)
+                .filter(memberships::user_id.eq(DbUuid(user.as_uuid())))
+                .into_boxed();
+            if let Some(role) = filter.role {
+                query = query.filter(memberships::role.eq(role.as_str()));
+            }
+            keyset!(
+                query,
+                memberships::created_at,
+                memberships::organization_id,
+                seek
+            )
+            .select((
+                OrganizationRow::as_select(),
+                memberships::role,
+                memberships::created_at,
+            ))
+            .load(conn)
+            .await
+            .map_err(errors::query)
         })?;
-        page.into_iter().map(Workspace::try_from).collect()
+        page.into_iter()
+            .map(|(organization, role, joined_at)| {
+                Ok(OrganizationMembership {
+                    organization: Organization::try_from(organization)?,
+                    role: rows::role(&role)?,
+                    joined_at: joined_at.0,
+                })
+            })
+            .collect()
+    }
+
+    async fn total(&self, of: &Total) -> Result<u64, StoreError> {
+        let unfiltered_users = UserFilter::default();
+        match of {
+            Total::Users(filter) if *filter == unfiltered_users => self.kept_total("users").await,
+            // Nearly every user is active: all of them, less the few that are not.
+            Total::Users(filter)
+                if *filter
+                    == (UserFilter {
+                        is_active: Some(true),
+                        ..UserFilter::default()
+                    }) =>
+            {
+                let inactive = UserFilter {
+                    is_active: Some(false),
+                    ..UserFilter::default()
+                };
+                let all = self.kept_total("users").await?;
+                Ok(all.saturating_sub(self.count_users(&inactive).await?))
+            }
+            Total::Users(filter) => self.count_users(filter).await,
+            Total::Organizations(filter) if *filter == OrganizationFilter::default() => {
+                self.kept_total("organizations").await
+            }
+            Total::Organizations(filter) => self.count_organizations(filter).await,
+            Total::Workspaces(filter) if *filter == WorkspaceFilter::default() => {
+                self.kept_total("workspaces").await
+            }
+            Total::Workspaces(WorkspaceFilter {
+                organization_id: Some(organization),
+                name_prefix: None,
+            }) => Ok(self.kept_counts(*organization).await?.1),
+            Total::Workspaces(filter) => self.count_workspaces(filter).await,
+            Total::Members(organization, RoleFilter { role: None }) => {
+                Ok(self.kept_counts(*organization).await?.0)
+            }
+            Total::Members(organization, filter) => {
+                self.count_memberships(Ok(*organization), filter.role).await
+            }
+            Total::Memberships(user, filter) => {
+                self.count_memberships(Err(*user), filter.role).await
+            }
+        }
     }
 
     async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
@@ -119,17 +484,34 @@ impl PlatformDirectory for Database {
     async fn find_organization(
         &self,
         id: OrganizationId,
-    ) -> Result<Option<Organization>, StoreError> {
-        let row: Option<OrganizationRow> = with_connection!(self, |conn| {
+    ) -> Result<Option<OrganizationSummary>, StoreError> {
+        let row: Option<(OrganizationRow, i64, i64)> = with_connection!(self, |conn| {
             organizations::table
                 .find(DbUuid(id.as_uuid()))
-                .select(OrganizationRow::as_select())
+                .select((
+                    OrganizationRow::as_select(),
+                    organizations::member_count,
+                    organizations::workspace_count,
+                ))
                 .first(conn)
                 .await
                 .optional()
                 .map_err(errors::query)
         })?;
-        row.map(Organization::try_from).transpose()
+        row.map(rows::summary).transpose()
+    }
+
+    async fn find_workspace(&self, id: WorkspaceId) -> Result<Option<Workspace>, StoreError> {
+        let row: Option<WorkspaceRow> = with_connection!(self, |conn| {
+            workspaces::table
+                .find(DbUuid(id.as_uuid()))
+                .select(WorkspaceRow::as_select())
+                .first(conn)
+                .await
+                .optional()
+                .map_err(errors::query)
+        })?;
+        row.map(Workspace::try_from).transpose()
     }
 
     async fn add_users(&self, users: &[User]) -> Result<(), StoreError> {
@@ -152,15 +534,27 @@ impl PlatformDirectory for Database {
 
     async fn set_memberships(&self, memberships: &[Membership]) -> Result<(), StoreError> {
         let rows: Vec<MembershipRow> = memberships.iter().map(MembershipRow::from).collect();
-        // An existing membership takes the new role. SQLite's REPLACE is the multi-row form of
-        // that upsert diesel can run there (nothing references a membership row).
-        insert_all!(self, rows,
-            postgres: |part| diesel::insert_into(memberships::table)
-                .values(part)
-                .on_conflict((memberships::user_id, memberships::organization_id))
-                .do_update()
-                .set(memberships::role.eq(excluded(memberships::role))),
-            sqlite: |part| diesel::replace_into(memberships::table).values(part)
-        )
+        // An existing membership takes the new role and keeps when it was made.
+        insert_all!(self, rows, upsert: |part| diesel::insert_into(memberships::table)
+            .values(part)
+            .on_conflict((memberships::user_id, memberships::organization_id))
+            .do_update()
+            .set(memberships::role.eq(excluded(memberships::role))))
+    }
+}
+
+#[cfg(feature = "testing")]
+impl Database {
+    /// Deletes these users (and, by cascade, their memberships and tokens): the service never
+    /// deletes one, but an operator's SQL may, and the totals must follow.
+    pub async fn remove_users(&self, ids: &[UserId]) -> Result<u64, StoreError> {
+        let ids: Vec<DbUuid> = ids.iter().map(|id| DbUuid(id.as_uuid())).collect();
+        let removed = with_connection!(self, |conn| {
+            diesel::delete(users::table.filter(users::id.eq_any(ids)))
+                .execute(conn)
+                .await
+                .map_err(errors::query)
+        })?;
+        Ok(removed as u64)
     }
 }

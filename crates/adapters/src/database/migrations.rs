@@ -30,10 +30,19 @@ pub async fn pending(url: &DatabaseUrl) -> Result<usize, MigrationError> {
     on_blocking_connection(url, Task::Count).await
 }
 
+/// Reverts the latest applied migration: for tests of what a migration does to rows that
+/// exist before it.
+#[cfg(feature = "testing")]
+pub async fn revert_last(url: &DatabaseUrl) -> Result<usize, MigrationError> {
+    on_blocking_connection(url, Task::RevertLast).await
+}
+
 #[derive(Debug, Clone, Copy)]
 enum Task {
     Apply,
     Count,
+    #[cfg(feature = "testing")]
+    RevertLast,
 }
 
 async fn on_blocking_connection(url: &DatabaseUrl, task: Task) -> Result<usize, MigrationError> {
@@ -66,6 +75,8 @@ fn perform<DB: Backend>(
         Task::Count => conn
             .pending_migrations(migrations)
             .map(|pending| pending.len()),
+        #[cfg(feature = "testing")]
+        Task::RevertLast => conn.revert_last_migration(migrations).map(|_| 1),
     };
     outcome.map_err(|e| MigrationError(e.to_string()))
 }

@@ -141,6 +141,13 @@ impl Database {
         Ok(migrations::run(&self.url).await?)
     }
 
+    /// Reverts the latest applied migration (its `down.sql`).
+    #[cfg(feature = "testing")]
+    pub async fn revert_last_migration(&self) -> Result<(), DatabaseError> {
+        migrations::revert_last(&self.url).await?;
+        Ok(())
+    }
+
     /// How many migrations are not applied yet.
     pub async fn pending_migrations(&self) -> Result<usize, DatabaseError> {
         Ok(migrations::pending(&self.url).await?)

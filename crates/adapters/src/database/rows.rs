@@ -3,8 +3,9 @@
 //! into something the service would never write is a storage failure, not a wrong answer.
 
 use admin_domain::{
-    Email, Membership, Name, Organization, OrganizationId, RevocationId, Role, Slug, StoreError,
-    TokenId, TokenRecord, User, UserId, Workspace, WorkspaceId,
+    Caseless, Email, Membership, Name, Organization, OrganizationId, OrganizationSummary,
+    RevocationId, Role, Slug, StoreError, TokenId, TokenRecord, User, UserId, Workspace,
+    WorkspaceId,
 };
 use diesel::prelude::*;
 
@@ -60,6 +61,8 @@ impl TryFrom<UserRow> for User {
 pub struct OrganizationRow {
     pub id: DbUuid,
     pub name: String,
+    /// The name, lowercased, for prefix searches.
+    pub name_key: String,
     pub slug: String,
     pub is_platform: bool,
     pub created_at: DbInstant,
@@ -70,6 +73,9 @@ impl From<&Organization> for OrganizationRow {
         Self {
             id: DbUuid(organization.id.as_uuid()),
             name: organization.name.as_str().to_owned(),
+            name_key: Caseless::new(organization.name.as_str())
+                .as_str()
+                .to_owned(),
             slug: organization.slug.as_str().to_owned(),
             is_platform: organization.is_platform,
             created_at: DbInstant(organization.created_at),
@@ -97,6 +103,8 @@ pub struct WorkspaceRow {
     pub id: DbUuid,
     pub organization_id: DbUuid,
     pub name: String,
+    /// The name, lowercased, for prefix searches.
+    pub name_key: String,
     pub slug: String,
     pub created_at: DbInstant,
 }
@@ -107,6 +115,7 @@ impl From<&Workspace> for WorkspaceRow {
             id: DbUuid(workspace.id.as_uuid()),
             organization_id: DbUuid(workspace.organization_id.as_uuid()),
             name: workspace.name.as_str().to_owned(),
+            name_key: Caseless::new(workspace.name.as_str()).as_str().to_owned(),
             slug: workspace.slug.as_str().to_owned(),
             created_at: DbInstant(workspace.created_at),
         }
@@ -133,6 +142,7 @@ pub struct MembershipRow {
     pub user_id: DbUuid,
     pub organization_id: DbUuid,
     pub role: String,
+    pub created_at: DbInstant,
 }
 
 impl From<&Membership> for MembershipRow {
@@ -141,6 +151,7 @@ impl From<&Membership> for MembershipRow {
             user_id: DbUuid(membership.user_id.as_uuid()),
             organization_id: DbUuid(membership.organization_id.as_uuid()),
             role: membership.role.as_str().to_owned(),
+            created_at: DbInstant(membership.joined_at),
         }
     }
 }
@@ -187,6 +198,17 @@ impl TryFrom<TokenRow> for TokenRecord {
             revoked_at: row.revoked_at.map(|at| at.0),
         })
     }
+}
+
+/// An organization row read with its member and workspace counts.
+pub fn summary(
+    (row, members, workspaces): (OrganizationRow, i64, i64),
+) -> Result<OrganizationSummary, StoreError> {
+    Ok(OrganizationSummary {
+        organization: Organization::try_from(row)?,
+        member_count: members.unsigned_abs(),
+        workspace_count: workspaces.unsigned_abs(),
+    })
 }
 
 /// A stored role, which the table's check constraint keeps to the four names.

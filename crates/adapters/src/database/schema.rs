@@ -7,6 +7,7 @@ diesel::table! {
     organizations (id) {
         id -> Uuid,
         name -> Text,
+        name_key -> Text,
         slug -> Text,
         is_platform -> Bool,
         created_at -> Instant,
@@ -30,12 +31,13 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::database::sql_types::Uuid;
+    use crate::database::sql_types::{Instant, Uuid};
 
     memberships (user_id, organization_id) {
         user_id -> Uuid,
         organization_id -> Uuid,
         role -> Text,
+        created_at -> Instant,
     }
 }
 
@@ -47,6 +49,7 @@ diesel::table! {
         id -> Uuid,
         organization_id -> Uuid,
         name -> Text,
+        name_key -> Text,
         slug -> Text,
         created_at -> Instant,
     }
@@ -67,6 +70,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+
+    listing_totals (listing, shard) {
+        listing -> Text,
+        shard -> SmallInt,
+        total -> BigInt,
+    }
+}
+
 diesel::joinable!(memberships -> organizations (organization_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(workspaces -> organizations (organization_id));
@@ -77,5 +90,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     memberships,
     workspaces,
-    tokens
+    tokens,
+    listing_totals
 );

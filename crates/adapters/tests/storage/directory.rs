@@ -21,33 +21,29 @@ on_both_backends!(
     concurrent_writers_to_the_same_organizations_all_succeed_and_are_counted,
 );
 
-/// Walks every page of users, `limit` at a time, calling `between` after each page.
+/// Every user, `limit` at a time, oldest first, calling `between` after each page.
 async fn walk_users(
     db: &admin_adapters::Database,
     limit: usize,
-    mut between: impl AsyncFnMut(),
+    between: impl AsyncFnMut(),
 ) -> Vec<User> {
-    let mut seen = Vec::new();
-    let mut after = None;
-    loop {
-        let request = PageRequest {
-            listing: Listing::Users,
-            limit: Limit::new(limit as i64).unwrap(),
-            after,
-        };
-        let page = Page::from_rows(
-            &request,
-            db.users(after, request.rows_to_read())
-                .await
-                .expect("reads"),
-        );
-        seen.extend(page.items);
-        match page.next_cursor {
-            Some(cursor) => after = Cursor::decode(Listing::Users, &cursor),
-            None => return seen,
-        }
-        between().await;
-    }
+    let read = async |seek: Seek| {
+        db.users(&UserFilter::default(), &seek)
+            .await
+            .expect("reads")
+    };
+    walk(Listing::Users, Order::Asc, limit, read, between).await
+}
+
+/// The first `rows` organizations, oldest first.
+async fn organizations(db: &admin_adapters::Database, rows: usize) -> Vec<OrganizationSummary> {
+    let seek = Seek {
+        rows,
+        ..PageRequest::first(Listing::Organizations).seek()
+    };
+    db.organizations(&OrganizationFilter::default(), &seek)
+        .await
+        .expect("reads")
 }
 
 async fn users_pages_walk_to_the_end_with_no_row_missing_or_repeated_while_rows_are_inserted(
@@ -135,7 +131,7 @@ async fn organizations_carry_their_member_and_workspace_counts(db: TestDatabase)
     ];
     db.add_workspaces(&workspaces).await.expect("stored");
 
-    let page = db.organizations(None, 10).await.expect("reads");
+    let page = organizations(&db, 10).await;
 
     let counts: Vec<(OrganizationId, u64, u64)> = page
         .iter()
@@ -154,13 +150,14 @@ async fn workspaces_page_in_keyset_order(db: TestDatabase) {
         .collect();
     db.add_workspaces(&rows).await.expect("stored");
 
-    let first = db.workspaces(None, 3).await.expect("reads");
-    let rest = db
-        .workspaces(Some(first[2].cursor()), 3)
-        .await
-        .expect("reads");
+    let read = async |seek: Seek| {
+        db.workspaces(&WorkspaceFilter::default(), &seek)
+            .await
+            .expect("reads")
+    };
+    let seen = walk(Listing::Workspaces, Order::Asc, 3, read, async || {}).await;
 
-    let slugs: Vec<&str> = first.iter().chain(&rest).map(|w| w.slug.as_str()).collect();
+    let slugs: Vec<&str> = seen.iter().map(|w| w.slug.as_str()).collect();
     assert_eq!(slugs, ["w0", "w1", "w2", "w3", "w4"]);
 }
 
@@ -234,7 +231,8 @@ async fn users_and_organizations_are_found_by_id(db: TestDatabase) {
         db.database
             .find_organization(organization.id)
             .await
-            .expect("reads"),
+            .expect("reads")
+            .map(|summary| summary.organization),
         Some(organization)
     );
     assert_eq!(
@@ -249,29 +247,19 @@ async fn users_and_organizations_are_found_by_id(db: TestDatabase) {
 async fn cursors_at_the_ends_of_time_read_without_error(db: TestDatabase) {
     stored_user(&db.database).await;
     let id = UserId::generate().as_uuid();
-    let first = Cursor {
-        created_at: Timestamp::MIN,
-        id,
+    let read = async |order, at| {
+        let seek = Seek {
+            order,
+            after: Position { at, id },
+            rows: 10,
+        };
+        let rows = db.database.users(&UserFilter::default(), &seek).await;
+        rows.expect("reads").len()
     };
-    let last = Cursor {
-        created_at: Timestamp::MAX,
-        id,
-    };
-    assert_eq!(
-        db.database
-            .users(Some(first), 10)
-            .await
-            .expect("reads")
-            .len(),
-        1
-    );
-    assert!(
-        db.database
-            .users(Some(last), 10)
-            .await
-            .expect("reads")
-            .is_empty()
-    );
+    assert_eq!(read(Order::Asc, Timestamp::MIN).await, 1);
+    assert_eq!(read(Order::Asc, Timestamp::MAX).await, 0);
+    assert_eq!(read(Order::Desc, Timestamp::MAX).await, 1);
+    assert_eq!(read(Order::Desc, Timestamp::MIN).await, 0);
 }
 
 async fn counts_follow_memberships_and_workspaces_as_they_come_and_go(db: TestDatabase) {
@@ -281,7 +269,7 @@ async fn counts_follow_memberships_and_workspaces_as_they_come_and_go(db: TestDa
     let users: Vec<User> = (0..4).map(|i| user(i, Timestamp::now())).collect();
     db.add_users(&users).await.expect("stored");
     let counts = || async {
-        let page = db.organizations(None, 10).await.expect("reads");
+        let page = organizations(&db, 10).await;
         page.iter()
             .map(|o| (o.member_count, o.workspace_count))
             .collect::<Vec<_>>()
@@ -293,6 +281,7 @@ async fn counts_follow_memberships_and_workspaces_as_they_come_and_go(db: TestDa
             user_id: u.id,
             organization_id: acme.id,
             role: Role::Member,
+            joined_at: Timestamp::now(),
         })
         .collect();
     db.set_memberships(&memberships).await.expect("bulk");
@@ -346,6 +335,7 @@ async fn concurrent_writers_to_the_same_organizations_all_succeed_and_are_counte
                     user_id: u.id,
                     organization_id: if i % 2 == 0 { first } else { second },
                     role: Role::Member,
+                    joined_at: Timestamp::now(),
                 })
                 .collect();
             tokio::spawn(async move { db.set_memberships(&memberships).await })
@@ -355,7 +345,7 @@ async fn concurrent_writers_to_the_same_organizations_all_succeed_and_are_counte
         writer.await.expect("the writer ran").expect("written");
     }
 
-    let page = db.organizations(None, 10).await.expect("reads");
+    let page = organizations(&db, 10).await;
     let counts: Vec<u64> = page.iter().map(|o| o.member_count).collect();
     assert_eq!(counts, [200, 200]);
 }

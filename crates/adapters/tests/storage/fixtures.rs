@@ -79,6 +79,7 @@ pub async fn member(db: &Database, user: UserId, organization: OrganizationId, r
         user_id: user,
         organization_id: organization,
         role,
+        joined_at: Timestamp::now(),
     };
     db.set_memberships(&[membership])
         .await
@@ -87,4 +88,41 @@ pub async fn member(db: &Database, user: UserId, organization: OrganizationId, r
 
 pub fn hours(n: u64) -> Duration {
     Duration::from_secs(n * 3_600)
+}
+
+/// Every page of a listing, `limit` rows at a time in `order`, each read by `read`, calling
+/// `between` after each page; checks each cursor continues this listing in this order.
+pub async fn walk<T: Listed>(
+    listing: Listing,
+    order: Order,
+    limit: usize,
+    mut read: impl AsyncFnMut(Seek) -> Vec<T>,
+    mut between: impl AsyncFnMut(),
+) -> Vec<T> {
+    let mut seen = Vec::new();
+    let mut request = PageRequest {
+        order,
+        limit: Limit::new(limit as i64).unwrap(),
+        ..PageRequest::first(listing)
+    };
+    loop {
+        let page = Page::from_rows(&request, read(request.seek()).await, None);
+        seen.extend(page.items);
+        let Some(text) = page.next_cursor else {
+            return seen;
+        };
+        let cursor = Cursor::decode(listing, &text).expect("a cursor of this listing");
+        assert_eq!((cursor.listing, cursor.order), (listing, order));
+        request.after = Some(cursor.after);
+        between().await;
+    }
+}
+
+/// Whether `rows` run strictly in `order` by (creation time, id).
+pub fn strictly_ordered<T: Listed>(rows: &[T], order: Order) -> bool {
+    let key = |row: &T| (row.position().at, row.position().id);
+    rows.windows(2).all(|w| match order {
+        Order::Asc => key(&w[0]) < key(&w[1]),
+        Order::Desc => key(&w[0]) > key(&w[1]),
+    })
 }

@@ -1,52 +1,154 @@
+use std::future::Future;
+
+use futures_util::future::try_join;
+
 use crate::caller::Caller;
-use crate::entities::{OrganizationSummary, User, Workspace};
-use crate::errors::AdminError;
-use crate::listing::{Page, PageRequest};
+use crate::entities::{Member, OrganizationMembership, OrganizationSummary, User, Workspace};
+use crate::errors::{AdminError, Missing, StoreError};
+use crate::filters::{OrganizationFilter, RoleFilter, UserFilter, WorkspaceFilter};
+use crate::ids::{OrganizationId, UserId, WorkspaceId};
+use crate::listing::{Listed, Page, PageRequest};
 use crate::permission::Permission;
-use crate::ports::{PlatformDirectory, Ports};
+use crate::ports::{PlatformDirectory, Ports, Total};
 
 use super::admin::AdminService;
+use super::provisioning::{require_organization, require_user};
 
 impl<P: Ports> AdminService<P> {
-    /// A page of every user of the platform (`users:list`).
+    /// A page of the platform's users matching `filter` (`users:list`).
     pub async fn list_users(
         &self,
         caller: &Caller,
         request: &PageRequest,
+        filter: &UserFilter,
     ) -> Result<Page<User>, AdminError> {
         caller.require(Permission::UsersList)?;
-        let rows = self
-            .directory
-            .users(request.after, request.rows_to_read())
-            .await?;
-        Ok(Page::from_rows(request, rows))
+        let seek = request.seek();
+        let rows = self.directory.users(filter, &seek);
+        self.page(request, rows, || Total::Users(filter.clone()))
+            .await
     }
 
-    /// A page of every organization of the platform, with sizes (`organizations:list`).
+    /// A page of the platform's organizations matching `filter`, with their sizes
+    /// (`organizations:list`).
     pub async fn list_organizations(
         &self,
         caller: &Caller,
         request: &PageRequest,
+        filter: &OrganizationFilter,
     ) -> Result<Page<OrganizationSummary>, AdminError> {
         caller.require(Permission::OrganizationsList)?;
-        let rows = self
-            .directory
-            .organizations(request.after, request.rows_to_read())
-            .await?;
-        Ok(Page::from_rows(request, rows))
+        let seek = request.seek();
+        let rows = self.directory.organizations(filter, &seek);
+        self.page(request, rows, || Total::Organizations(filter.clone()))
+            .await
     }
 
-    /// A page of every workspace of the platform (`workspaces:list`).
+    /// A page of the platform's workspaces matching `filter` (`workspaces:list`).
     pub async fn list_workspaces(
         &self,
         caller: &Caller,
         request: &PageRequest,
+        filter: &WorkspaceFilter,
     ) -> Result<Page<Workspace>, AdminError> {
         caller.require(Permission::WorkspacesList)?;
-        let rows = self
-            .directory
-            .workspaces(request.after, request.rows_to_read())
-            .await?;
-        Ok(Page::from_rows(request, rows))
+        let seek = request.seek();
+        let rows = self.directory.workspaces(filter, &seek);
+        self.page(request, rows, || Total::Workspaces(filter.clone()))
+            .await
     }
+
+    /// A page of an organization's members (`organizations:list`); an unknown organization is
+    /// [`Missing::Organization`].
+    pub async fn list_members(
+        &self,
+        caller: &Caller,
+        organization: OrganizationId,
+        request: &PageRequest,
+        filter: &RoleFilter,
+    ) -> Result<Page<Member>, AdminError> {
+        caller.require(Permission::OrganizationsList)?;
+        let seek = request.seek();
+        let rows = self.directory.members(organization, filter, &seek);
+        let page = self
+            .page(request, rows, || Total::Members(organization, *filter))
+            .await?;
+        // Rows name their organization: only an empty page leaves its existence open.
+        if page.items.is_empty() {
+            require_organization(&self.directory, organization).await?;
+        }
+        Ok(page)
+    }
+
+    /// A page of the organizations a user belongs to (`users:list`); an unknown user is
+    /// [`Missing::User`].
+    pub async fn list_memberships(
+        &self,
+        caller: &Caller,
+        user: UserId,
+        request: &PageRequest,
+        filter: &RoleFilter,
+    ) -> Result<Page<OrganizationMembership>, AdminError> {
+        caller.require(Permission::UsersList)?;
+        let seek = request.seek();
+        let rows = self.directory.memberships(user, filter, &seek);
+        let page = self
+            .page(request, rows, || Total::Memberships(user, *filter))
+            .await?;
+        if page.items.is_empty() {
+            require_user(&self.directory, user).await?;
+        }
+        Ok(page)
+    }
+
+    /// One user (`users:list`).
+    pub async fn user(&self, caller: &Caller, id: UserId) -> Result<User, AdminError> {
+        caller.require(Permission::UsersList)?;
+        found(self.directory.find_user(id).await?, Missing::User)
+    }
+
+    /// One organization, with its sizes (`organizations:list`).
+    pub async fn organization(
+        &self,
+        caller: &Caller,
+        id: OrganizationId,
+    ) -> Result<OrganizationSummary, AdminError> {
+        caller.require(Permission::OrganizationsList)?;
+        found(
+            self.directory.find_organization(id).await?,
+            Missing::Organization,
+        )
+    }
+
+    /// One workspace (`workspaces:list`).
+    pub async fn workspace(
+        &self,
+        caller: &Caller,
+        id: WorkspaceId,
+    ) -> Result<Workspace, AdminError> {
+        caller.require(Permission::WorkspacesList)?;
+        found(self.directory.find_workspace(id).await?, Missing::Workspace)
+    }
+
+    /// The page `rows` read, with the total `of` counts when the request asks for it (both
+    /// read at once).
+    async fn page<T: Listed>(
+        &self,
+        request: &PageRequest,
+        rows: impl Future<Output = Result<Vec<T>, StoreError>>,
+        of: impl FnOnce() -> Total,
+    ) -> Result<Page<T>, AdminError> {
+        let (rows, total) = if request.include_total {
+            let of = of();
+            let (rows, total) = try_join(rows, self.directory.total(&of)).await?;
+            (rows, Some(total))
+        } else {
+            (rows.await?, None)
+        };
+        Ok(Page::from_rows(request, rows, total))
+    }
+}
+
+fn found<T>(row: Option<T>, missing: Missing) -> Result<T, AdminError> {
+    row.ok_or(AdminError::NotFound(missing))
 }

@@ -102,6 +102,7 @@ impl<D: PlatformDirectory, T: TokenStore> Provisioning<D, T> {
             user_id,
             organization_id,
             role,
+            joined_at: Timestamp::now(),
         };
         self.directory.set_memberships(&[membership]).await?;
         Ok(membership)
@@ -193,6 +194,7 @@ impl<D: PlatformDirectory, T: TokenStore> Provisioning<D, T> {
                     user_id: users[i],
                     organization_id: organizations[i / members_each],
                     role: Role::ALL[i % Role::ALL.len()],
+                    joined_at: at(i, 1_000),
                 })
                 .collect();
             Ok(self.directory.set_memberships(&memberships).await?)

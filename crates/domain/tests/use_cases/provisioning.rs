@@ -18,12 +18,16 @@ fn existing_user(world: &mut World) {
 
 fn existing_organization(world: &mut World) {
     world.directory.expect_find_organization().returning(|id| {
-        ready(Ok(Some(Organization {
-            id,
-            name: Name::parse("Acme").expect("a name"),
-            slug: Slug::parse("acme").expect("a slug"),
-            is_platform: false,
-            created_at: Timestamp::now(),
+        ready(Ok(Some(OrganizationSummary {
+            organization: Organization {
+                id,
+                name: Name::parse("Acme").expect("a name"),
+                slug: Slug::parse("acme").expect("a slug"),
+                is_platform: false,
+                created_at: Timestamp::now(),
+            },
+            member_count: 0,
+            workspace_count: 0,
         })))
     });
 }

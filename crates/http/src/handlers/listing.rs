@@ -1,59 +1,222 @@
+//! The platform's listings: users, organizations and workspaces, an organization's members and
+//! a user's organizations, each with its filters, in either order, with a total on request.
+
 use actix_web::web::{Data, Json};
-use admin_domain::{AdminService, Limit, Listing, PageRequest, Ports};
+use admin_domain::{
+    AdminService, Caseless, Limit, Listing, Order, OrganizationFilter, OrganizationId, PageRequest,
+    Ports, Role, RoleFilter, UserFilter, UserId, WorkspaceFilter,
+};
+use uuid::Uuid;
 
-use crate::bodies::{OrganizationItem, PageBody, UserItem, WorkspaceItem};
-use crate::errors::{ApiError, Invalid, Refusals};
+use crate::bodies::{
+    MemberItem, MembershipItem, OrganizationItem, PageBody, UserItem, WorkspaceItem,
+};
+use crate::errors::{Absent, ApiError, Invalid, Refusals};
 use crate::extract::Authenticated;
-use crate::params::{CursorOf, Declare, PageSize, Param, Parameters, Raw};
+use crate::params::{
+    Boolean, Choice, CursorOf, Declare, Id, PageSize, Param, Parameters, Raw, Text,
+};
+use crate::wire;
 
-/// `limit` and `cursor`, which every listing takes.
-fn page(declare: &mut impl Declare, listing: Listing) -> Option<PageRequest> {
-    let limit = declare.take(
+/// `order`: `asc` or `desc`.
+pub const ORDER: Choice<Order> = Choice {
+    choices: &Order::ALL,
+    name: wire::order,
+};
+
+/// `role`: a membership's role.
+pub const ROLE: Choice<Role> = Choice {
+    choices: &Role::ALL,
+    name: Role::as_str,
+};
+
+/// `email_prefix` and `name_prefix`.
+const PREFIX: Text = Text { min: 1, max: 200 };
+
+/// `limit`, `order`, `cursor` and `include_total`, which every listing takes, for `listing`
+/// (`None` when its path was refused: then a cursor need only be of `kind`'s kind).
+fn page(
+    declare: &mut impl Declare,
+    listing: Option<Listing>,
+    kind: Listing,
+) -> Option<PageRequest> {
+    let limit = declare.take_or(
         Param::query("limit", "Rows per page (default 50)"),
         PageSize,
+        Limit::DEFAULT,
     );
-    let cursor = Param::query("cursor", "The previous page's `next_cursor`");
-    let after = declare.take(cursor, CursorOf(listing));
+    let order = declare.take_or(
+        Param::query(
+            "order",
+            "`asc` (default): oldest first; `desc`: newest first",
+        ),
+        ORDER,
+        Order::Asc,
+    );
+    let cursor = declare.take(
+        Param::query(
+            "cursor",
+            "The previous page's `next_cursor`, of this listing in this order",
+        ),
+        CursorOf {
+            kind,
+            listing,
+            order,
+        },
+    );
+    let include_total = declare.take_or(
+        Param::query(
+            "include_total",
+            "Add `total`: every row matching the filters",
+        ),
+        Boolean,
+        false,
+    );
     Some(PageRequest {
-        listing,
-        limit: limit.unwrap_or(Limit::DEFAULT),
-        after,
+        listing: listing?,
+        order: order?,
+        limit: limit?,
+        after: cursor.map(|cursor| cursor.after),
+        include_total: include_total?,
     })
+}
+
+/// Case-insensitive text: `Caseless`.
+fn caseless(declare: &mut impl Declare, param: Param, text: Text) -> Option<Caseless> {
+    declare.take(param, text).as_deref().map(Caseless::new)
 }
 
 /// `GET /v1/admin/platform/users`'s parameters.
 #[derive(Debug)]
-pub struct UsersParams(PageRequest);
+pub struct UsersParams(PageRequest, UserFilter);
 
 impl Parameters for UsersParams {
     fn declare(declare: &mut impl Declare) -> Option<Self> {
-        page(declare, Listing::Users).map(Self)
+        let page = page(declare, Some(Listing::Users), Listing::Users);
+        let filter = UserFilter {
+            email: caseless(
+                declare,
+                Param::query("email", "The email, exactly, in any case"),
+                Text { min: 1, max: 254 },
+            ),
+            email_prefix: caseless(
+                declare,
+                Param::query("email_prefix", "The start of the email, in any case"),
+                PREFIX,
+            ),
+            is_active: declare.take(
+                Param::query("is_active", "Active users only, or deactivated ones only"),
+                Boolean,
+            ),
+        };
+        Some(Self(page?, filter))
     }
 }
 
 /// `GET /v1/admin/platform/organizations`'s parameters.
 #[derive(Debug)]
-pub struct OrganizationsParams(PageRequest);
+pub struct OrganizationsParams(PageRequest, OrganizationFilter);
 
 impl Parameters for OrganizationsParams {
     fn declare(declare: &mut impl Declare) -> Option<Self> {
-        page(declare, Listing::Organizations).map(Self)
+        let page = page(
+            declare,
+            Some(Listing::Organizations),
+            Listing::Organizations,
+        );
+        let filter = OrganizationFilter {
+            slug: caseless(
+                declare,
+                Param::query("slug", "The slug, exactly, in any case"),
+                Text { min: 1, max: 63 },
+            ),
+            name_prefix: caseless(
+                declare,
+                Param::query("name_prefix", "The start of the name, in any case"),
+                PREFIX,
+            ),
+            is_platform: declare.take(
+                Param::query(
+                    "is_platform",
+                    "The platform organization only, or every other only",
+                ),
+                Boolean,
+            ),
+        };
+        Some(Self(page?, filter))
     }
 }
 
 /// `GET /v1/admin/platform/workspaces`'s parameters.
 #[derive(Debug)]
-pub struct WorkspacesParams(PageRequest);
+pub struct WorkspacesParams(PageRequest, WorkspaceFilter);
 
 impl Parameters for WorkspacesParams {
     fn declare(declare: &mut impl Declare) -> Option<Self> {
-        page(declare, Listing::Workspaces).map(Self)
+        let page = page(declare, Some(Listing::Workspaces), Listing::Workspaces);
+        let filter = WorkspaceFilter {
+            organization_id: declare.take(
+                Param::query("organization_id", "The organization's workspaces only"),
+                Id(OrganizationId::from_uuid),
+            ),
+            name_prefix: caseless(
+                declare,
+                Param::query("name_prefix", "The start of the name, in any case"),
+                PREFIX,
+            ),
+        };
+        Some(Self(page?, filter))
     }
 }
 
-crate::described!(UsersParams, OrganizationsParams, WorkspacesParams);
+/// A membership listing's `role` filter.
+fn role(declare: &mut impl Declare) -> RoleFilter {
+    RoleFilter {
+        role: declare.take(Param::query("role", "Members with this role only"), ROLE),
+    }
+}
 
-/// A page of every user of the platform, in (creation time, id) order.
+/// `GET /v1/admin/platform/organizations/{organization_id}/members`'s parameters.
+#[derive(Debug)]
+pub struct MembersParams(OrganizationId, PageRequest, RoleFilter);
+
+impl Parameters for MembersParams {
+    fn declare(declare: &mut impl Declare) -> Option<Self> {
+        let organization = declare.take(
+            Param::path("organization_id", "The organization"),
+            Id(OrganizationId::from_uuid),
+        );
+        let kind = Listing::Members(OrganizationId::from_uuid(Uuid::nil()));
+        let page = page(declare, organization.map(Listing::Members), kind);
+        let filter = role(declare);
+        Some(Self(organization?, page?, filter))
+    }
+}
+
+/// `GET /v1/admin/platform/users/{user_id}/memberships`'s parameters.
+#[derive(Debug)]
+pub struct MembershipsParams(UserId, PageRequest, RoleFilter);
+
+impl Parameters for MembershipsParams {
+    fn declare(declare: &mut impl Declare) -> Option<Self> {
+        let user = declare.take(Param::path("user_id", "The user"), Id(UserId::from_uuid));
+        let kind = Listing::Memberships(UserId::from_uuid(Uuid::nil()));
+        let page = page(declare, user.map(Listing::Memberships), kind);
+        let filter = role(declare);
+        Some(Self(user?, page?, filter))
+    }
+}
+
+crate::described!(
+    UsersParams,
+    OrganizationsParams,
+    WorkspacesParams,
+    MembersParams,
+    MembershipsParams
+);
+
+/// A page of the platform's users, oldest (or newest) first, found by email, by the start of
+/// it, or by whether they are active.
 #[utoipa::path(
     get,
     path = "/v1/admin/platform/users",
@@ -72,13 +235,13 @@ pub async fn users<P: Ports>(
     auth: Authenticated<P>,
     raw: Raw,
 ) -> Result<Json<PageBody<UserItem>>, ApiError> {
-    let UsersParams(request) = UsersParams::read(&raw)?;
-    Ok(Json(
-        service.list_users(&auth.caller, &request).await?.into(),
-    ))
+    let UsersParams(request, filter) = UsersParams::read(&raw)?;
+    let page = service.list_users(&auth.caller, &request, &filter).await?;
+    Ok(Json(page.into()))
 }
 
-/// A page of every organization of the platform, with member and workspace counts, in (creation time, id) order.
+/// A page of the platform's organizations with their member and workspace counts, oldest (or
+/// newest) first, found by slug, by the start of the name, or by whether it is the platform's.
 #[utoipa::path(
     get,
     path = "/v1/admin/platform/organizations",
@@ -97,16 +260,15 @@ pub async fn organizations<P: Ports>(
     auth: Authenticated<P>,
     raw: Raw,
 ) -> Result<Json<PageBody<OrganizationItem>>, ApiError> {
-    let OrganizationsParams(request) = OrganizationsParams::read(&raw)?;
-    Ok(Json(
-        service
-            .list_organizations(&auth.caller, &request)
-            .await?
-            .into(),
-    ))
+    let OrganizationsParams(request, filter) = OrganizationsParams::read(&raw)?;
+    let page = service
+        .list_organizations(&auth.caller, &request, &filter)
+        .await?;
+    Ok(Json(page.into()))
 }
 
-/// A page of every workspace of the platform, in (creation time, id) order.
+/// A page of the platform's workspaces, oldest (or newest) first, found by organization or by
+/// the start of the name.
 #[utoipa::path(
     get,
     path = "/v1/admin/platform/workspaces",
@@ -125,11 +287,63 @@ pub async fn workspaces<P: Ports>(
     auth: Authenticated<P>,
     raw: Raw,
 ) -> Result<Json<PageBody<WorkspaceItem>>, ApiError> {
-    let WorkspacesParams(request) = WorkspacesParams::read(&raw)?;
-    Ok(Json(
-        service
-            .list_workspaces(&auth.caller, &request)
-            .await?
-            .into(),
-    ))
+    let WorkspacesParams(request, filter) = WorkspacesParams::read(&raw)?;
+    let page = service
+        .list_workspaces(&auth.caller, &request, &filter)
+        .await?;
+    Ok(Json(page.into()))
+}
+
+/// A page of an organization's members, by when they joined, found by role.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/platform/organizations/{organization_id}/members",
+    tag = "platform",
+    operation_id = "list_organization_members",
+    security(("bearer" = [])),
+    params(MembersParams),
+    responses(
+        (status = 200, description = "A page", body = PageBody<MemberItem>),
+        Invalid,
+        Absent,
+        Refusals,
+    )
+)]
+pub async fn members<P: Ports>(
+    service: Data<AdminService<P>>,
+    auth: Authenticated<P>,
+    raw: Raw,
+) -> Result<Json<PageBody<MemberItem>>, ApiError> {
+    let MembersParams(organization, request, filter) = MembersParams::read(&raw)?;
+    let page = service
+        .list_members(&auth.caller, organization, &request, &filter)
+        .await?;
+    Ok(Json(page.into()))
+}
+
+/// A page of the organizations a user belongs to, by when they joined, found by role.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/platform/users/{user_id}/memberships",
+    tag = "platform",
+    operation_id = "list_user_memberships",
+    security(("bearer" = [])),
+    params(MembershipsParams),
+    responses(
+        (status = 200, description = "A page", body = PageBody<MembershipItem>),
+        Invalid,
+        Absent,
+        Refusals,
+    )
+)]
+pub async fn memberships<P: Ports>(
+    service: Data<AdminService<P>>,
+    auth: Authenticated<P>,
+    raw: Raw,
+) -> Result<Json<PageBody<MembershipItem>>, ApiError> {
+    let MembershipsParams(user, request, filter) = MembershipsParams::read(&raw)?;
+    let page = service
+        .list_memberships(&auth.caller, user, &request, &filter)
+        .await?;
+    Ok(Json(page.into()))
 }

@@ -97,7 +97,8 @@ async fn the_commands_build_a_platform_printing_only_ids_and_tokens(db: TestData
         .find_organization(platform.parse().unwrap())
         .await
         .unwrap()
-        .expect("stored");
+        .expect("stored")
+        .organization;
     assert!(organization.is_platform);
     assert_eq!(organization.slug.as_str(), "platform");
     let stored = db
@@ -121,7 +122,11 @@ async fn the_commands_build_a_platform_printing_only_ids_and_tokens(db: TestData
         (stored.id, Some(organization.id))
     );
     assert!((43_199..=43_200).contains(&lifetime), "{lifetime}");
-    let workspaces = db.database.workspaces(None, 10).await.unwrap();
+    let workspaces = db
+        .database
+        .workspaces(&WorkspaceFilter::default(), &first(10))
+        .await
+        .unwrap();
     assert_eq!(
         workspaces
             .iter()
@@ -187,7 +192,8 @@ async fn the_commands_build_a_platform_printing_only_ids_and_tokens(db: TestData
         .find_organization(acme.parse().unwrap())
         .await
         .unwrap()
-        .expect("stored");
+        .expect("stored")
+        .organization;
     assert_eq!(
         (acme.name.as_str(), acme.slug.as_str(), acme.is_platform),
         ("Acme Corp", "acme-co", false)
@@ -322,9 +328,12 @@ async fn seed_writes_the_rows_asked_for(db: TestDatabase) {
         (Some(0), ""),
         "{seeded:?}"
     );
-    let users = db.database.users(None, 100).await.unwrap();
-    let organizations = db.database.organizations(None, 100).await.unwrap();
-    let workspaces = db.database.workspaces(None, 100).await.unwrap();
+    let page = first(100);
+    let users = db.database.users(&Default::default(), &page).await;
+    let organizations = db.database.organizations(&Default::default(), &page).await;
+    let workspaces = db.database.workspaces(&Default::default(), &page).await;
+    let (users, organizations, workspaces) =
+        (users.unwrap(), organizations.unwrap(), workspaces.unwrap());
     assert_eq!(
         (users.len(), organizations.len(), workspaces.len()),
         (30, 3, 7)
@@ -639,4 +648,13 @@ fn a_key_file_others_can_read_is_warned_about_by_name() {
         !quiet.stderr.contains("can be read by other users"),
         "{quiet:?}"
     );
+}
+
+/// The first `rows` rows of a listing, oldest first.
+fn first(rows: usize) -> Seek {
+    Seek {
+        order: Order::Asc,
+        after: Position::FIRST,
+        rows,
+    }
 }

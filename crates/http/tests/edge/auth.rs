@@ -5,7 +5,7 @@ use super::support::*;
 
 #[actix_web::test]
 async fn every_endpoint_answers_401_without_a_token() {
-    for (method, uri) in ALL_ENDPOINTS {
+    for (method, uri) in all_endpoints() {
         let reply = World::default().send(request(method, uri)).await;
         let details = reply.envelope(401, "AUTHENTICATION_FAILED", "Authentication required");
         assert_eq!(details, json!({}), "{method} {uri}");

@@ -21,6 +21,14 @@ async fn the_document_is_openapi_3_1_and_describes_every_endpoint() {
         ("get", "/v1/admin/platform/users"),
         ("get", "/v1/admin/platform/organizations"),
         ("get", "/v1/admin/platform/workspaces"),
+        ("get", "/v1/admin/platform/users/{user_id}"),
+        ("get", "/v1/admin/platform/users/{user_id}/memberships"),
+        ("get", "/v1/admin/platform/organizations/{organization_id}"),
+        (
+            "get",
+            "/v1/admin/platform/organizations/{organization_id}/members",
+        ),
+        ("get", "/v1/admin/platform/workspaces/{workspace_id}"),
     ] {
         let operation = &doc["paths"][path][method];
         assert!(operation.is_object(), "{method} {path}");
@@ -83,4 +91,76 @@ async fn the_listing_parameters_carry_their_bounds_and_cursor_patterns() {
         (required["name"].clone(), required["required"].clone()),
         (json!("organization_id"), json!(true))
     );
+}
+
+/// The parameter named `name` of `GET path`.
+fn parameter(doc: &Value, path: &str, name: &str) -> Value {
+    doc["paths"][path]["get"]["parameters"]
+        .as_array()
+        .and_then(|parameters| parameters.iter().find(|p| p["name"] == name))
+        .cloned()
+        .unwrap_or_else(|| panic!("{path} declares {name}"))
+}
+
+#[actix_web::test]
+async fn every_new_parameter_path_and_response_is_described() {
+    let doc = document().await;
+    let users = "/v1/admin/platform/users";
+    assert_eq!(
+        parameter(&doc, users, "order")["schema"]["enum"],
+        json!(["asc", "desc"])
+    );
+    assert_eq!(
+        parameter(&doc, users, "include_total")["schema"]["type"],
+        "boolean"
+    );
+    let email = parameter(&doc, users, "email")["schema"].clone();
+    assert_eq!(
+        (&email["minLength"], &email["maxLength"]),
+        (&json!(1), &json!(254))
+    );
+    let slug = parameter(&doc, "/v1/admin/platform/organizations", "slug")["schema"].clone();
+    assert_eq!(slug["maxLength"], 63);
+    let organization = parameter(&doc, "/v1/admin/platform/workspaces", "organization_id");
+    assert_eq!(organization["schema"]["format"], "uuid");
+
+    let members = "/v1/admin/platform/organizations/{organization_id}/members";
+    let path_id = parameter(&doc, members, "organization_id");
+    assert_eq!(
+        (
+            &path_id["in"],
+            &path_id["required"],
+            &path_id["schema"]["format"]
+        ),
+        (&json!("path"), &json!(true), &json!("uuid"))
+    );
+    assert_eq!(
+        parameter(&doc, members, "role")["schema"]["enum"],
+        json!(["owner", "admin", "member", "viewer"])
+    );
+    assert_eq!(
+        parameter(&doc, members, "cursor")["schema"]["pattern"],
+        Listing::Members(admin_domain::OrganizationId::generate()).cursor_pattern()
+    );
+    for path in [
+        members,
+        "/v1/admin/platform/users/{user_id}",
+        "/v1/admin/platform/workspaces/{workspace_id}",
+    ] {
+        let responses = &doc["paths"][path]["get"]["responses"];
+        assert!(responses["404"].is_object(), "{path}");
+        assert!(responses["422"].is_object(), "{path}");
+    }
+    let schemas = &doc["components"]["schemas"];
+    for (schema, field) in [
+        ("MemberItem", "user_id"),
+        ("MembershipItem", "organization_slug"),
+        ("PageBody_MemberItem", "total"),
+    ] {
+        let properties = schemas[schema]["properties"].clone();
+        assert!(
+            properties[field].is_object(),
+            "{schema}.{field}: {properties}"
+        );
+    }
 }

@@ -185,7 +185,10 @@ pub fn assert_contract_timestamp(text: &str) {
     );
 }
 
-pub const PLATFORM_ENDPOINTS: [(&str, &str, Permission); 4] = [
+/// An id for paths: any valid UUID (the mocks decide what it names).
+pub const ID: &str = "5f0c6e2a-8a43-4c2b-9d0e-3b7f1a2c4d5e";
+
+pub const PLATFORM_ENDPOINTS: [(&str, &str, Permission); 9] = [
     (
         "POST",
         "/v1/admin/cleanup-tokens",
@@ -202,16 +205,43 @@ pub const PLATFORM_ENDPOINTS: [(&str, &str, Permission); 4] = [
         "/v1/admin/platform/workspaces",
         Permission::WorkspacesList,
     ),
+    (
+        "GET",
+        "/v1/admin/platform/users/5f0c6e2a-8a43-4c2b-9d0e-3b7f1a2c4d5e",
+        Permission::UsersList,
+    ),
+    (
+        "GET",
+        "/v1/admin/platform/users/5f0c6e2a-8a43-4c2b-9d0e-3b7f1a2c4d5e/memberships",
+        Permission::UsersList,
+    ),
+    (
+        "GET",
+        "/v1/admin/platform/organizations/5f0c6e2a-8a43-4c2b-9d0e-3b7f1a2c4d5e",
+        Permission::OrganizationsList,
+    ),
+    (
+        "GET",
+        "/v1/admin/platform/organizations/5f0c6e2a-8a43-4c2b-9d0e-3b7f1a2c4d5e/members",
+        Permission::OrganizationsList,
+    ),
+    (
+        "GET",
+        "/v1/admin/platform/workspaces/5f0c6e2a-8a43-4c2b-9d0e-3b7f1a2c4d5e",
+        Permission::WorkspacesList,
+    ),
 ];
 
-pub const ALL_ENDPOINTS: [(&str, &str); 6] = [
-    ("GET", "/v1/admin/access?organization_id=x"),
-    ("GET", "/v1/admin/platform-status"),
-    ("POST", "/v1/admin/cleanup-tokens"),
-    ("GET", "/v1/admin/platform/users"),
-    ("GET", "/v1/admin/platform/organizations"),
-    ("GET", "/v1/admin/platform/workspaces"),
-];
+/// Every endpoint of the API: the two open to any caller, then the platform's.
+pub fn all_endpoints() -> Vec<(&'static str, &'static str)> {
+    [
+        ("GET", "/v1/admin/access?organization_id=x"),
+        ("GET", "/v1/admin/platform-status"),
+    ]
+    .into_iter()
+    .chain(PLATFORM_ENDPOINTS.map(|(method, uri, _)| (method, uri)))
+    .collect()
+}
 
 pub fn request(method: &str, uri: &str) -> TestRequest {
     let method = actix_web::http::Method::from_bytes(method.as_bytes()).expect("a method");

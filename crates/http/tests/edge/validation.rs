@@ -99,10 +99,11 @@ async fn the_last_value_of_a_repeated_parameter_counts() {
 #[actix_web::test]
 async fn a_cursor_from_another_listing_is_refused() {
     let cursor = admin_domain::Cursor {
-        created_at: admin_domain::Timestamp::now(),
-        id: admin_domain::UserId::generate().as_uuid(),
+        listing: admin_domain::Listing::Users,
+        order: admin_domain::Order::Asc,
+        after: admin_domain::Position::FIRST,
     }
-    .encode(admin_domain::Listing::Users);
+    .encode();
     let body = refused(&format!("/v1/admin/platform/workspaces?cursor={cursor}")).await;
     assert_eq!(body["detail"][0]["loc"], json!(["query", "cursor"]));
     assert_eq!(body["detail"][0]["msg"], "Value error, invalid cursor");

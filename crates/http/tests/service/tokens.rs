@@ -146,6 +146,7 @@ async fn a_tampered_truncated_or_foreign_token_is_401(db: TestDatabase) {
     );
 }
 
+/// Attenuated to `users:list`: the users, one of them, and what they belong to; nothing else.
 async fn an_attenuated_token_works_for_its_listing_alone(db: TestDatabase) {
     let p = Platform::new(db).await;
     let token = p.token(&p.admin, Some(&p.platform)).await;
@@ -164,15 +165,46 @@ async fn an_attenuated_token_works_for_its_listing_alone(db: TestDatabase) {
         .to_base64()
         .unwrap();
 
-    assert_eq!(
-        p.get("/v1/admin/platform/users", &attenuated).await.status,
-        200
-    );
-    for (uri, permission) in [
-        ("/v1/admin/platform/organizations", "organizations:list"),
-        ("/v1/admin/platform/workspaces", "workspaces:list"),
-        ("/v1/admin/platform-status", "platform:status"),
+    let (user, organization) = (p.owner.id, p.customer.id);
+    for uri in [
+        "/v1/admin/platform/users?email=OWNER@example.com&include_total=true".to_owned(),
+        format!("/v1/admin/platform/users/{user}"),
+        format!("/v1/admin/platform/users/{user}/memberships?role=owner"),
     ] {
+        let reply = p.get(&uri, &attenuated).await;
+        assert_eq!(reply.status, 200, "{uri}: {:?}", reply.body);
+    }
+    let memberships = format!("/v1/admin/platform/users/{user}/memberships");
+    let body = p.get(&memberships, &attenuated).await.body;
+    assert_eq!(
+        body["items"][0]["organization_id"],
+        organization.to_string()
+    );
+    let workspace = WorkspaceId::generate();
+    for (uri, permission) in [
+        (
+            "/v1/admin/platform/organizations".to_owned(),
+            "organizations:list",
+        ),
+        (
+            format!("/v1/admin/platform/organizations/{organization}"),
+            "organizations:list",
+        ),
+        (
+            format!("/v1/admin/platform/organizations/{organization}/members"),
+            "organizations:list",
+        ),
+        (
+            "/v1/admin/platform/workspaces".to_owned(),
+            "workspaces:list",
+        ),
+        (
+            format!("/v1/admin/platform/workspaces/{workspace}"),
+            "workspaces:list",
+        ),
+        ("/v1/admin/platform-status".to_owned(), "platform:status"),
+    ] {
+        let uri = uri.as_str();
         assert_eq!(
             p.get(uri, &attenuated).await.outcome(),
             (403, Some(permission))

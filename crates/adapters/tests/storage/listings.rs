@@ -1,0 +1,747 @@
+//! Part 2's listings on real databases: every filter alone and combined, prefixes as text,
+//! both orders while rows arrive, the sub-listings, exact totals, single rows.
+
+use std::collections::HashSet;
+use std::fmt::Debug;
+
+use admin_adapters::testing::TestDatabase;
+use admin_adapters::{Database, on_both_backends};
+use admin_domain::*;
+use uuid::Uuid;
+
+use super::fixtures::*;
+
+on_both_backends!(
+    users_are_found_by_email_in_any_case_by_its_start_and_by_activity,
+    organizations_are_found_by_slug_by_the_start_of_the_name_and_by_platform,
+    workspaces_are_found_by_organization_and_by_the_start_of_the_name,
+    a_prefix_is_text_not_a_pattern,
+    a_prefix_matching_many_rows_reads_them_all_in_both_orders,
+    every_listing_walks_in_both_orders_with_rows_inserted_between_pages,
+    members_and_memberships_are_found_by_role_and_keep_when_they_joined,
+    totals_are_exact_after_inserts_deletes_and_role_changes,
+    single_resources_equal_their_listing_items,
+    memberships_made_before_the_migration_joined_when_both_sides_existed,
+    a_filter_no_stored_text_can_match_matches_nothing,
+);
+
+/// Every row a listing holds, in `order`.
+async fn all<T: Listed>(order: Order, read: impl AsyncFnMut(Seek) -> Vec<T>) -> Vec<T> {
+    // The listing is irrelevant to reading: only the cursors name it.
+    walk(Listing::Users, order, 7, read, async || {}).await
+}
+
+/// The rows `filter` keeps, checked to be the same both ways and to be what the total counts.
+async fn users_where(db: &Database, filter: UserFilter) -> Vec<String> {
+    let read = async |seek: Seek| db.users(&filter, &seek).await.expect("reads");
+    let asc = all(Order::Asc, read).await;
+    let read = async |seek: Seek| db.users(&filter, &seek).await.expect("reads");
+    let mut desc = all(Order::Desc, read).await;
+    desc.reverse();
+    assert_eq!(asc, desc, "{filter:?}: the same rows both ways");
+    let total = db
+        .total(&Total::Users(filter.clone()))
+        .await
+        .expect("counts");
+    assert_eq!(total, asc.len() as u64, "{filter:?}: the total");
+    asc.into_iter()
+        .map(|u| u.email.as_str().to_owned())
+        .collect()
+}
+
+async fn organizations_where(db: &Database, filter: OrganizationFilter) -> Vec<String> {
+    let read = async |seek: Seek| db.organizations(&filter, &seek).await.expect("reads");
+    let asc = all(Order::Asc, read).await;
+    let read = async |seek: Seek| db.organizations(&filter, &seek).await.expect("reads");
+    let mut desc = all(Order::Desc, read).await;
+    desc.reverse();
+    assert_eq!(asc, desc, "{filter:?}: the same rows both ways");
+    let total = db.total(&Total::Organizations(filter.clone())).await;
+    assert_eq!(total.expect("counts"), asc.len() as u64, "{filter:?}");
+    asc.into_iter()
+        .map(|o| o.organization.name.as_str().to_owned())
+        .collect()
+}
+
+async fn workspaces_where(db: &Database, filter: WorkspaceFilter) -> Vec<String> {
+    let read = async |seek: Seek| db.workspaces(&filter, &seek).await.expect("reads");
+    let asc = all(Order::Asc, read).await;
+    let read = async |seek: Seek| db.workspaces(&filter, &seek).await.expect("reads");
+    let mut desc = all(Order::Desc, read).await;
+    desc.reverse();
+    assert_eq!(asc, desc, "{filter:?}: the same rows both ways");
+    let total = db.total(&Total::Workspaces(filter.clone())).await;
+    assert_eq!(total.expect("counts"), asc.len() as u64, "{filter:?}");
+    asc.into_iter()
+        .map(|w| w.name.as_str().to_owned())
+        .collect()
+}
+
+fn caseless(text: &str) -> Option<Caseless> {
+    Some(Caseless::new(text))
+}
+
+fn person(email: &str, is_active: bool, micros: i64) -> User {
+    User {
+        email: Email::parse(email).unwrap(),
+        is_active,
+        ..user(0, at(micros))
+    }
+}
+
+fn named(name: &str, slug: &str, is_platform: bool, micros: i64) -> Organization {
+    Organization {
+        name: Name::parse(name).unwrap(),
+        created_at: at(micros),
+        ..organization(slug, is_platform)
+    }
+}
+
+async fn users_are_found_by_email_in_any_case_by_its_start_and_by_activity(db: TestDatabase) {
+    let db = db.database.clone();
+    db.add_users(&[
+        person("ada@example.com", true, 1),
+        person("Ada.Lovelace@Example.org", true, 2),
+        person("adam@example.com", true, 3),
+        person("adele@example.com", false, 4),
+        person("bob@example.com", true, 5),
+    ])
+    .await
+    .expect("stored");
+    let filter = |email: Option<&str>, prefix: Option<&str>, active: Option<bool>| UserFilter {
+        email: email.map(Caseless::new),
+        email_prefix: prefix.map(Caseless::new),
+        is_active: active,
+    };
+
+    let ada = ["ada@example.com"];
+    let ad = [
+        "ada@example.com",
+        "ada.lovelace@example.org",
+        "adam@example.com",
+        "adele@example.com",
+    ];
+    let cases: Vec<(UserFilter, Vec<&str>)> = vec![
+        (filter(Some("ADA@EXAMPLE.COM"), None, None), ada.to_vec()),
+        (filter(Some("ada@example"), None, None), vec![]),
+        (filter(None, Some("AD"), None), ad.to_vec()),
+        (
+            filter(None, Some("ada."), None),
+            vec!["ada.lovelace@example.org"],
+        ),
+        (filter(None, None, Some(false)), vec!["adele@example.com"]),
+        (
+            filter(None, None, Some(true)),
+            vec![ad[0], ad[1], ad[2], "bob@example.com"],
+        ),
+        (filter(None, Some("ad"), Some(true)), ad[..3].to_vec()),
+        (filter(Some("adele@example.com"), None, Some(true)), vec![]),
+        (
+            filter(Some("bob@example.com"), Some("B"), None),
+            vec!["bob@example.com"],
+        ),
+        (filter(Some("bob@example.com"), Some("a"), None), vec![]),
+        (filter(None, Some("zzz"), None), vec![]),
+        (
+            filter(None, None, None),
+            [&ad[..], &["bob@example.com"]].concat(),
+        ),
+    ];
+    for (filter, expected) in cases {
+        assert_eq!(
+            users_where(&db, filter.clone()).await,
+            expected,
+            "{filter:?}"
+        );
+    }
+}
+
+async fn organizations_are_found_by_slug_by_the_start_of_the_name_and_by_platform(
+    db: TestDatabase,
+) {
+    let db = db.database.clone();
+    db.add_organizations(&[
+        named("Acme Corp", "acme", false, 1),
+        named("ACME Labs", "acme-labs", false, 2),
+        named("Platform", "platform", true, 3),
+        named("Beta", "beta", false, 4),
+    ])
+    .await
+    .expect("stored");
+    let filter = |slug: Option<&str>, prefix: Option<&str>, platform| OrganizationFilter {
+        slug: slug.map(Caseless::new),
+        name_prefix: prefix.map(Caseless::new),
+        is_platform: platform,
+    };
+
+    let cases = [
+        (filter(Some("ACME"), None, None), vec!["Acme Corp"]),
+        (filter(Some("acm"), None, None), vec![]),
+        (
+            filter(None, Some("acme"), None),
+            vec!["Acme Corp", "ACME Labs"],
+        ),
+        (filter(None, Some("ACME L"), None), vec!["ACME Labs"]),
+        (filter(None, None, Some(true)), vec!["Platform"]),
+        (
+            filter(None, None, Some(false)),
+            vec!["Acme Corp", "ACME Labs", "Beta"],
+        ),
+        (filter(None, Some("p"), Some(false)), vec![]),
+        (filter(Some("beta"), Some("b"), Some(false)), vec!["Beta"]),
+    ];
+    for (filter, expected) in cases {
+        assert_eq!(
+            organizations_where(&db, filter.clone()).await,
+            expected,
+            "{filter:?}"
+        );
+    }
+}
+
+async fn workspaces_are_found_by_organization_and_by_the_start_of_the_name(db: TestDatabase) {
+    let db = db.database.clone();
+    let (one, other) = (
+        stored_organization(&db, "one", false).await,
+        stored_organization(&db, "other", false).await,
+    );
+    let named = |organization, name: &str, slug: &str, micros| Workspace {
+        name: Name::parse(name).unwrap(),
+        ..workspace(organization, slug, at(micros))
+    };
+    db.add_workspaces(&[
+        named(one.id, "Prod EU", "prod-eu", 1),
+        named(one.id, "prod US", "prod-us", 2),
+        named(one.id, "Staging", "staging", 3),
+        named(other.id, "Production", "production", 4),
+    ])
+    .await
+    .expect("stored");
+    let filter = |organization: Option<OrganizationId>, prefix: Option<&str>| WorkspaceFilter {
+        organization_id: organization,
+        name_prefix: prefix.map(Caseless::new),
+    };
+
+    let cases = [
+        (
+            filter(Some(one.id), None),
+            vec!["Prod EU", "prod US", "Staging"],
+        ),
+        (
+            filter(None, Some("PROD")),
+            vec!["Prod EU", "prod US", "Production"],
+        ),
+        (
+            filter(Some(one.id), Some("prod")),
+            vec!["Prod EU", "prod US"],
+        ),
+        (filter(Some(other.id), Some("s")), vec![]),
+        (filter(Some(OrganizationId::generate()), None), vec![]),
+    ];
+    for (filter, expected) in cases {
+        assert_eq!(
+            workspaces_where(&db, filter.clone()).await,
+            expected,
+            "{filter:?}"
+        );
+    }
+}
+
+async fn a_prefix_is_text_not_a_pattern(db: TestDatabase) {
+    let db = db.database.clone();
+    let names = [
+        "50% off",
+        "50_ off",
+        "50\\ off",
+        "500 off",
+        "Über",
+        "über uns",
+        "ÜBERALL",
+        "uber",
+        "日本語",
+    ];
+    let organizations: Vec<Organization> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| named(name, &format!("o{i}"), false, i as i64))
+        .collect();
+    db.add_organizations(&organizations).await.expect("stored");
+    db.add_users(&[
+        person("a%b@example.com", true, 1),
+        person("a_b@example.com", true, 2),
+        person("axb@example.com", true, 3),
+    ])
+    .await
+    .expect("stored");
+    let prefix = |text: &str| OrganizationFilter {
+        name_prefix: caseless(text),
+        ..OrganizationFilter::default()
+    };
+    let email_prefix = |text: &str| UserFilter {
+        email_prefix: caseless(text),
+        ..UserFilter::default()
+    };
+
+    assert_eq!(organizations_where(&db, prefix("50%")).await, ["50% off"]);
+    assert_eq!(organizations_where(&db, prefix("50_")).await, ["50_ off"]);
+    assert_eq!(organizations_where(&db, prefix("50\\")).await, ["50\\ off"]);
+    assert_eq!(organizations_where(&db, prefix("50")).await, &names[..4]);
+    let uber = ["Über", "über uns", "ÜBERALL"];
+    assert_eq!(organizations_where(&db, prefix("über")).await, uber);
+    assert_eq!(organizations_where(&db, prefix("ÜB")).await, uber);
+    assert_eq!(organizations_where(&db, prefix("u")).await, ["uber"]);
+    assert_eq!(organizations_where(&db, prefix("日本")).await, ["日本語"]);
+    assert!(
+        organizations_where(&db, prefix("\u{10FFFF}"))
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        users_where(&db, email_prefix("a%")).await,
+        ["a%b@example.com"]
+    );
+    assert_eq!(
+        users_where(&db, email_prefix("a_")).await,
+        ["a_b@example.com"]
+    );
+    assert!(users_where(&db, email_prefix("a\\")).await.is_empty());
+}
+
+/// More rows than the selective strategy takes: read in keyset order, the prefix a filter.
+async fn a_prefix_matching_many_rows_reads_them_all_in_both_orders(db: TestDatabase) {
+    let db = db.database.clone();
+    let bulk: Vec<User> = (0..1_100)
+        .map(|i| person(&format!("bulk{i}@example.com"), i % 100 != 0, i))
+        .collect();
+    let others: Vec<User> = (0..50)
+        .map(|i| person(&format!("other{i}@example.com"), true, i))
+        .collect();
+    db.add_users(&bulk).await.expect("stored");
+    db.add_users(&others).await.expect("stored");
+
+    let found = users_where(
+        &db,
+        UserFilter {
+            email_prefix: caseless("BULK"),
+            ..UserFilter::default()
+        },
+    )
+    .await;
+    let expected: Vec<&str> = bulk.iter().map(|u| u.email.as_str()).collect();
+    assert_eq!(found, expected);
+    let inactive = users_where(
+        &db,
+        UserFilter {
+            email_prefix: caseless("bulk"),
+            is_active: Some(false),
+            ..UserFilter::default()
+        },
+    )
+    .await;
+    assert_eq!(inactive.len(), 11);
+}
+
+/// Walks a listing in `order`, `inserting` two rows between pages: one at a time the walk has
+/// yet to reach (`ahead`), one it has passed. Every row there was is seen once, in order; every
+/// row inserted ahead but the last is seen too; none inserted behind is.
+async fn walk_while_inserting<T: Listed + Clone + PartialEq + Debug>(
+    listing: Listing,
+    order: Order,
+    read: impl AsyncFn(Seek) -> Vec<T>,
+    insert: impl AsyncFn(Timestamp) -> Uuid,
+) {
+    let before = all(order, async |seek| read(seek).await).await;
+    assert!(before.len() > 10, "enough rows for several pages");
+    let (mut ahead, mut behind) = (Vec::new(), Vec::new());
+    let mut n = 0i64;
+    let seen = walk(
+        listing,
+        order,
+        4,
+        async |seek| read(seek).await,
+        async || {
+            n += 1;
+            let (soon, late) = match order {
+                Order::Asc => (Timestamp::now(), at(-20_000_000 - n)),
+                Order::Desc => (at(-40_000_000 - n), Timestamp::now()),
+            };
+            ahead.push(insert(soon).await);
+            behind.push(insert(late).await);
+        },
+    )
+    .await;
+
+    let ids: Vec<Uuid> = seen.iter().map(|row| row.position().id).collect();
+    let unique: HashSet<Uuid> = ids.iter().copied().collect();
+    assert_eq!(
+        unique.len(),
+        ids.len(),
+        "{listing:?} {order:?}: none repeated"
+    );
+    assert_eq!(seen[..before.len()], before[..], "{listing:?} {order:?}");
+    assert!(strictly_ordered(&seen, order), "{listing:?} {order:?}");
+    for id in &ahead[..ahead.len() - 1] {
+        assert!(unique.contains(id), "{listing:?} {order:?}: a row ahead");
+    }
+    assert!(behind.iter().all(|id| !unique.contains(id)));
+}
+
+async fn every_listing_walks_in_both_orders_with_rows_inserted_between_pages(db: TestDatabase) {
+    let db = db.database.clone();
+    let (hub, person) = (
+        stored_organization(&db, "hub", false).await,
+        stored_user(&db).await,
+    );
+    let n = std::sync::atomic::AtomicUsize::new(0);
+    let next = || n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let new_user = async |created_at: Timestamp| {
+        let user = user(next(), created_at);
+        db.add_users(std::slice::from_ref(&user))
+            .await
+            .expect("stored");
+        user.id
+    };
+    let new_organization = async |created_at: Timestamp| {
+        let organization = Organization {
+            created_at,
+            ..organization(&format!("org{}", next()), false)
+        };
+        db.add_organizations(std::slice::from_ref(&organization))
+            .await
+            .expect("stored");
+        organization.id
+    };
+    let join = async |user: UserId, organization: OrganizationId, joined_at: Timestamp| {
+        let membership = Membership {
+            user_id: user,
+            organization_id: organization,
+            role: Role::Member,
+            joined_at,
+        };
+        db.set_memberships(&[membership]).await.expect("stored");
+    };
+    for i in 0..12 {
+        let user = new_user(at(i * 1_000)).await;
+        let organization = new_organization(at(i * 1_000)).await;
+        join(user, hub.id, at(i * 1_000 + 1)).await;
+        join(person.id, organization, at(i * 1_000 + 1)).await;
+        let workspace = workspace(hub.id, &format!("w{i}"), at(i * 1_000));
+        db.add_workspaces(&[workspace]).await.expect("stored");
+    }
+
+    for order in Order::ALL {
+        let users = async |seek: Seek| db.users(&UserFilter::default(), &seek).await.unwrap();
+        walk_while_inserting(Listing::Users, order, users, async |t| {
+            new_user(t).await.as_uuid()
+        })
+        .await;
+
+        let read = async |seek: Seek| {
+            let filter = OrganizationFilter::default();
+            db.organizations(&filter, &seek).await.unwrap()
+        };
+        walk_while_inserting(Listing::Organizations, order, read, async |t| {
+            new_organization(t).await.as_uuid()
+        })
+        .await;
+
+        let read = async |seek: Seek| {
+            let filter = WorkspaceFilter::default();
+            db.workspaces(&filter, &seek).await.unwrap()
+        };
+        walk_while_inserting(Listing::Workspaces, order, read, async |t| {
+            let workspace = workspace(hub.id, &format!("w{}", next()), t);
+            db.add_workspaces(std::slice::from_ref(&workspace))
+                .await
+                .expect("stored");
+            workspace.id.as_uuid()
+        })
+        .await;
+
+        let read = async |seek: Seek| {
+            let filter = RoleFilter::default();
+            db.members(hub.id, &filter, &seek).await.unwrap()
+        };
+        walk_while_inserting(Listing::Members(hub.id), order, read, async |t| {
+            let user = new_user(at(0)).await;
+            join(user, hub.id, t).await;
+            user.as_uuid()
+        })
+        .await;
+
+        let read = async |seek: Seek| {
+            let filter = RoleFilter::default();
+            db.memberships(person.id, &filter, &seek).await.unwrap()
+        };
+        walk_while_inserting(Listing::Memberships(person.id), order, read, async |t| {
+            let organization = new_organization(at(0)).await;
+            join(person.id, organization, t).await;
+            organization.as_uuid()
+        })
+        .await;
+    }
+}
+
+async fn members_and_memberships_are_found_by_role_and_keep_when_they_joined(db: TestDatabase) {
+    let db = db.database.clone();
+    let acme = stored_organization(&db, "acme", false).await;
+    let users: Vec<User> = (0..3).map(|i| user(i, at(i as i64))).collect();
+    db.add_users(&users).await.expect("stored");
+    let membership = |user: &User, role, micros| Membership {
+        user_id: user.id,
+        organization_id: acme.id,
+        role,
+        joined_at: at(micros),
+    };
+    db.set_memberships(&[
+        membership(&users[0], Role::Owner, 10),
+        membership(&users[1], Role::Member, 20),
+        membership(&users[2], Role::Member, 30),
+    ])
+    .await
+    .expect("stored");
+    // A role change, from a later add: the role moves, the time it joined stays.
+    db.set_memberships(&[membership(&users[1], Role::Admin, 99)])
+        .await
+        .expect("stored");
+
+    let members_with = async |role| {
+        let read = async |seek: Seek| {
+            let filter = RoleFilter { role };
+            db.members(acme.id, &filter, &seek).await.expect("reads")
+        };
+        all(Order::Asc, read).await
+    };
+    let everyone = members_with(None).await;
+    let summary: Vec<(UserId, Role, Timestamp)> = everyone
+        .iter()
+        .map(|m| (m.user.id, m.role, m.joined_at))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (users[0].id, Role::Owner, at(10)),
+            (users[1].id, Role::Admin, at(20)),
+            (users[2].id, Role::Member, at(30)),
+        ]
+    );
+    assert_eq!(
+        everyone[1].user, users[1],
+        "the member is the user as stored"
+    );
+    let members = members_with(Some(Role::Member)).await;
+    assert_eq!(members.len(), 1);
+    assert!(members_with(Some(Role::Viewer)).await.is_empty());
+
+    let read = async |seek: Seek| {
+        let filter = RoleFilter {
+            role: Some(Role::Admin),
+        };
+        db.memberships(users[1].id, &filter, &seek)
+            .await
+            .expect("reads")
+    };
+    let memberships = all(Order::Desc, read).await;
+    assert_eq!(memberships.len(), 1);
+    assert_eq!(memberships[0].organization, acme);
+    assert_eq!(
+        (memberships[0].role, memberships[0].joined_at),
+        (Role::Admin, at(20))
+    );
+}
+
+async fn totals_are_exact_after_inserts_deletes_and_role_changes(db: TestDatabase) {
+    let db = db.database.clone();
+    let acme = stored_organization(&db, "acme", false).await;
+    let other = stored_organization(&db, "other", false).await;
+    let users: Vec<User> = (0..5)
+        .map(|i| User {
+            is_active: i != 4,
+            ..user(i, at(i as i64))
+        })
+        .collect();
+    db.add_users(&users).await.expect("stored");
+    for (i, user) in users.iter().enumerate() {
+        let role = if i == 0 { Role::Admin } else { Role::Member };
+        member(&db, user.id, acme.id, role).await;
+    }
+    member(&db, users[0].id, other.id, Role::Viewer).await;
+    db.add_workspaces(&[
+        workspace(acme.id, "a", at(1)),
+        workspace(acme.id, "b", at(2)),
+        workspace(other.id, "c", at(3)),
+    ])
+    .await
+    .expect("stored");
+    let total = async |of: Total| db.total(&of).await.expect("counts");
+    let users_where = |is_active| {
+        Total::Users(UserFilter {
+            is_active,
+            ..UserFilter::default()
+        })
+    };
+    let members = |role| Total::Members(acme.id, RoleFilter { role });
+    let in_acme = Total::Workspaces(WorkspaceFilter {
+        organization_id: Some(acme.id),
+        ..WorkspaceFilter::default()
+    });
+    let memberships = Total::Memberships(users[0].id, RoleFilter::default());
+
+    assert_eq!(total(users_where(None)).await, 5);
+    assert_eq!(total(users_where(Some(true))).await, 4);
+    assert_eq!(total(users_where(Some(false))).await, 1);
+    assert_eq!(total(Total::Organizations(Default::default())).await, 2);
+    assert_eq!(total(Total::Workspaces(Default::default())).await, 3);
+    assert_eq!(total(in_acme.clone()).await, 2);
+    assert_eq!(total(members(None)).await, 5);
+    assert_eq!(total(members(Some(Role::Member))).await, 4);
+    assert_eq!(total(memberships.clone()).await, 2);
+
+    member(&db, users[1].id, acme.id, Role::Admin).await;
+    assert_eq!(total(members(None)).await, 5, "a role change adds no one");
+    assert_eq!(total(members(Some(Role::Member))).await, 3);
+    assert_eq!(total(members(Some(Role::Admin))).await, 2);
+
+    let removed = db.remove_users(&[users[0].id, users[4].id]).await;
+    assert_eq!(removed.expect("removed"), 2);
+    assert_eq!(total(users_where(None)).await, 3);
+    assert_eq!(total(users_where(Some(true))).await, 3);
+    assert_eq!(total(users_where(Some(false))).await, 0);
+    assert_eq!(total(members(None)).await, 3);
+    assert_eq!(total(members(Some(Role::Admin))).await, 1);
+    assert_eq!(total(memberships).await, 0);
+    assert_eq!(
+        total(Total::Members(other.id, RoleFilter::default())).await,
+        0
+    );
+    let read = async |seek: Seek| {
+        let filter = RoleFilter::default();
+        db.members(acme.id, &filter, &seek).await.expect("reads")
+    };
+    assert_eq!(all(Order::Asc, read).await.len(), 3, "the listing agrees");
+    assert_eq!(total(in_acme).await, 2);
+}
+
+async fn single_resources_equal_their_listing_items(db: TestDatabase) {
+    let db = db.database.clone();
+    let acme = stored_organization(&db, "acme", false).await;
+    let user = stored_user(&db).await;
+    member(&db, user.id, acme.id, Role::Owner).await;
+    let workspace = workspace(acme.id, "main", at(0));
+    db.add_workspaces(std::slice::from_ref(&workspace))
+        .await
+        .expect("stored");
+
+    let users = all(Order::Asc, async |seek: Seek| {
+        db.users(&UserFilter::default(), &seek).await.unwrap()
+    })
+    .await;
+    let organizations = all(Order::Asc, async |seek: Seek| {
+        db.organizations(&OrganizationFilter::default(), &seek)
+            .await
+            .unwrap()
+    })
+    .await;
+    let workspaces = all(Order::Asc, async |seek: Seek| {
+        db.workspaces(&WorkspaceFilter::default(), &seek)
+            .await
+            .unwrap()
+    })
+    .await;
+
+    assert_eq!(users, [db.find_user(user.id).await.unwrap().unwrap()]);
+    let found = db.find_organization(acme.id).await.unwrap().unwrap();
+    assert_eq!(organizations, std::slice::from_ref(&found));
+    assert_eq!((found.member_count, found.workspace_count), (1, 1));
+    assert_eq!(
+        workspaces,
+        [db.find_workspace(workspace.id).await.unwrap().unwrap()]
+    );
+    assert_eq!(
+        db.find_workspace(WorkspaceId::generate()).await.unwrap(),
+        None
+    );
+}
+
+/// Memberships made before they had a creation time take the later of their user's and their
+/// organization's (the earliest they can have been made); the totals start from the rows.
+async fn memberships_made_before_the_migration_joined_when_both_sides_existed(db: TestDatabase) {
+    let db = db.database.clone();
+    let (early, late) = (user(1, at(10)), user(2, at(30)));
+    db.add_users(&[early.clone(), late.clone()])
+        .await
+        .expect("stored");
+    let acme = named("Acme", "acme", false, 20);
+    db.add_organizations(std::slice::from_ref(&acme))
+        .await
+        .expect("stored");
+    member(&db, early.id, acme.id, Role::Member).await;
+    member(&db, late.id, acme.id, Role::Admin).await;
+
+    db.revert_last_migration().await.expect("reverts");
+    db.migrate().await.expect("migrates again");
+
+    let read = async |seek: Seek| {
+        let filter = RoleFilter::default();
+        db.members(acme.id, &filter, &seek).await.expect("reads")
+    };
+    let joined: Vec<(UserId, Timestamp)> = all(Order::Asc, read)
+        .await
+        .iter()
+        .map(|m| (m.user.id, m.joined_at))
+        .collect();
+    assert_eq!(joined, [(early.id, at(20)), (late.id, at(30))]);
+    let total = db.total(&Total::Users(UserFilter::default())).await;
+    assert_eq!(total.expect("counts"), 2);
+    let found = organizations_where(
+        &db,
+        OrganizationFilter {
+            name_prefix: caseless("ac"),
+            ..OrganizationFilter::default()
+        },
+    )
+    .await;
+    assert_eq!(found, ["Acme"], "names keyed from the rows");
+}
+
+/// No stored email or name holds a NUL (PostgreSQL text cannot): a filter holding one is an
+/// empty page and a zero total, not an error.
+async fn a_filter_no_stored_text_can_match_matches_nothing(db: TestDatabase) {
+    let db = db.database.clone();
+    let acme = stored_organization(&db, "acme", false).await;
+    stored_user(&db).await;
+    let text = caseless("a\0b");
+    assert!(
+        users_where(
+            &db,
+            UserFilter {
+                email: text.clone(),
+                ..UserFilter::default()
+            }
+        )
+        .await
+        .is_empty()
+    );
+    assert!(
+        users_where(
+            &db,
+            UserFilter {
+                email_prefix: text.clone(),
+                ..UserFilter::default()
+            }
+        )
+        .await
+        .is_empty()
+    );
+    let organizations = OrganizationFilter {
+        slug: caseless("\0"),
+        name_prefix: text.clone(),
+        ..OrganizationFilter::default()
+    };
+    assert!(organizations_where(&db, organizations).await.is_empty());
+    let workspaces = WorkspaceFilter {
+        organization_id: Some(acme.id),
+        name_prefix: text,
+    };
+    assert!(workspaces_where(&db, workspaces).await.is_empty());
+}

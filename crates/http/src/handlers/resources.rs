@@ -1,0 +1,108 @@
+//! One user, organization or workspace, by id.
+
+use actix_web::web::{Data, Json};
+use admin_domain::{AdminService, OrganizationId, Ports, UserId, WorkspaceId};
+
+use crate::bodies::{OrganizationItem, UserItem, WorkspaceItem};
+use crate::errors::{Absent, ApiError, Invalid, Refusals};
+use crate::extract::Authenticated;
+use crate::params::{Declare, Id, Param, Parameters, Raw};
+
+/// The id in a resource's path.
+#[derive(Debug)]
+pub struct PathId<T>(T);
+
+impl Parameters for PathId<UserId> {
+    fn declare(declare: &mut impl Declare) -> Option<Self> {
+        let id = declare.take(Param::path("user_id", "The user"), Id(UserId::from_uuid));
+        id.map(Self)
+    }
+}
+
+impl Parameters for PathId<OrganizationId> {
+    fn declare(declare: &mut impl Declare) -> Option<Self> {
+        let param = Param::path("organization_id", "The organization");
+        declare.take(param, Id(OrganizationId::from_uuid)).map(Self)
+    }
+}
+
+impl Parameters for PathId<WorkspaceId> {
+    fn declare(declare: &mut impl Declare) -> Option<Self> {
+        let param = Param::path("workspace_id", "The workspace");
+        declare.take(param, Id(WorkspaceId::from_uuid)).map(Self)
+    }
+}
+
+crate::described!(PathId<UserId>, PathId<OrganizationId>, PathId<WorkspaceId>);
+
+/// One user: the item the users listing has for them.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/platform/users/{user_id}",
+    tag = "platform",
+    operation_id = "get_platform_user",
+    security(("bearer" = [])),
+    params(PathId<UserId>),
+    responses(
+        (status = 200, description = "The user", body = UserItem),
+        Invalid,
+        Absent,
+        Refusals,
+    )
+)]
+pub async fn user<P: Ports>(
+    service: Data<AdminService<P>>,
+    auth: Authenticated<P>,
+    raw: Raw,
+) -> Result<Json<UserItem>, ApiError> {
+    let PathId(id) = PathId::<UserId>::read(&raw)?;
+    Ok(Json(service.user(&auth.caller, id).await?.into()))
+}
+
+/// One organization, with its member and workspace counts.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/platform/organizations/{organization_id}",
+    tag = "platform",
+    operation_id = "get_platform_organization",
+    security(("bearer" = [])),
+    params(PathId<OrganizationId>),
+    responses(
+        (status = 200, description = "The organization", body = OrganizationItem),
+        Invalid,
+        Absent,
+        Refusals,
+    )
+)]
+pub async fn organization<P: Ports>(
+    service: Data<AdminService<P>>,
+    auth: Authenticated<P>,
+    raw: Raw,
+) -> Result<Json<OrganizationItem>, ApiError> {
+    let PathId(id) = PathId::<OrganizationId>::read(&raw)?;
+    Ok(Json(service.organization(&auth.caller, id).await?.into()))
+}
+
+/// One workspace.
+#[utoipa::path(
+    get,
+    path = "/v1/admin/platform/workspaces/{workspace_id}",
+    tag = "platform",
+    operation_id = "get_platform_workspace",
+    security(("bearer" = [])),
+    params(PathId<WorkspaceId>),
+    responses(
+        (status = 200, description = "The workspace", body = WorkspaceItem),
+        Invalid,
+        Absent,
+        Refusals,
+    )
+)]
+pub async fn workspace<P: Ports>(
+    service: Data<AdminService<P>>,
+    auth: Authenticated<P>,
+    raw: Raw,
+) -> Result<Json<WorkspaceItem>, ApiError> {
+    let PathId(id) = PathId::<WorkspaceId>::read(&raw)?;
+    Ok(Json(service.workspace(&auth.caller, id).await?.into()))
+}

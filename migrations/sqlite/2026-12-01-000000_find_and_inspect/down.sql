@@ -1,0 +1,17 @@
+DROP TRIGGER users_totaled_insert;
+DROP TRIGGER users_totaled_delete;
+DROP TRIGGER organizations_totaled_insert;
+DROP TRIGGER organizations_totaled_delete;
+DROP TRIGGER workspaces_totaled_insert;
+DROP TRIGGER workspaces_totaled_delete;
+DROP TABLE listing_totals;
+DROP INDEX memberships_user_keyset;
+DROP INDEX memberships_organization_keyset;
+CREATE INDEX memberships_organization ON memberships (organization_id);
+ALTER TABLE memberships DROP COLUMN created_at;
+DROP INDEX workspaces_organization_keyset;
+DROP INDEX workspaces_name_key;
+ALTER TABLE workspaces DROP COLUMN name_key;
+DROP INDEX organizations_name_key;
+ALTER TABLE organizations DROP COLUMN name_key;
+DROP INDEX users_inactive;
