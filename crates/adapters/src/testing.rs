@@ -145,6 +145,51 @@ async fn open(url: &str) -> Database {
         .expect("the database opens")
 }
 
+/// Brings the planner's statistics of the database at `url` up to date, as autovacuum does in
+/// time on a live database. PostgreSQL only.
+pub async fn analyze(url: &str) {
+    let mut session = AsyncPgConnection::establish(url)
+        .await
+        .expect("the session connects");
+    session
+        .batch_execute("ANALYZE")
+        .await
+        .expect("ANALYZE runs");
+}
+
+/// How many scans of `index` PostgreSQL has counted in the database at `url`, once every
+/// session that scanned it has reported: polls for up to 20 s until the count passes `above`
+/// (an idle session reports within about 10 s), then answers what it last read.
+pub async fn index_scans_above(url: &str, index: &str, above: i64) -> i64 {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Scans {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        idx_scan: i64,
+    }
+    let mut session = AsyncPgConnection::establish(url)
+        .await
+        .expect("the statistics' session connects");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        session
+            .batch_execute("SELECT pg_stat_clear_snapshot()")
+            .await
+            .expect("the snapshot clears");
+        let scans =
+            diesel::sql_query("SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = $1")
+                .bind::<diesel::sql_types::Text, _>(index)
+                .get_result::<Scans>(&mut session)
+                .await
+                .expect("the index has statistics")
+                .idx_scan;
+        if scans > above || std::time::Instant::now() > deadline {
+            return scans;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// A session of its own holding a table locked (`ACCESS EXCLUSIVE`, in a transaction): every
 /// statement on that table waits until [`TableLock::release`]. PostgreSQL only.
 pub struct TableLock {
