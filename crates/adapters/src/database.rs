@@ -15,6 +15,7 @@
 
 mod access;
 mod backend;
+mod connect;
 mod directory;
 mod errors;
 mod migrations;
@@ -28,6 +29,7 @@ mod sql_types;
 mod tokens;
 mod url;
 
+pub use directory::SELECTIVE;
 pub use migrations::MigrationError;
 pub use pools::Database;
 pub use settings::{PoolSettings, PoolStatus};

@@ -17,4 +17,5 @@ DROP INDEX workspaces_organization_keyset;
 ALTER TABLE workspaces DROP COLUMN name_key;
 ALTER TABLE organizations DROP COLUMN name_key;
 DROP INDEX users_inactive;
+ALTER TABLE users DROP CONSTRAINT users_email_key, ADD CONSTRAINT users_email_key UNIQUE (email);
 ALTER TABLE users ALTER COLUMN email TYPE text COLLATE "default";

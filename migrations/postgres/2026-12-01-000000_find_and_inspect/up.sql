@@ -6,6 +6,11 @@
 -- collation they need not be). Emails are stored lowercase already; rebuilding the column
 -- rebuilds users_email_key with it.
 ALTER TABLE users ALTER COLUMN email TYPE text COLLATE "C";
+-- A prefix's rows, with their keyset positions, read from the index alone (an index-only scan
+-- that stops at its LIMIT; without the positions in it, PostgreSQL chose a bitmap scan that
+-- reads every match before the first: 50 ms for 62,000 of 1M users).
+ALTER TABLE users DROP CONSTRAINT users_email_key,
+    ADD CONSTRAINT users_email_key UNIQUE (email) INCLUDE (created_at, id);
 
 -- The few deactivated users, in keyset order, found without passing the others.
 CREATE INDEX users_inactive ON users (created_at, id) WHERE NOT is_active;
@@ -16,12 +21,12 @@ CREATE INDEX users_inactive ON users (created_at, id) WHERE NOT is_active;
 ALTER TABLE organizations ADD COLUMN name_key text COLLATE "C";
 UPDATE organizations SET name_key = lower(name);
 ALTER TABLE organizations ALTER COLUMN name_key SET NOT NULL;
-CREATE INDEX organizations_name_key ON organizations (name_key);
+CREATE INDEX organizations_name_key ON organizations (name_key) INCLUDE (created_at, id);
 
 ALTER TABLE workspaces ADD COLUMN name_key text COLLATE "C";
 UPDATE workspaces SET name_key = lower(name);
 ALTER TABLE workspaces ALTER COLUMN name_key SET NOT NULL;
-CREATE INDEX workspaces_name_key ON workspaces (name_key);
+CREATE INDEX workspaces_name_key ON workspaces (name_key) INCLUDE (created_at, id);
 -- An organization's workspaces in keyset order.
 CREATE INDEX workspaces_organization_keyset ON workspaces (organization_id, created_at, id);
 

@@ -14,4 +14,5 @@ DROP INDEX workspaces_name_key;
 ALTER TABLE workspaces DROP COLUMN name_key;
 DROP INDEX organizations_name_key;
 ALTER TABLE organizations DROP COLUMN name_key;
+DROP INDEX users_email_keyset;
 DROP INDEX users_inactive;

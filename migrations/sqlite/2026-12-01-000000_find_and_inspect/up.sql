@@ -4,17 +4,20 @@
 
 CREATE INDEX users_inactive ON users (created_at, id) WHERE NOT is_active;
 
+-- A prefix's rows, with their keyset positions, read from the index alone.
+CREATE INDEX users_email_keyset ON users (email, created_at, id);
+
 -- Names, lowercased, for name_prefix; the service writes the key (Rust's lowercase). Rows
 -- made before this migration take SQLite's lower(), which lowercases ASCII letters only: an
 -- organization or workspace named before it with upper-case letters outside ASCII is found
 -- by a prefix in their upper case.
 ALTER TABLE organizations ADD COLUMN name_key TEXT NOT NULL DEFAULT '';
 UPDATE organizations SET name_key = lower(name);
-CREATE INDEX organizations_name_key ON organizations (name_key);
+CREATE INDEX organizations_name_key ON organizations (name_key, created_at, id);
 
 ALTER TABLE workspaces ADD COLUMN name_key TEXT NOT NULL DEFAULT '';
 UPDATE workspaces SET name_key = lower(name);
-CREATE INDEX workspaces_name_key ON workspaces (name_key);
+CREATE INDEX workspaces_name_key ON workspaces (name_key, created_at, id);
 CREATE INDEX workspaces_organization_keyset ON workspaces (organization_id, created_at, id);
 
 -- When a user joined; existing memberships take the later of their user's and their

@@ -14,7 +14,8 @@
 use admin_domain::{
     Caseless, Member, Membership, Order, Organization, OrganizationFilter, OrganizationId,
     OrganizationMembership, OrganizationSummary, PlatformDirectory, Role, RoleFilter, Seek,
-    StoreError, Total, User, UserFilter, UserId, Workspace, WorkspaceFilter, WorkspaceId,
+    StoreError, Timestamp, Total, User, UserFilter, UserId, Workspace, WorkspaceFilter,
+    WorkspaceId,
 };
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -29,7 +30,7 @@ use super::sql_types::{DbInstant, DbUuid};
 
 /// The most rows a prefix may match and still be read through its index: their ids first,
 /// then the page among them. Beyond, the page is read in keyset order, the prefix a filter.
-const SELECTIVE: usize = 1_000;
+pub const SELECTIVE: usize = 1_000;
 
 /// How a prefix narrows a listing.
 enum Narrowed {
@@ -144,7 +145,7 @@ macro_rules! workspaces_where {
 /// with `$prefix` (read as `narrow!` decides), each selected as `$select`.
 macro_rules! page {
     ($db:expr, $table:ident, $query:expr, $column:expr, $prefix:expr, $select:expr, $seek:expr) => {{
-        let narrowed = narrow!($db, $table, $column, $prefix);
+        let narrowed = narrow!($db, $table, $column, $prefix, $seek);
         with_connection!($db, |conn| {
             let query = prefixed!($query, $table::id, $column, $prefix, &narrowed);
             keyset!(query, $table::created_at, $table::id, $seek)
@@ -166,16 +167,19 @@ macro_rules! counted {
     }};
 }
 
-/// The ids of the rows of `$table` whose `$column` starts with `$prefix`, when there are
-/// at most [`SELECTIVE`] of them.
+/// How `$prefix` narrows a page of `$table` as `$seek` says: when at most [`SELECTIVE`] rows
+/// of `$table` have a `$column` starting with it, the ids of the page's rows among them, read
+/// with their keyset positions from `$column`'s index alone; else [`Narrowed::Broad`].
 macro_rules! narrow {
-    ($db:expr, $table:ident, $column:expr, $prefix:expr) => {{
+    ($db:expr, $table:ident, $column:expr, $prefix:expr, $seek:expr) => {{
         match $prefix {
             None => None,
             Some(prefix) => {
-                let ids: Vec<DbUuid> = with_connection!($db, |conn| {
+                let keys: Vec<(DbInstant, DbUuid)> = with_connection!($db, |conn| {
                     in_range!(
-                        $table::table.select($table::id).into_boxed(),
+                        $table::table
+                            .select(($table::created_at, $table::id))
+                            .into_boxed(),
                         $column,
                         Some(prefix)
                     )
@@ -184,14 +188,35 @@ macro_rules! narrow {
                     .await
                     .map_err(errors::query)
                 })?;
-                Some(if ids.len() > SELECTIVE {
+                Some(if keys.len() > SELECTIVE {
                     Narrowed::Broad
                 } else {
-                    Narrowed::Ids(ids)
+                    Narrowed::Ids(page_of(keys, $seek))
                 })
             }
         }
     }};
+}
+
+/// The ids of the rows at `keys` that the page `seek` asks for holds, in its order.
+fn page_of(keys: Vec<(DbInstant, DbUuid)>, seek: &Seek) -> Vec<DbUuid> {
+    let after = (seek.after.at, seek.after.id);
+    let mut keys: Vec<(Timestamp, uuid::Uuid)> = keys
+        .into_iter()
+        .map(|(at, id)| (at.0, id.0))
+        .filter(|key| match seek.order {
+            Order::Asc => *key > after,
+            Order::Desc => *key < after,
+        })
+        .collect();
+    keys.sort_unstable();
+    if seek.order == Order::Desc {
+        keys.reverse();
+    }
+    keys.into_iter()
+        .take(seek.rows)
+        .map(|(_, id)| DbUuid(id))
+        .collect()
 }
 
 /// Whether a text filter can match no row: one holding a NUL. PostgreSQL's text cannot hold
