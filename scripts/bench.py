@@ -62,6 +62,8 @@ HOSTILE_SENDERS = 8
 # `name<TAB>what it appends`, one line per variant, from the tool (`--describe`).
 HOSTILE_VARIANTS = ""
 DOC = ROOT / "docs" / "performance.md"
+FIND_SECONDS = int(os.environ.get("BENCH_FIND_SECONDS", "4"))
+CROWD = 100_000
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
@@ -278,17 +280,19 @@ def side_by_side(binary: str) -> dict:
     return results
 
 
-def walk_users(s: Side) -> tuple[int, str, float]:
-    """Every page of users, 200 at a time: rows seen, the cursor of the last full page, time."""
+def walk_users(s: Side, path: str = "platform/users?limit=200") -> tuple[int, str, float]:
+    """Every page of a listing (`path` with its filters; 200 rows a page): rows seen, the
+    cursor of the last full page, time."""
     started, seen, ids = time.monotonic(), 0, set()
     cursor, previous = None, None
     conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
+    listing = path
     while True:
-        path = "/v1/admin/platform/users?limit=200" + (f"&cursor={cursor}" if cursor else "")
+        path = f"/v1/admin/{listing}" + (f"&cursor={cursor}" if cursor else "")
         conn.request("GET", path, headers={"Authorization": f"Bearer {s.token}"})
         page = json.loads(conn.getresponse().read())
         seen += len(page["items"])
-        ids.update(item["id"] for item in page["items"])
+        ids.update(item.get("id") or item["user_id"] for item in page["items"])
         if page["next_cursor"] is None:
             break
         previous, cursor = cursor, page["next_cursor"]
@@ -298,13 +302,13 @@ def walk_users(s: Side) -> tuple[int, str, float]:
     return seen, previous or "", time.monotonic() - started
 
 
-def alternating(s: Side, paths: list[str], rounds: int = 2) -> list[dict]:
-    """Each path loaded `rounds` times in turn, SECONDS in all: drift in the machine's speed
+def alternating(s: Side, paths: list[str], rounds: int = 2, seconds: int = SECONDS) -> list[dict]:
+    """Each path loaded `rounds` times in turn, `seconds` in all: drift in the machine's speed
     then weighs on every path alike. Figures are the rounds' means."""
     runs: dict[str, list[dict]] = {path: [] for path in paths}
     for _ in range(rounds):
         for path in paths:
-            runs[path].append(load(s, path, max(1, SECONDS // rounds)))
+            runs[path].append(load(s, path, max(1, seconds // rounds)))
     return [{key: sum(r[key] for r in runs[path]) / rounds for key in runs[path][0]}
             for path in paths]
 
@@ -490,6 +494,109 @@ def median(runs: list[dict]) -> dict:
     return {key: sorted(r[key] for r in runs)[len(runs) // 2] for key in runs[0]}
 
 
+# Part 2's filters want spread emails: each user's starts with 8 hex digits of a hash of its id,
+# so one hex digit is about 1/16 of them; and 1% deactivated.
+SPREAD = ("UPDATE users SET email = substr(md5(id::text), 1, 8) || '.' || email, "
+          "is_active = abs(hashtext(id::text)) % 100 <> 0 WHERE email <> 'admin@example.com'")
+START_AT = "'0001-01-01 00:00:00+00', '00000000-0000-0000-0000-000000000000'"
+# The statements the service sends for a users page with a prefix (crates/adapters/src/
+# database/directory.rs), written out, each planned as the service's are (generic plans).
+PLANS = {
+    "the probe: the keyset positions of at most 1,001 users a prefix matches":
+        ("text, text", "SELECT created_at, id FROM users WHERE email >= $1 AND email < $2 "
+         "LIMIT 1001"),
+    "a prefix matching at most 1,000: the page among their ids":
+        ("uuid[], timestamptz, uuid", "SELECT * FROM users WHERE id = ANY($1) AND created_at >= $2 "
+         "AND (created_at > $2 OR id > $3) ORDER BY created_at, id LIMIT 51"),
+    "a prefix matching more: the keyset index, the prefix a filter":
+        ("text, text, timestamptz, uuid", "SELECT * FROM users WHERE (email || '') >= $1 AND "
+         "(email || '') < $2 AND created_at >= $3 AND (created_at > $3 OR id > $4) "
+         "ORDER BY created_at, id LIMIT 51"),
+    "`is_active=false`":
+        ("timestamptz, uuid", "SELECT * FROM users WHERE NOT is_active AND created_at >= $1 "
+         "AND (created_at > $1 OR id > $2) ORDER BY created_at, id LIMIT 51"),
+    "an organization's members":
+        ("uuid, timestamptz, uuid", "SELECT * FROM memberships JOIN users ON users.id = "
+         "memberships.user_id WHERE memberships.organization_id = $1 AND memberships.created_at "
+         ">= $2 AND (memberships.created_at > $2 OR memberships.user_id > $3) ORDER BY "
+         "memberships.created_at, memberships.user_id LIMIT 51"),
+}
+
+
+def ask(s: Side, sql: str) -> str:
+    return run("psql", "-qAt", s.env["DATABASE_URL"], "-c", sql).strip()
+
+
+def plans(s: Side, one: str, sixteenth: str, crowd: str) -> list[tuple[str, str]]:
+    """`EXPLAIN (ANALYZE, BUFFERS)` of each statement in PLANS, for a prefix of one user (the
+    probe twice: also for 1/16 of them)."""
+    after = lambda p: chr(ord(p[-1]) + 1)  # noqa: E731 (hex digits and dots only)
+    one_end, sixteenth_end = one[:-1] + after(one), sixteenth[:-1] + after(sixteenth)
+    ids = "'" + ask(s, f"SELECT array_agg(id)::text FROM users WHERE email >= '{one}' "
+                       f"AND email < '{one_end}'") + "'"
+    arguments = [
+        f"'{one}', '{one_end}'", f"'{sixteenth}', '{sixteenth_end}'", f"{ids}, {START_AT}",
+        f"'{sixteenth}', '{sixteenth_end}', {START_AT}", START_AT, f"'{crowd}', {START_AT}",
+    ]
+    statements = [list(PLANS.items())[i] for i in (0, 0, 1, 2, 3, 4)]
+    names = [f"{statements[0][0]} (one user)", f"{statements[0][0]} (1/16)",
+             *[name for name, _ in statements[2:]]]
+    out = []
+    for name, (label, (types, sql)), args in zip(names, statements, arguments):
+        text = run("psql", "-qAt", s.env["DATABASE_URL"], "-c",
+                   "SET plan_cache_mode = force_generic_plan", "-c", f"PREPARE q({types}) AS {sql}",
+                   "-c", f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE q({args})")
+        out.append((name, text.strip()))
+    return out
+
+
+def find(s: Side) -> dict:
+    """Part 2's filters on the deep side: each beside the unfiltered first page, in both orders,
+    at the first page and (walked to it) the last."""
+    ask(s, SPREAD)
+    crowd = s.cli("org", "create", "--name", "Crowd")
+    ask(s, f"INSERT INTO memberships (organization_id, user_id, role, created_at) SELECT "
+           f"'{crowd}', id, 'member', clock_timestamp() FROM users "
+           f"WHERE email <> 'admin@example.com' ORDER BY id LIMIT {CROWD}")
+    s.settle()
+    deep_email = ask(s, "SELECT email FROM users ORDER BY created_at, id "
+                        f"OFFSET {DEEP_USERS * 9 // 10} LIMIT 1")
+    one, sixteenth = deep_email[:8], deep_email[:1]
+    users = "platform/users?limit=50"
+    cases = [
+        ("none", users, True),
+        ("`email`, exact (a user 90% deep)", f"{users}&email={deep_email}", False),
+        ("`email_prefix`, one user", f"{users}&email_prefix={one}", False),
+        ("`email_prefix`, about 1/16 of users", f"{users}&email_prefix={sixteenth}", True),
+        ("`email_prefix`, about 1/256 of users", f"{users}&email_prefix={deep_email[:2]}", True),
+        ("`email_prefix`, nothing", f"{users}&email_prefix=zz", False),
+        ("`is_active=false` (1%)", f"{users}&is_active=false", True),
+        (f"members of an organization of {CROWD:,}",
+         f"platform/organizations/{crowd}/members?limit=50", True),
+    ]
+    rows, paths = [], []
+    for name, base, deep_too in cases:
+        for order in ("asc", "desc"):
+            first = f"{base}&order={order}"
+            _, total = s.get(f"/v1/admin/{first}&include_total=true")
+            pages = [("first", first)]
+            if deep_too:
+                seen, cursor, _ = walk_users(s, first.replace("limit=50", "limit=200"))
+                if seen != total["total"]:
+                    raise SystemExit(f"bench: {first}: walked {seen} rows, total {total['total']}")
+                pages.append(("last", f"{first}&cursor={cursor}"))
+            for page, path in pages:
+                rows.append({"filter": name, "order": order, "page": page,
+                             "matches": total["total"], "path": path})
+                paths.append(path)
+    with_total = f"{users}&order=asc&include_total=true"
+    results = alternating(s, [*paths, with_total], seconds=FIND_SECONDS)
+    for row, result in zip(rows, results):
+        row.update(result)
+    return {"rows": rows, "with_total": results[-1],
+            "plans": plans(s, one, sixteenth, crowd)}
+
+
 def deep(binary: str) -> dict:
     log(f"part 3: project, {DEEP_USERS} users and {EXPIRED} expired tokens")
     with side("deep", binary) as s:
@@ -499,6 +606,7 @@ def deep(binary: str) -> dict:
         rows, last_cursor, walked = walk_users(s)
         first, last = alternating(
             s, ["platform/users?limit=50", f"platform/users?limit=50&cursor={last_cursor}"])
+        found = find(s)
         load(s, "platform-status", 1)
         quiet = windows(s, 5)
         deleted, seconds, during, seen = cleanup(s)
@@ -508,7 +616,7 @@ def deep(binary: str) -> dict:
         need, floor_need = (cpu * CLEANUP_RATE / EXPIRED for cpu in (alone_cpu, floor_cpu))
         return {
             "seed_seconds": seeded, "rows": rows, "walk_seconds": walked,
-            "first": first, "last": last, "quiet": quiet, "during": during,
+            "first": first, "last": last, "found": found, "quiet": quiet, "during": during,
             "deleted": deleted, "cleanup_seconds": seconds, "waits": seen,
             "alone_rate": alone_deleted / alone_seconds, "alone_cpu": alone_cpu, "need": need,
             "floor_seconds": floor_seconds, "floor_cpu": floor_cpu, "floor_need": floor_need,
@@ -732,6 +840,7 @@ def report(shared: str, pair: dict, big: dict, hostile_run: dict) -> str:
         f"Cost of the last page relative to the first (inverse throughput): **{cost:.2f}x**; "
         f"target at most 1.2x: {verdict(cost <= 1.2)}.",
         "",
+        *find_report(big["found"]),
         "### Cleanup of expired token records",
         "",
     ]
@@ -787,6 +896,46 @@ def report(shared: str, pair: dict, big: dict, hostile_run: dict) -> str:
         END,
     ]
     return "\n".join(lines)
+
+
+def find_report(found: dict) -> list[str]:
+    """The filters' table, the total's cost and the plans."""
+    rows = found["rows"]
+    base = next(r for r in rows if r["filter"] == "none" and r["order"] == "asc"
+                and r["page"] == "first")
+    lines = [
+        f"### Filters, {DEEP_USERS:,} users",
+        "",
+        "Emails spread (each starts with 8 hex digits of a hash of the user's id), 1% of users "
+        f"deactivated, an organization of {CROWD:,} members; `limit=50`, the same load, every "
+        f"page in turns ({FIND_SECONDS} s each, two rounds, the means). Last pages from the cursor "
+        "of the last full 200-row page of a walk, whose row count matched the total. Target: "
+        "p50 and p99 within 1.5x the unfiltered first page's (oldest first).",
+        "",
+        "| filter | order | page | matches | req/s | p50 | p99 | p50, p99 / unfiltered | |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for r in rows:
+        p50, p99 = r["p50"] / base["p50"], r["p99"] / base["p99"]
+        lines.append(
+            f"| {r['filter']} | {r['order']} | {r['page']} | {r['matches']:,} | {r['rps']:,.0f} | "
+            f"{r['p50']:.2f} ms | {r['p99']:.2f} ms | {p50:.2f}, {p99:.2f} | "
+            f"{verdict(p50 <= 1.5 and p99 <= 1.5)} |")
+    total = found["with_total"]
+    p50, p99 = total["p50"] / base["p50"], total["p99"] / base["p99"]
+    lines += [
+        "",
+        f"`include_total=true` on the unfiltered first page: {total['rps']:,.0f} req/s, p50 "
+        f"{total['p50']:.2f} ms, p99 {total['p99']:.2f} ms: **{p50:.2f}x, {p99:.2f}x** the page "
+        f"without it; target within 1.1x: {verdict(p50 <= 1.1 and p99 <= 1.1)}.",
+        "",
+        "The statements behind a users page with a prefix, and the other filters' "
+        "(`EXPLAIN (ANALYZE, BUFFERS)`, generic plans as the service's, after the load):",
+        "",
+    ]
+    for name, plan in found["plans"]:
+        lines += [f"{name}:", "", "```", plan, "```", ""]
+    return lines
 
 
 def limit(big: dict, quiet: dict, spun: dict, floor_spun: dict) -> list[str]:
