@@ -14,9 +14,17 @@ use clap::{Parser, Subcommand};
 use crate::config::Config;
 use crate::{server, wire};
 
-/// The platform admin API: serves it, and administers its data.
+/// The command line: what `admin-api --help` shows comes from `about` and the doc comments
+/// of the commands.
 #[derive(Debug, Parser)]
-#[command(name = "admin-api", version, about, disable_help_subcommand = true)]
+#[command(
+    name = "admin-api",
+    version,
+    about = "Serves the platform admin API, and administers its data: organizations, users, \
+             memberships, workspaces and tokens.",
+    long_about = None,
+    disable_help_subcommand = true
+)]
 pub struct Cli {
     /// What to do; `serve` when omitted.
     #[command(subcommand)]

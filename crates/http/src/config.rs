@@ -103,7 +103,7 @@ impl Config {
             }
         };
         let database_url = match lookup("DATABASE_URL") {
-            Some(url) => DatabaseUrl::parse(&url).context("DATABASE_URL")?,
+            Some(url) => DatabaseUrl::parse(&url)?,
             None => DatabaseUrl::Sqlite(PathBuf::from(DATA_DIR).join("admin-api.db")),
         };
         let root_key = match (

@@ -1,6 +1,6 @@
 //! Serving: build the application on the real adapters, bind, and drain cleanly on SIGTERM.
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
 use actix_web::HttpServer;
@@ -44,14 +44,13 @@ pub fn admin_service(
 }
 
 /// Binds `address`, and tells which port it got (port 0 picks a free one).
-fn bind(address: &str, what: &str) -> anyhow::Result<(TcpListener, u16)> {
+fn bind(address: &str, what: &str) -> anyhow::Result<(TcpListener, SocketAddr)> {
     let listener = TcpListener::bind(address)
         .with_context(|| format!("cannot listen on {address} ({what})"))?;
-    let port = listener
+    let address = listener
         .local_addr()
-        .with_context(|| format!("the {what} listener has no address"))?
-        .port();
-    Ok((listener, port))
+        .with_context(|| format!("the {what} listener has no address"))?;
+    Ok((listener, address))
 }
 
 /// Builds the service on `database` and `authority` and starts serving the API on
@@ -64,9 +63,10 @@ pub fn start(
 ) -> anyhow::Result<Running> {
     crate::metrics::install();
     let health = Health::new(database.clone());
-    let (listener, port) = bind(&config.bind, "ADMIN_API_BIND")?;
-    let (management_listener, management_port) =
+    let (listener, address) = bind(&config.bind, "ADMIN_API_BIND")?;
+    let (management_listener, management_address) =
         bind(&config.management_bind, "ADMIN_API_MANAGEMENT_BIND")?;
+    let (port, management_port) = (address.port(), management_address.port());
     // Each worker gets its own share of the pool: its connections are then driven on its own
     // thread, instead of waking another worker's on every query. At least two: one that
     // statements share, one for transactions.
@@ -105,11 +105,18 @@ pub fn start(
             .listen(management_listener)
             .context("cannot serve on the management listener")?
             .run();
+    // What an operator reading the first lines wants: which build, on which data, where.
     tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        backend = config.database_url.backend(),
+        database = %config.database_url.location(),
+        %address,
+        %management_address,
         port,
         management_port,
         workers = config.workers,
         decider_threads = authority_threads,
+        cleanup_schedule = "off",
         "serving"
     );
     Ok(Running {

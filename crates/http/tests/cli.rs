@@ -5,6 +5,7 @@
 mod cli {
     mod cluster;
     mod commands;
+    mod first_minutes;
     mod hostile;
     mod process;
     mod resilience;

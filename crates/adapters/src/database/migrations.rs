@@ -10,6 +10,7 @@ use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use thiserror::Error;
 
+use super::connect::connect_postgres;
 use super::url::DatabaseUrl;
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
@@ -46,21 +47,28 @@ enum Task {
 }
 
 async fn on_blocking_connection(url: &DatabaseUrl, task: Task) -> Result<usize, MigrationError> {
-    let url = url.clone();
-    tokio::task::spawn_blocking(move || match url {
+    let failed = |e: &dyn std::fmt::Display| MigrationError(e.to_string());
+    match url {
         DatabaseUrl::Postgres(url) => {
-            let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
-                .map_err(|e| MigrationError(e.to_string()))?;
-            perform(&mut conn, POSTGRES, task)
+            let conn = connect_postgres(url).await.map_err(|e| failed(&e))?;
+            tokio::task::spawn_blocking(move || {
+                let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
+                perform(&mut conn, POSTGRES, task)
+            })
+            .await
+            .map_err(|e| failed(&e))?
         }
         DatabaseUrl::Sqlite(path) => {
-            let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())
-                .map_err(|e| MigrationError(e.to_string()))?;
-            perform(&mut conn, SQLITE, task)
+            let path = path.to_string_lossy().into_owned();
+            tokio::task::spawn_blocking(move || {
+                let mut conn =
+                    diesel::SqliteConnection::establish(&path).map_err(|e| failed(&e))?;
+                perform(&mut conn, SQLITE, task)
+            })
+            .await
+            .map_err(|e| failed(&e))?
         }
-    })
-    .await
-    .map_err(|e| MigrationError(e.to_string()))?
+    }
 }
 
 fn perform<DB: Backend>(

@@ -13,6 +13,7 @@ use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 
+use super::connect::connect_postgres;
 use super::settings::{PoolSettings, PoolStatus};
 use super::setup::DatabaseError;
 use super::url::DatabaseUrl;
@@ -217,7 +218,7 @@ fn postgres_pool(
     config.custom_setup = Box::new(move |url| {
         let session = session.clone();
         async move {
-            let mut conn = AsyncPgConnection::establish(url).await?;
+            let mut conn = connect_postgres(url).await?;
             conn.batch_execute(&session)
                 .await
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;

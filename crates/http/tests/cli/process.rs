@@ -187,10 +187,12 @@ impl Served {
         let (serving, port) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(ports) = serving_ports(&line) {
+                let ports = serving_ports(&line);
+                // Kept before the ports are sent: once `start` returns, the log holds the line.
+                kept.lock().expect("the log").push(line);
+                if let Some(ports) = ports {
                     let _ = serving.send(ports);
                 }
-                kept.lock().expect("the log").push(line);
             }
         });
         let (port, management_port) =
