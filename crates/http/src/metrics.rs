@@ -56,7 +56,10 @@ fn handle() -> Option<&'static PrometheusHandle> {
             let handle = PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Full(DURATION.to_owned()), &BUCKETS)
                 .and_then(PrometheusBuilder::install_recorder)
-                .map_err(|error| tracing::warn!(%error, "metrics recorder not installed"))
+                .map_err(|error| {
+                    let error = crate::errors::error_chain(&error);
+                    tracing::warn!(%error, "metrics recorder not installed")
+                })
                 .ok()?;
             describe();
             Some(handle)

@@ -79,6 +79,7 @@ pub fn start(
     let (worker_config, worker_health) = (config.clone(), health.clone());
     let server = HttpServer::new(move || {
         let pool = database.another_pool(per_worker).unwrap_or_else(|error| {
+            let error = crate::errors::error_chain(&error);
             tracing::warn!(%error, "no pool of its own for this worker: sharing the first");
             database.clone()
         });
