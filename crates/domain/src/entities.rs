@@ -1,5 +1,6 @@
 //! What the platform is made of, as the listings and the token store report it.
 
+use crate::filters::TokenState;
 use crate::ids::{OrganizationId, RevocationId, TokenId, UserId, WorkspaceId};
 use crate::provisioning::{Email, Name, Slug};
 use crate::role::Role;
@@ -116,6 +117,17 @@ pub struct TokenRecord {
 }
 
 impl TokenRecord {
+    /// What the record is at `now`: revoked, else expired, else active.
+    pub fn state(&self, now: Timestamp) -> TokenState {
+        if self.revoked_at.is_some() {
+            TokenState::Revoked
+        } else if now < self.expires_at {
+            TokenState::Active
+        } else {
+            TokenState::Expired
+        }
+    }
+
     /// Whether a token with this record may still authenticate at `now`.
     pub fn can_authenticate(&self, now: Timestamp) -> bool {
         self.revoked_at.is_none() && now < self.expires_at
@@ -129,4 +141,13 @@ pub struct Revocation {
     pub revoked_at: Timestamp,
     /// Whether it was revoked before this call.
     pub already_revoked: bool,
+}
+
+/// What revoking every token of a user did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserRevocation {
+    /// How many tokens it revoked.
+    pub revoked_count: u64,
+    /// When it revoked them (also when it revoked none).
+    pub revoked_at: Timestamp,
 }

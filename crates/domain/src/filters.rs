@@ -3,6 +3,7 @@
 
 use crate::ids::OrganizationId;
 use crate::role::Role;
+use crate::timestamp::Timestamp;
 
 /// Text matched without regard to case, kept lowercase (as emails are stored).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -73,6 +74,40 @@ pub struct WorkspaceFilter {
 pub struct RoleFilter {
     /// Members with this role only.
     pub role: Option<Role>,
+}
+
+/// What a token record is at a moment: revoked, else expired, else active.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenState {
+    /// It may still authenticate.
+    Active,
+    /// Past its expiry, never revoked.
+    Expired,
+    /// Revoked (whether or not past its expiry).
+    Revoked,
+}
+
+impl TokenState {
+    /// Every state, in the order listed above.
+    pub const ALL: [TokenState; 3] = [TokenState::Active, TokenState::Expired, TokenState::Revoked];
+
+    /// Its name: `active`, `expired` or `revoked`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenState::Active => "active",
+            TokenState::Expired => "expired",
+            TokenState::Revoked => "revoked",
+        }
+    }
+}
+
+/// The filter of a user's token listing, by state at `at` (the time of the request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenFilter {
+    /// Tokens in this state only.
+    pub state: Option<TokenState>,
+    /// The moment states are taken at.
+    pub at: Timestamp,
 }
 
 #[cfg(test)]

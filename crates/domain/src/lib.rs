@@ -75,12 +75,14 @@ mod token;
 pub use caller::{Caller, CallerRecord};
 pub use entities::{
     Member, Membership, Organization, OrganizationMembership, OrganizationSummary, Revocation,
-    TokenRecord, User, Workspace,
+    TokenRecord, User, UserRevocation, Workspace,
 };
 pub use errors::{
     AdminError, AuthFailure, AuthorityError, BoxError, Conflict, InvalidInput, Missing, StoreError,
 };
-pub use filters::{Caseless, OrganizationFilter, RoleFilter, UserFilter, WorkspaceFilter};
+pub use filters::{
+    Caseless, OrganizationFilter, RoleFilter, TokenFilter, TokenState, UserFilter, WorkspaceFilter,
+};
 pub use ids::{OrganizationId, RevocationId, TokenId, UserId, WorkspaceId};
 pub use listing::{
     Cursor, Limit, LimitError, Listed, Listing, Order, Page, PageRequest, Position, Seek,

@@ -14,7 +14,7 @@ use crate::entities::{
     TokenRecord, User, Workspace,
 };
 use crate::errors::{AuthorityError, BoxError, StoreError};
-use crate::filters::{OrganizationFilter, RoleFilter, UserFilter, WorkspaceFilter};
+use crate::filters::{OrganizationFilter, RoleFilter, TokenFilter, UserFilter, WorkspaceFilter};
 use crate::ids::{OrganizationId, RevocationId, TokenId, UserId, WorkspaceId};
 use crate::listing::Seek;
 use crate::permission::Permission;
@@ -70,6 +70,17 @@ pub trait TokenStore: Send + Sync + 'static {
         at: Timestamp,
     ) -> impl Future<Output = Result<Option<Revocation>, StoreError>> + Send;
 
+    /// Marks revoked at `at` every record of `user` that could still authenticate then (not
+    /// revoked, expiring after `at`), in one statement, and returns how many.
+    ///
+    /// MUST count exactly the records it revoked, whatever runs beside it: a record revoked
+    /// meanwhile by another call is counted by that call only.
+    fn revoke_all(
+        &self,
+        user: UserId,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
     /// How many records expired before `cutoff` or were revoked before it.
     fn count_stale(
         &self,
@@ -102,6 +113,8 @@ pub enum Total {
     Members(OrganizationId, RoleFilter),
     /// The organizations a user belongs to.
     Memberships(UserId, RoleFilter),
+    /// A user's token records.
+    Tokens(UserId, TokenFilter),
 }
 
 /// The platform directory: every user, organization, workspace and membership, read in keyset
@@ -150,6 +163,14 @@ pub trait PlatformDirectory: Send + Sync + 'static {
         filter: &RoleFilter,
         seek: &Seek,
     ) -> impl Future<Output = Result<Vec<OrganizationMembership>, StoreError>> + Send;
+
+    /// A page of a user's token records (none for an unknown user), by when they were issued.
+    fn tokens(
+        &self,
+        user: UserId,
+        filter: &TokenFilter,
+        seek: &Seek,
+    ) -> impl Future<Output = Result<Vec<TokenRecord>, StoreError>> + Send;
 
     /// How many rows `of` counts, exactly. MUST cost the same whatever the table's size for
     /// an unfiltered listing and for a parent's unfiltered members or workspaces (kept

@@ -2,7 +2,7 @@
 
 use admin_domain::{
     AccessDecision, AccessRole, CleanupReport, Member, OrganizationMembership, OrganizationSummary,
-    Page, Role, User, Workspace,
+    Page, Role, Timestamp, TokenRecord, TokenState, User, Workspace,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -109,14 +109,21 @@ pub struct PageBody<T> {
     pub total: Option<u64>,
 }
 
-impl<D, T: Into<D>> From<Page<T>> for PageBody<D> {
-    fn from(page: Page<T>) -> Self {
+impl<D> PageBody<D> {
+    /// The body of `page`, each row made an item by `item`.
+    pub fn of<T>(page: Page<T>, item: impl FnMut(T) -> D) -> Self {
         Self {
-            items: page.items.into_iter().map(Into::into).collect(),
+            items: page.items.into_iter().map(item).collect(),
             limit: page.limit,
             next_cursor: page.next_cursor,
             total: page.total,
         }
+    }
+}
+
+impl<D, T: Into<D>> From<Page<T>> for PageBody<D> {
+    fn from(page: Page<T>) -> Self {
+        Self::of(page, Into::into)
     }
 }
 
@@ -276,6 +283,82 @@ impl From<OrganizationMembership> for MembershipItem {
             created_at: wire::timestamp(membership.joined_at),
         }
     }
+}
+
+/// A token in `GET /v1/admin/platform/users/{user_id}/tokens`: never its text, signature or
+/// revocation id.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenItem {
+    /// The token's id.
+    #[schema(format = "uuid")]
+    pub id: String,
+    /// The user it authenticates.
+    #[schema(format = "uuid")]
+    pub user_id: String,
+    /// The organization it is scoped to, or null.
+    #[schema(format = "uuid")]
+    pub organization_id: Option<String>,
+    /// When it was issued.
+    #[schema(example = "2025-01-01T00:00:00.000000")]
+    pub issued_at: String,
+    /// When it stops authenticating.
+    #[schema(example = "2025-01-01T00:15:00.000000")]
+    pub expires_at: String,
+    /// When it was revoked, or null.
+    #[schema(example = "2025-01-01T00:05:00.000000")]
+    pub revoked_at: Option<String>,
+    /// `revoked` when revoked, else `expired` when past its expiry, else `active`.
+    #[schema(schema_with = token_state)]
+    pub state: &'static str,
+}
+
+impl TokenItem {
+    /// The item of `record`, its state taken at `at`.
+    pub fn new(record: TokenRecord, at: Timestamp) -> Self {
+        Self {
+            id: record.id.to_string(),
+            user_id: record.user_id.to_string(),
+            organization_id: record.organization_id.map(|id| id.to_string()),
+            issued_at: wire::timestamp(record.issued_at),
+            expires_at: wire::timestamp(record.expires_at),
+            revoked_at: record.revoked_at.map(wire::timestamp),
+            state: record.state(at).as_str(),
+        }
+    }
+}
+
+/// `POST /v1/admin/platform/tokens/{token_id}/revoke`'s answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenRevocationBody {
+    /// The token's id.
+    #[schema(format = "uuid")]
+    pub id: String,
+    /// When it was revoked: now, or the first time when it already was.
+    #[schema(example = "2025-01-01T00:05:00.000000")]
+    pub revoked_at: String,
+    /// Whether it was revoked before this call.
+    pub already_revoked: bool,
+}
+
+/// `POST /v1/admin/platform/users/{user_id}/revoke-tokens`'s answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserRevocationBody {
+    /// The user.
+    #[schema(format = "uuid")]
+    pub user_id: String,
+    /// How many tokens that could still authenticate it revoked.
+    pub revoked_count: u64,
+    /// When it revoked them (also when it revoked none).
+    #[schema(example = "2025-01-01T00:05:00.000000")]
+    pub revoked_at: String,
+}
+
+/// A token's state: one of [`TokenState::ALL`].
+fn token_state() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(TokenState::ALL.map(TokenState::as_str)))
+        .build()
 }
 
 /// A membership's role: one of [`Role::ALL`].

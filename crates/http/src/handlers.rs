@@ -5,3 +5,4 @@ pub mod cleanup;
 pub mod health;
 pub mod listing;
 pub mod resources;
+pub mod tokens;

@@ -14,8 +14,8 @@
 use admin_domain::{
     Caseless, Member, Membership, Order, Organization, OrganizationFilter, OrganizationId,
     OrganizationMembership, OrganizationSummary, PlatformDirectory, Role, RoleFilter, Seek,
-    StoreError, Timestamp, Total, User, UserFilter, UserId, Workspace, WorkspaceFilter,
-    WorkspaceId,
+    StoreError, Timestamp, TokenFilter, TokenRecord, TokenState, Total, User, UserFilter, UserId,
+    Workspace, WorkspaceFilter, WorkspaceId,
 };
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -24,8 +24,8 @@ use diesel_async::RunQueryDsl;
 use super::backend::insert_all;
 use super::errors;
 use super::pools::{Database, with_connection};
-use super::rows::{self, MembershipRow, OrganizationRow, UserRow, WorkspaceRow};
-use super::schema::{listing_totals, memberships, organizations, users, workspaces};
+use super::rows::{self, MembershipRow, OrganizationRow, TokenRow, UserRow, WorkspaceRow};
+use super::schema::{listing_totals, memberships, organizations, tokens, users, workspaces};
 use super::sql_types::{DbInstant, DbUuid};
 
 /// The most rows a prefix may match and still be read through its index: their ids first,
@@ -139,6 +139,25 @@ macro_rules! workspaces_where {
         matching!(workspaces,
             workspaces::organization_id => $filter.organization_id.map(|id| DbUuid(id.as_uuid())))
     };
+}
+
+/// A user's token records in the state `$filter` asks for, at its moment.
+macro_rules! tokens_where {
+    ($user:expr, $filter:expr) => {{
+        let filter: &TokenFilter = $filter;
+        let at = DbInstant(filter.at);
+        let query = matching!(tokens, tokens::user_id => Some(DbUuid($user.as_uuid())));
+        match filter.state {
+            Some(TokenState::Active) => {
+                query.filter(tokens::revoked_at.is_null().and(tokens::expires_at.gt(at)))
+            }
+            Some(TokenState::Expired) => {
+                query.filter(tokens::revoked_at.is_null().and(tokens::expires_at.le(at)))
+            }
+            Some(TokenState::Revoked) => query.filter(tokens::revoked_at.is_not_null()),
+            None => query,
+        }
+    }};
 }
 
 /// One page of `$table` as `$seek` says, of the rows `$query` keeps whose `$column` starts
@@ -416,6 +435,27 @@ impl PlatformDirectory for Database {
             .collect()
     }
 
+    async fn tokens(
+        &self,
+        user: UserId,
+        filter: &TokenFilter,
+        seek: &Seek,
+    ) -> Result<Vec<TokenRecord>, StoreError> {
+        let rows: Vec<TokenRow> = with_connection!(self, |conn| {
+            keyset!(
+                tokens_where!(user, filter),
+                tokens::issued_at,
+                tokens::id,
+                seek
+            )
+            .select(TokenRow::as_select())
+            .load(conn)
+            .await
+            .map_err(errors::query)
+        })?;
+        rows.into_iter().map(TokenRecord::try_from).collect()
+    }
+
     async fn memberships(
         &self,
         user: UserId,
@@ -497,6 +537,7 @@ impl PlatformDirectory for Database {
             Total::Memberships(user, filter) => {
                 self.count_memberships(Err(*user), filter.role).await
             }
+            Total::Tokens(user, filter) => counted!(self, tokens_where!(user, filter)),
         }
     }
 

@@ -1,6 +1,6 @@
 //! The token store port.
 
-use admin_domain::{Revocation, StoreError, Timestamp, TokenId, TokenRecord, TokenStore};
+use admin_domain::{Revocation, StoreError, Timestamp, TokenId, TokenRecord, TokenStore, UserId};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
@@ -41,6 +41,23 @@ impl TokenStore for Database {
             revoked_at: revoked_at.0,
             already_revoked: revoked == 0,
         }))
+    }
+
+    async fn revoke_all(&self, user: UserId, at: Timestamp) -> Result<u64, StoreError> {
+        let at = DbInstant(at);
+        let revoked = with_connection!(self, |conn| {
+            diesel::update(
+                tokens::table
+                    .filter(tokens::user_id.eq(DbUuid(user.as_uuid())))
+                    .filter(tokens::revoked_at.is_null())
+                    .filter(tokens::expires_at.gt(at)),
+            )
+            .set(tokens::revoked_at.eq(at))
+            .execute(conn)
+            .await
+            .map_err(errors::query)
+        })?;
+        Ok(revoked as u64)
     }
 
     async fn count_stale(&self, cutoff: Timestamp) -> Result<u64, StoreError> {

@@ -3,9 +3,11 @@ use std::future::Future;
 use futures_util::future::try_join;
 
 use crate::caller::Caller;
-use crate::entities::{Member, OrganizationMembership, OrganizationSummary, User, Workspace};
+use crate::entities::{
+    Member, OrganizationMembership, OrganizationSummary, TokenRecord, User, Workspace,
+};
 use crate::errors::{AdminError, Missing, StoreError};
-use crate::filters::{OrganizationFilter, RoleFilter, UserFilter, WorkspaceFilter};
+use crate::filters::{OrganizationFilter, RoleFilter, TokenFilter, UserFilter, WorkspaceFilter};
 use crate::ids::{OrganizationId, UserId, WorkspaceId};
 use crate::listing::{Listed, Page, PageRequest};
 use crate::permission::Permission;
@@ -94,6 +96,27 @@ impl<P: Ports> AdminService<P> {
         let rows = self.directory.memberships(user, filter, &seek);
         let page = self
             .page(request, rows, || Total::Memberships(user, *filter))
+            .await?;
+        if page.items.is_empty() {
+            require_user(&self.directory, user).await?;
+        }
+        Ok(page)
+    }
+
+    /// A page of a user's tokens, newest or oldest issued first, by state at `filter.at`
+    /// (`tokens:list`); an unknown user is [`Missing::User`].
+    pub async fn list_tokens(
+        &self,
+        caller: &Caller,
+        user: UserId,
+        request: &PageRequest,
+        filter: &TokenFilter,
+    ) -> Result<Page<TokenRecord>, AdminError> {
+        caller.require(Permission::TokensList)?;
+        let seek = request.seek();
+        let rows = self.directory.tokens(user, filter, &seek);
+        let page = self
+            .page(request, rows, || Total::Tokens(user, *filter))
             .await?;
         if page.items.is_empty() {
             require_user(&self.directory, user).await?;

@@ -1,8 +1,10 @@
 //! Issuing and revoking tokens: the operator's token commands.
 
-use crate::entities::{Revocation, TokenRecord};
+use crate::caller::Caller;
+use crate::entities::{Revocation, TokenRecord, UserRevocation};
 use crate::errors::{AdminError, Missing};
 use crate::ids::{OrganizationId, TokenId, UserId};
+use crate::permission::Permission;
 use crate::ports::{AdminAccess, Ports, TokenAuthority, TokenStore};
 use crate::provisioning::Ttl;
 use crate::timestamp::Timestamp;
@@ -64,6 +66,33 @@ impl<P: Ports> AdminService<P> {
     pub async fn revoke_token(&self, token: &BearerToken) -> Result<Revocation, AdminError> {
         let verified = self.authority.verify(token).await?;
         self.revoke_token_id(verified.token_id).await
+    }
+
+    /// Revokes the token whose record is `id` for a caller holding `tokens:revoke`.
+    pub async fn revoke_token_for(
+        &self,
+        caller: &Caller,
+        id: TokenId,
+    ) -> Result<Revocation, AdminError> {
+        caller.require(Permission::TokensRevoke)?;
+        self.revoke_token_id(id).await
+    }
+
+    /// Revokes every token of `user` that could still authenticate (`tokens:revoke`); an
+    /// unknown user is [`Missing::User`]. A token issued after it is not affected.
+    pub async fn revoke_user_tokens(
+        &self,
+        caller: &Caller,
+        user: UserId,
+    ) -> Result<UserRevocation, AdminError> {
+        caller.require(Permission::TokensRevoke)?;
+        require_user(&self.directory, user).await?;
+        let revoked_at = Timestamp::now();
+        let revoked_count = self.tokens.revoke_all(user, revoked_at).await?;
+        Ok(UserRevocation {
+            revoked_count,
+            revoked_at,
+        })
     }
 
     /// Revokes the token whose record is `id`. Revoking it again keeps the first revocation.

@@ -35,7 +35,7 @@ const PREFIX: Text = Text { min: 1, max: 200 };
 
 /// `limit`, `order`, `cursor` and `include_total`, which every listing takes, for `listing`
 /// (`None` when its path was refused: then a cursor need only be of `kind`'s kind).
-fn page(
+pub fn page(
     declare: &mut impl Declare,
     listing: Option<Listing>,
     kind: Listing,

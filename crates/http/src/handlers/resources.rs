@@ -10,7 +10,7 @@ use crate::params::{Declare, Id, Param, Parameters, Raw};
 
 /// The id in a resource's path.
 #[derive(Debug)]
-pub struct PathId<T>(T);
+pub struct PathId<T>(pub T);
 
 impl Parameters for PathId<UserId> {
     fn declare(declare: &mut impl Declare) -> Option<Self> {
