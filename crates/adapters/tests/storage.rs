@@ -9,5 +9,6 @@ mod storage {
     mod listings;
     mod migrations;
     mod sharing;
+    mod token_admin;
     mod tokens;
 }

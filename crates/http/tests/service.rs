@@ -5,5 +5,6 @@
 mod service {
     mod platform;
     mod scenarios;
+    mod token_admin;
     mod tokens;
 }

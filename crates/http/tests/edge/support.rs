@@ -188,7 +188,7 @@ pub fn assert_contract_timestamp(text: &str) {
 /// An id for paths: any valid UUID (the mocks decide what it names).
 pub const ID: &str = "5f0c6e2a-8a43-4c2b-9d0e-3b7f1a2c4d5e";
 
-pub const PLATFORM_ENDPOINTS: [(&str, &str, Permission); 9] = [
+pub const PLATFORM_ENDPOINTS: [(&str, &str, Permission); 12] = [
     (
         "POST",
         "/v1/admin/cleanup-tokens",
@@ -229,6 +229,21 @@ pub const PLATFORM_ENDPOINTS: [(&str, &str, Permission); 9] = [
         "GET",
         "/v1/admin/platform/workspaces/5f0c6e2a-8a43-4c2b-9d0e-3b7f1a2c4d5e",
         Permission::WorkspacesList,
+    ),
+    (
+        "GET",
+        "/v1/admin/platform/users/5f0c6e2a-8a43-4c2b-9d0e-3b7f1a2c4d5e/tokens",
+        Permission::TokensList,
+    ),
+    (
+        "POST",
+        "/v1/admin/platform/tokens/5f0c6e2a-8a43-4c2b-9d0e-3b7f1a2c4d5e/revoke",
+        Permission::TokensRevoke,
+    ),
+    (
+        "POST",
+        "/v1/admin/platform/users/5f0c6e2a-8a43-4c2b-9d0e-3b7f1a2c4d5e/revoke-tokens",
+        Permission::TokensRevoke,
     ),
 ];
 

@@ -103,8 +103,19 @@ impl Platform {
 
     /// Sends `method uri` with `token` to the real app on this platform.
     pub async fn call(&self, method: &str, uri: &str, token: Option<&str>) -> Reply {
+        self.call_on(self.service(), method, uri, token).await
+    }
+
+    /// Sends `method uri` with `token` to an app over `service`: another instance, say.
+    pub async fn call_on(
+        &self,
+        service: AdminService<Adapters>,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+    ) -> Reply {
         let health = Data::new(Health::new(self.db.database.clone()));
-        let app = test::init_service(routes::app(Data::new(self.service()), health)).await;
+        let app = test::init_service(routes::app(Data::new(service), health)).await;
         let mut request = match method {
             "POST" => TestRequest::post(),
             _ => TestRequest::get(),
@@ -133,7 +144,11 @@ impl Platform {
 }
 
 fn service(db: &TestDatabase, authority: &BiscuitAuthority) -> AdminService<Adapters> {
-    let database = db.database.clone();
+    service_on(db.database.clone(), authority)
+}
+
+/// The use cases on `database` and `authority`.
+pub fn service_on(database: Database, authority: &BiscuitAuthority) -> AdminService<Adapters> {
     AdminService::new(
         database.clone(),
         database.clone(),
