@@ -15,7 +15,9 @@ pub mod files;
 pub mod testing;
 
 pub use biscuit::{BiscuitAuthority, PreviousKey, RootKey};
-pub use database::{Database, DatabaseError, DatabaseUrl, PoolSettings, PoolStatus};
+pub use database::{
+    ClaimedRun, CleanupSchedule, Database, DatabaseError, DatabaseUrl, PoolSettings, PoolStatus,
+};
 
 /// The production ports: the database for storage, Biscuit for tokens.
 #[derive(Debug)]

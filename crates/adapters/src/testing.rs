@@ -190,6 +190,41 @@ pub async fn index_scans_above(url: &str, index: &str, above: i64) -> i64 {
     }
 }
 
+/// A scheduled cleanup run as `cleanup_runs` records it.
+#[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
+pub struct RecordedRun {
+    /// The instance that ran it.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub instance: String,
+    /// When it started, in microseconds since the Unix epoch.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub started: i64,
+    /// When it finished, if it did.
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    pub finished: Option<i64>,
+    /// The rows it deleted (so far, for one that did not finish).
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub deleted: i64,
+}
+
+/// Every scheduled cleanup run of the PostgreSQL database at `url`, oldest first.
+pub async fn cleanup_runs(url: &str) -> Vec<RecordedRun> {
+    use diesel_async::RunQueryDsl;
+    let mut session = AsyncPgConnection::establish(url)
+        .await
+        .expect("the session connects");
+    let micros = |column: &str| format!("(extract(epoch FROM {column}) * 1000000)::bigint");
+    diesel::sql_query(format!(
+        "SELECT instance, {} AS started, {} AS finished, deleted_count AS deleted \
+         FROM cleanup_runs ORDER BY started_at",
+        micros("started_at"),
+        micros("finished_at"),
+    ))
+    .load(&mut session)
+    .await
+    .expect("the runs read")
+}
+
 /// A session of its own holding a table locked (`ACCESS EXCLUSIVE`, in a transaction): every
 /// statement on that table waits until [`TableLock::release`]. PostgreSQL only.
 pub struct TableLock {

@@ -76,6 +76,12 @@ pub struct Config {
     pub keep_alive: Duration,
     /// `ADMIN_API_MAX_CONNECTIONS`: the most connections each worker holds; default `2048`.
     pub max_connections: usize,
+    /// `ADMIN_API_CLEANUP_INTERVAL`: how often one of the instances cleans token records;
+    /// unset: never on its own.
+    pub cleanup_interval: Option<Duration>,
+    /// `ADMIN_API_CLEANUP_RATE`: the rows per second scheduled cleanups are paced to; default
+    /// `50000`.
+    pub cleanup_rate: usize,
     /// `ADMIN_API_PREVIOUS_ROOT_KEYS`: comma-separated keys tokens may still be signed with
     /// after a rotation (private hex as `keygen` printed, or public `ed25519/<hex>`).
     pub previous_keys: Vec<PreviousKey>,
@@ -130,6 +136,16 @@ impl Config {
             management_bind: lookup("ADMIN_API_MANAGEMENT_BIND")
                 .unwrap_or_else(|| "127.0.0.1:9000".to_owned()),
             token_retention: duration("ADMIN_API_TOKEN_RETENTION", "0s")?,
+            cleanup_interval: match lookup("ADMIN_API_CLEANUP_INTERVAL") {
+                None => None,
+                Some(_) => match duration("ADMIN_API_CLEANUP_INTERVAL", "")? {
+                    interval if interval.is_zero() => {
+                        bail!("ADMIN_API_CLEANUP_INTERVAL must be longer than 0s")
+                    }
+                    interval => Some(interval),
+                },
+            },
+            cleanup_rate: number("ADMIN_API_CLEANUP_RATE", 50_000)?,
             log_format,
             workers,
             pool: PoolSettings {
@@ -303,6 +319,10 @@ mod tests {
             ("ADMIN_API_TOKEN_RETENTION", "forever"),
             ("ADMIN_API_LOG_FORMAT", "xml"),
             ("ADMIN_API_WORKERS", "0"),
+            ("ADMIN_API_CLEANUP_INTERVAL", "0s"),
+            ("ADMIN_API_CLEANUP_INTERVAL", "hourly"),
+            ("ADMIN_API_CLEANUP_RATE", "0"),
+            ("ADMIN_API_CLEANUP_RATE", "fast"),
         ] {
             let error = config(&[(name, value)]).err().map(|e| format!("{e:#}"));
             assert!(
@@ -310,5 +330,18 @@ mod tests {
                 "{name}: {error:?}"
             );
         }
+    }
+
+    #[test]
+    fn cleanups_are_scheduled_only_when_asked_at_the_rate_given() {
+        let unset = config(&[]).expect("valid");
+        assert_eq!((unset.cleanup_interval, unset.cleanup_rate), (None, 50_000));
+        let set = config(&[
+            ("ADMIN_API_CLEANUP_INTERVAL", "1h"),
+            ("ADMIN_API_CLEANUP_RATE", "2000"),
+        ])
+        .expect("valid");
+        assert_eq!(set.cleanup_interval, Some(Duration::from_secs(3_600)));
+        assert_eq!(set.cleanup_rate, 2_000);
     }
 }

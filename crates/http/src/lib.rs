@@ -17,6 +17,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod params;
 pub mod routes;
+pub mod schedule;
 pub mod server;
 pub mod telemetry;
 pub mod wire;

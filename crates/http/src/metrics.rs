@@ -7,8 +7,9 @@
 //! | `admin_api_http_requests_total` | counter | `route`, `method`, `status` |
 //! | `admin_api_http_request_duration_seconds` | histogram | `route`, `method`, `status` |
 //! | `admin_api_token_verifications_total` | counter | `outcome` |
-//! | `admin_api_token_cleanup_runs_total` | counter | `dry_run` |
-//! | `admin_api_token_cleanup_deleted_total` | counter | |
+//! | `admin_api_token_cleanup_runs_total` | counter | `trigger` (`api`, `scheduler`), `dry_run` |
+//! | `admin_api_token_cleanup_deleted_total` | counter | `trigger` |
+//! | `admin_api_token_cleanup_last_success_timestamp_seconds` | gauge | `trigger` |
 //! | `admin_api_db_pool_max_connections` | gauge | |
 //! | `admin_api_db_pool_connections` | gauge | |
 //! | `admin_api_db_pool_in_use` | gauge | |
@@ -36,6 +37,7 @@ const DURATION: &str = "admin_api_http_request_duration_seconds";
 const VERIFICATIONS: &str = "admin_api_token_verifications_total";
 const CLEANUP_RUNS: &str = "admin_api_token_cleanup_runs_total";
 const CLEANUP_DELETED: &str = "admin_api_token_cleanup_deleted_total";
+const CLEANUP_SUCCESS: &str = "admin_api_token_cleanup_last_success_timestamp_seconds";
 const POOL_MAX: &str = "admin_api_db_pool_max_connections";
 const POOL_OPEN: &str = "admin_api_db_pool_connections";
 const POOL_IN_USE: &str = "admin_api_db_pool_in_use";
@@ -83,9 +85,17 @@ fn describe() {
     );
     describe_counter!(
         CLEANUP_RUNS,
-        "Token cleanups run, by whether they were dry runs"
+        "Token cleanups run, by trigger (api, scheduler) and whether they were dry runs"
     );
-    describe_counter!(CLEANUP_DELETED, "Token records deleted by cleanups");
+    describe_counter!(
+        CLEANUP_DELETED,
+        "Token records deleted by cleanups, by trigger"
+    );
+    describe_gauge!(
+        CLEANUP_SUCCESS,
+        Unit::Seconds,
+        "When a cleanup last completed without error, by trigger (Unix time)"
+    );
     describe_gauge!(POOL_MAX, "The most database connections the pools may hold");
     describe_gauge!(POOL_OPEN, "Database connections open");
     describe_gauge!(POOL_IN_USE, "Database connections checked out");
@@ -161,12 +171,35 @@ pub fn observe_refused_token(reason: AuthFailure) {
     counter!(VERIFICATIONS, "outcome" => self::reason(reason)).increment(1);
 }
 
-/// Counts a cleanup run and the rows it deleted.
-pub fn observe_cleanup(report: &CleanupReport) {
-    counter!(CLEANUP_RUNS, "dry_run" => report.dry_run.to_string()).increment(1);
-    if !report.dry_run {
-        counter!(CLEANUP_DELETED).increment(report.deleted_count);
+/// What started a cleanup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// `POST /v1/admin/cleanup-tokens`.
+    Api,
+    /// `ADMIN_API_CLEANUP_INTERVAL`.
+    Scheduler,
+}
+
+impl Trigger {
+    fn label(self) -> &'static str {
+        match self {
+            Trigger::Api => "api",
+            Trigger::Scheduler => "scheduler",
+        }
     }
+}
+
+/// Counts a cleanup that completed, the rows it deleted, and when.
+pub fn observe_cleanup(report: &CleanupReport, trigger: Trigger) {
+    let (trigger, dry_run) = (trigger.label(), report.dry_run.to_string());
+    counter!(CLEANUP_RUNS, "trigger" => trigger, "dry_run" => dry_run).increment(1);
+    if !report.dry_run {
+        counter!(CLEANUP_DELETED, "trigger" => trigger).increment(report.deleted_count);
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |since| since.as_secs_f64());
+    gauge!(CLEANUP_SUCCESS, "trigger" => trigger).set(now);
 }
 
 fn observe_pool(status: PoolStatus) {

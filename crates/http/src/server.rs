@@ -7,13 +7,14 @@ use actix_web::HttpServer;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::KeepAlive;
 use actix_web::web::Data;
-use admin_adapters::{Adapters, BiscuitAuthority, Database};
+use admin_adapters::{Adapters, BiscuitAuthority, CleanupSchedule, Database};
 use admin_domain::{AdminService, Settings};
 use anyhow::Context;
 
 use crate::config::Config;
 use crate::health::Health;
 use crate::routes;
+use crate::schedule::Scheduler;
 
 /// A bound, running server: the public listener and the management one.
 pub struct Running {
@@ -23,6 +24,7 @@ pub struct Running {
     management: Server,
     health: Health,
     drain_delay: Duration,
+    scheduler: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Connections an instance keeps for token cleanup, beside `ADMIN_API_DB_POOL_SIZE`.
@@ -76,6 +78,28 @@ pub fn start(
     let cleanup = database.another_pool(CLEANUP_CONNECTIONS)?;
     health.attach_pool(cleanup.clone());
     let authority_threads = authority.decider_threads();
+    let instance_id = uuid::Uuid::new_v4().to_string();
+    let scheduler = config.cleanup_interval.map(|interval| {
+        let service = admin_service(config, cleanup.clone(), cleanup.clone(), authority.clone());
+        tokio::spawn(
+            Scheduler {
+                interval,
+                rate: config.cleanup_rate,
+                service: Data::new(service),
+                schedule: CleanupSchedule::new(cleanup.clone(), instance_id.clone()),
+                health: health.clone(),
+            }
+            .run(),
+        )
+    });
+    let cleanup_schedule = match config.cleanup_interval {
+        Some(interval) => format!(
+            "every {} at {} rows/s",
+            humantime_ish(interval),
+            config.cleanup_rate
+        ),
+        None => "off".to_owned(),
+    };
     let (worker_config, worker_health) = (config.clone(), health.clone());
     let server = HttpServer::new(move || {
         let pool = database.another_pool(per_worker).unwrap_or_else(|error| {
@@ -117,7 +141,8 @@ pub fn start(
         management_port,
         workers = config.workers,
         decider_threads = authority_threads,
-        cleanup_schedule = "off",
+        %cleanup_schedule,
+        %instance_id,
         "serving"
     );
     Ok(Running {
@@ -127,6 +152,7 @@ pub fn start(
         management,
         health,
         drain_delay: config.drain_delay,
+        scheduler,
     })
 }
 
@@ -181,6 +207,10 @@ impl Running {
             handle.stop(true).await;
         });
         let served = self.server.await.context("the server failed");
+        if let Some(scheduler) = self.scheduler {
+            // It notices the drain within a batch and a tick.
+            let _ = scheduler.await;
+        }
         management.stop(true).await;
         let managed = managed.await;
         stopper.abort();
@@ -217,4 +247,18 @@ async fn shutdown_signal() -> Signal {
         let _ = tokio::signal::ctrl_c().await;
         Signal::Interrupt
     }
+}
+
+/// A duration as the configuration writes it: `90s`, `15m`, `1h`, `2d` when whole.
+fn humantime_ish(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    if duration.subsec_millis() != 0 || seconds == 0 {
+        return format!("{}ms", duration.as_millis());
+    }
+    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
+        if seconds.is_multiple_of(size) {
+            return format!("{}{unit}", seconds / size);
+        }
+    }
+    format!("{seconds}s")
 }

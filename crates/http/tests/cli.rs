@@ -9,5 +9,6 @@ mod cli {
     mod hostile;
     mod process;
     mod resilience;
+    mod schedule;
     mod serve;
 }

@@ -1,1 +1,2 @@
+DROP TABLE cleanup_runs;
 DROP INDEX tokens_user_keyset;

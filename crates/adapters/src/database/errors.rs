@@ -11,6 +11,11 @@ pub fn pool(error: PoolError) -> StoreError {
     StoreError::Unavailable(Box::new(error))
 }
 
+/// A connection that could not be made: the database is unavailable.
+pub fn connection(error: diesel::ConnectionError) -> StoreError {
+    StoreError::Unavailable(Box::new(error))
+}
+
 /// A query that failed.
 pub fn query(error: Error) -> StoreError {
     match error {

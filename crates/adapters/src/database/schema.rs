@@ -80,6 +80,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::database::sql_types::{Instant, Uuid};
+
+    cleanup_runs (id) {
+        id -> Uuid,
+        instance -> Text,
+        started_at -> Instant,
+        finished_at -> Nullable<Instant>,
+        deleted_count -> BigInt,
+    }
+}
+
 diesel::joinable!(memberships -> organizations (organization_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(workspaces -> organizations (organization_id));

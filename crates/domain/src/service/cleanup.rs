@@ -34,16 +34,15 @@ impl<P: Ports> AdminService<P> {
         request: CleanupRequest,
     ) -> Result<CleanupReport, AdminError> {
         caller.require(Permission::TokensCleanup)?;
-        let cutoff = Timestamp::now().saturating_sub(self.settings.token_retention);
+        let cutoff = self.cleanup_cutoff();
         let deleted_count = if request.dry_run {
             self.tokens.count_stale(cutoff).await?
         } else {
-            let batch = self.settings.cleanup_batch.max(1);
             let mut total = 0;
             loop {
-                let deleted = self.tokens.delete_stale(cutoff, batch).await?;
+                let (deleted, more) = self.cleanup_batch(cutoff).await?;
                 total += deleted;
-                if deleted < u64::from(batch) {
+                if !more {
                     break total;
                 }
             }
@@ -53,5 +52,19 @@ impl<P: Ports> AdminService<P> {
             cutoff,
             dry_run: request.dry_run,
         })
+    }
+
+    /// Where the scheduler's cleanup starts: the cutoff of a run beginning now.
+    pub fn cleanup_cutoff(&self) -> Timestamp {
+        Timestamp::now().saturating_sub(self.settings.token_retention)
+    }
+
+    /// One batch of the scheduler's cleanup, for no caller: how many records it deleted, and
+    /// whether a batch may remain (this one was full). The scheduler paces the batches, and
+    /// stops between two on a shutdown: what was deleted stays deleted.
+    pub async fn cleanup_batch(&self, cutoff: Timestamp) -> Result<(u64, bool), AdminError> {
+        let batch = self.settings.cleanup_batch.max(1);
+        let deleted = self.tokens.delete_stale(cutoff, batch).await?;
+        Ok((deleted, deleted == u64::from(batch)))
     }
 }

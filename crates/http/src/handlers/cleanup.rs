@@ -51,7 +51,7 @@ pub async fn cleanup_tokens<P: Ports>(
         dry_run = report.dry_run,
         "token cleanup"
     );
-    crate::metrics::observe_cleanup(&report);
+    crate::metrics::observe_cleanup(&report, crate::metrics::Trigger::Api);
     Ok(Json(report.into()))
 }
 

@@ -67,9 +67,21 @@ async fn requests_authentications_and_cleanups_are_counted_in_prometheus_text() 
     );
     at_least_one(r#"admin_api_token_verifications_total{outcome="valid"}"#);
     at_least_one(r#"admin_api_token_verifications_total{outcome="missing"}"#);
-    at_least_one(r#"admin_api_token_cleanup_runs_total{dry_run="false"}"#);
+    at_least_one(r#"admin_api_token_cleanup_runs_total{trigger="api",dry_run="false"}"#);
     assert!(
-        value_of(&text, "admin_api_token_cleanup_deleted_total").is_some_and(|v| v >= 4.0),
+        value_of(
+            &text,
+            r#"admin_api_token_cleanup_deleted_total{trigger="api"}"#
+        )
+        .is_some_and(|v| v >= 4.0),
+        "{text}"
+    );
+    assert!(
+        value_of(
+            &text,
+            r#"admin_api_token_cleanup_last_success_timestamp_seconds{trigger="api"}"#
+        )
+        .is_some_and(|v| v > 1.7e9),
         "{text}"
     );
 }
