@@ -597,6 +597,61 @@ def find(s: Side) -> dict:
             "plans": plans(s, one, sixteenth, crowd)}
 
 
+SCHEDULED_RATES = (50_000, 200_000)
+
+
+def restart(s: Side, **env: str) -> None:
+    """The side's server again, with `env` changed (an empty value unsets a variable)."""
+    assert s.server is not None
+    s.server.terminate()
+    s.server.wait(timeout=60)
+    for name, value in env.items():
+        if value:
+            s.env[name] = value
+        else:
+            s.env.pop(name, None)
+    s.serve()
+
+
+def scheduled(s: Side, rate: int) -> dict:
+    """EXPIRED records cleaned by the schedule at `rate` (a restart with a 1h interval runs at
+    once), beside platform-status traffic until the run is recorded finished."""
+    s.seed(1, EXPIRED, orgs=0, workspaces=0)
+    s.settle()
+    ask(s, "DELETE FROM cleanup_runs")
+    restart(s, ADMIN_API_CLEANUP_INTERVAL="1h", ADMIN_API_CLEANUP_RATE=str(rate))
+    load_run = subprocess.Popen(wrk_command(s, "platform-status", 600), text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    while ask(s, "SELECT count(*) FROM cleanup_runs WHERE finished_at IS NOT NULL") == "0":
+        time.sleep(0.2)
+    load_run.send_signal(signal.SIGINT)
+    traffic = parse_wrk(load_run.communicate(timeout=30)[0])
+    deleted, seconds = ask(s, "SELECT deleted_count, extract(epoch FROM finished_at - "
+                              "started_at) FROM cleanup_runs").split("|")
+    restart(s, ADMIN_API_CLEANUP_INTERVAL="", ADMIN_API_CLEANUP_RATE="")
+    return {"rate": rate, "deleted": int(deleted), "seconds": float(seconds), **traffic}
+
+
+def revoke_many(s: Side, count: int = 10_000) -> dict:
+    """`revoke-tokens` for a user holding `count` tokens, beside platform-status traffic: its
+    time, and the traffic's figures over a window around it."""
+    user = s.cli("user", "create", "--email", "victim@example.com")
+    ask(s, "INSERT INTO tokens (id, user_id, revocation_id, issued_at, expires_at) SELECT "
+           f"gen_random_uuid(), '{user}', md5(g::text), now(), now() + interval '1 hour' "
+           f"FROM generate_series(1, {count}) g")
+    s.settle()
+    load_run = subprocess.Popen(wrk_command(s, "platform-status", WINDOW), text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    time.sleep(WINDOW / 2)
+    started = time.monotonic()
+    status, body = s.get(f"/v1/admin/platform/users/{user}/revoke-tokens", method="POST")
+    took = time.monotonic() - started
+    traffic = parse_wrk(load_run.communicate(timeout=60)[0])
+    if status != 200 or body.get("revoked_count") != count:
+        raise SystemExit(f"bench: revoke-tokens answered {status}: {body}")
+    return {"count": count, "seconds": took, **traffic}
+
+
 def deep(binary: str) -> dict:
     log(f"part 3: project, {DEEP_USERS} users and {EXPIRED} expired tokens")
     with side("deep", binary) as s:
@@ -614,14 +669,18 @@ def deep(binary: str) -> dict:
         _, floor_seconds, floor_cpu = cleanup_cpu(s, delete_all)
         # Cores each takes at the target rate, and the same CPU spent in PostgreSQL on nothing.
         need, floor_need = (cpu * CLEANUP_RATE / EXPIRED for cpu in (alone_cpu, floor_cpu))
+        spin, floor_spin = windows(s, 3, cores=need), windows(s, 3, cores=floor_need)
+        rss, beside_pgbench = s.resident_mib(), pgbench_beside(floor_need)
+        paced = [scheduled(s, rate) for rate in SCHEDULED_RATES]
+        revoked = revoke_many(s)
         return {
+            "paced": paced, "revoked": revoked,
             "seed_seconds": seeded, "rows": rows, "walk_seconds": walked,
             "first": first, "last": last, "found": found, "quiet": quiet, "during": during,
             "deleted": deleted, "cleanup_seconds": seconds, "waits": seen,
             "alone_rate": alone_deleted / alone_seconds, "alone_cpu": alone_cpu, "need": need,
             "floor_seconds": floor_seconds, "floor_cpu": floor_cpu, "floor_need": floor_need,
-            "spin": windows(s, 3, cores=need), "floor_spin": windows(s, 3, cores=floor_need),
-            "rss": s.resident_mib(), **pgbench_beside(floor_need),
+            "spin": spin, "floor_spin": floor_spin, "rss": rss, **beside_pgbench,
         }
 
 
@@ -874,6 +933,7 @@ def report(shared: str, pair: dict, big: dict, hostile_run: dict) -> str:
         "",
         *limit(big, quiet, spun, floor_spun),
         "",
+        *scheduled_report(big, quiet),
         *hostile_report(hostile_run),
         "### Memory and seeding",
         "",
@@ -935,6 +995,38 @@ def find_report(found: dict) -> list[str]:
     ]
     for name, plan in found["plans"]:
         lines += [f"{name}:", "", "```", plan, "```", ""]
+    return lines
+
+
+def scheduled_report(big: dict, quiet: dict) -> list[str]:
+    """The scheduled cleanup at each rate beside traffic, and revoke-tokens."""
+    lines = [
+        "### Scheduled cleanup and revoke-tokens",
+        "",
+        f"The schedule (`ADMIN_API_CLEANUP_INTERVAL=1h`, a restart runs at once) cleaning "
+        f"{EXPIRED:,} expired records at each `ADMIN_API_CLEANUP_RATE`, platform-status traffic "
+        "beside it until the run was recorded finished; p99 against the quiet windows' median "
+        f"({quiet['p99']:.2f} ms). Target at the default rate (50,000): p99 within 1.5x.",
+        "",
+        "| rate asked | rows | run | rate reached | req/s | p99 | p99 / quiet | |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for r in big["paced"]:
+        tail = r["p99"] / quiet["p99"]
+        target = verdict(tail <= 1.5) if r["rate"] == 50_000 else "(for the trade-off)"
+        lines.append(
+            f"| {r['rate']:,} | {r['deleted']:,} | {r['seconds']:.1f} s | "
+            f"{r['deleted'] / r['seconds']:,.0f}/s | {r['rps']:,.0f} | {r['p99']:.2f} ms | "
+            f"{tail:.2f} | {target} |")
+    r = big["revoked"]
+    lines += [
+        "",
+        f"`POST /v1/admin/platform/users/{{id}}/revoke-tokens` for a user holding {r['count']:,} "
+        f"tokens: **{r['seconds'] * 1000:.0f} ms**, in the middle of {WINDOW} s of "
+        f"platform-status traffic: {r['rps']:,.0f} req/s, p99 {r['p99']:.2f} ms "
+        f"({r['p99'] / quiet['p99']:.2f}x the quiet p99).",
+        "",
+    ]
     return lines
 
 

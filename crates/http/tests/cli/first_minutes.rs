@@ -90,6 +90,8 @@ async fn the_first_lines_of_serve_say_what_runs_where() {
             "{line}"
         );
         assert_eq!(fields["cleanup_schedule"], "off", "{line}");
+        let instance = fields["instance_id"].as_str().unwrap_or_default();
+        assert!(uuid::Uuid::parse_str(instance).is_ok(), "{line}");
         let database = fields["database"].as_str().unwrap_or_default();
         match backend {
             Backend::Sqlite => {
