@@ -54,7 +54,7 @@ impl Scheduler {
                     tracing::warn!(%error, "scheduled cleanup: cannot reach the schedule");
                 }
             }
-            self.wait_until(Instant::now() + tick).await;
+            wait_until(&self.health, Instant::now() + tick).await;
         }
     }
 
@@ -80,8 +80,8 @@ impl Scheduler {
                 let error = error_chain(&error);
                 tracing::warn!(%error, "scheduled cleanup: progress not recorded");
             }
-            self.wait_until(started + Duration::from_secs_f64(deleted as f64 / rate))
-                .await;
+            let due = started + Duration::from_secs_f64(deleted as f64 / rate);
+            wait_until(&self.health, due).await;
             if self.health.is_draining() {
                 break Ok(());
             }
@@ -112,10 +112,6 @@ impl Scheduler {
                 tracing::warn!(%error, deleted, elapsed_ms, "scheduled cleanup failed");
             }
         }
-    }
-
-    async fn wait_until(&self, due: Instant) {
-        wait_until(&self.health, due).await;
     }
 }
 

@@ -75,11 +75,7 @@ impl<P: Ports> AdminService<P> {
         let page = self
             .page(request, rows, || Total::Members(organization, *filter))
             .await?;
-        // Rows name their organization: only an empty page leaves its existence open.
-        if page.items.is_empty() {
-            require_organization(&self.directory, organization).await?;
-        }
-        Ok(page)
+        of_existing(page, || require_organization(&self.directory, organization)).await
     }
 
     /// A page of the organizations a user belongs to (`users:list`); an unknown user is
@@ -97,10 +93,7 @@ impl<P: Ports> AdminService<P> {
         let page = self
             .page(request, rows, || Total::Memberships(user, *filter))
             .await?;
-        if page.items.is_empty() {
-            require_user(&self.directory, user).await?;
-        }
-        Ok(page)
+        of_existing(page, || require_user(&self.directory, user)).await
     }
 
     /// A page of a user's tokens, newest or oldest issued first, by state at `filter.at`
@@ -118,10 +111,7 @@ impl<P: Ports> AdminService<P> {
         let page = self
             .page(request, rows, || Total::Tokens(user, *filter))
             .await?;
-        if page.items.is_empty() {
-            require_user(&self.directory, user).await?;
-        }
-        Ok(page)
+        of_existing(page, || require_user(&self.directory, user)).await
     }
 
     /// One user (`users:list`).
@@ -170,6 +160,18 @@ impl<P: Ports> AdminService<P> {
         };
         Ok(Page::from_rows(request, rows, total))
     }
+}
+
+/// `page` of a sub-listing, once its parent is known to exist: rows name their parent, so only
+/// an empty page leaves that open, and then `exists` settles it (a 404 for an unknown one).
+async fn of_existing<T, F>(page: Page<T>, exists: impl FnOnce() -> F) -> Result<Page<T>, AdminError>
+where
+    F: Future<Output = Result<(), AdminError>>,
+{
+    if page.items.is_empty() {
+        exists().await?;
+    }
+    Ok(page)
 }
 
 fn found<T>(row: Option<T>, missing: Missing) -> Result<T, AdminError> {

@@ -1,7 +1,7 @@
-//! One user, organization or workspace, by id.
+//! One user, organization or workspace, by id; and the ids in the paths that name one.
 
 use actix_web::web::{Data, Json};
-use admin_domain::{AdminService, OrganizationId, Ports, UserId, WorkspaceId};
+use admin_domain::{AdminService, OrganizationId, Ports, TokenId, UserId, WorkspaceId};
 
 use crate::bodies::{OrganizationItem, UserItem, WorkspaceItem};
 use crate::errors::{Absent, ApiError, Invalid, Refusals};
@@ -33,7 +33,19 @@ impl Parameters for PathId<WorkspaceId> {
     }
 }
 
-crate::described!(PathId<UserId>, PathId<OrganizationId>, PathId<WorkspaceId>);
+impl Parameters for PathId<TokenId> {
+    fn declare(declare: &mut impl Declare) -> Option<Self> {
+        let param = Param::path("token_id", "The token");
+        declare.take(param, Id(TokenId::from_uuid)).map(Self)
+    }
+}
+
+crate::described!(
+    PathId<UserId>,
+    PathId<OrganizationId>,
+    PathId<WorkspaceId>,
+    PathId<TokenId>
+);
 
 /// One user: the item the users listing has for them.
 #[utoipa::path(

@@ -40,14 +40,7 @@ impl Parameters for TokensParams {
     }
 }
 
-impl Parameters for PathId<TokenId> {
-    fn declare(declare: &mut impl Declare) -> Option<Self> {
-        let param = Param::path("token_id", "The token");
-        declare.take(param, Id(TokenId::from_uuid)).map(PathId)
-    }
-}
-
-crate::described!(TokensParams, PathId<TokenId>);
+crate::described!(TokensParams);
 
 /// A page of a user's tokens, oldest (or newest) issued first, found by state: never a
 /// token's text, signature or revocation id.

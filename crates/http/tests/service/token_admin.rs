@@ -109,6 +109,21 @@ async fn revoking_one_token_holds_at_once_and_again_answers_the_first_time(db: T
         .await
         .expect("verifies");
     let id = verified.token_id;
+    // A token attenuated from it offline: the same authority block, so the same record.
+    let public = biscuit_auth::KeyPair::from(
+        &biscuit_auth::PrivateKey::from_bytes_hex(
+            &p.key.to_hex(),
+            biscuit_auth::builder::Algorithm::Ed25519,
+        )
+        .unwrap(),
+    )
+    .public();
+    let attenuated = biscuit_auth::Biscuit::from_base64(&stolen, public)
+        .unwrap()
+        .append(biscuit_auth::macros::block!(r#"check if operation($op);"#))
+        .unwrap()
+        .to_base64()
+        .unwrap();
     // A second instance on the same database, its own pools and cache, already trusting it.
     let other = match p.db.backend() {
         Backend::Postgres => {
@@ -121,6 +136,7 @@ async fn revoking_one_token_holds_at_once_and_again_answers_the_first_time(db: T
         Backend::Sqlite => None,
     };
     let status = "/v1/admin/platform-status";
+    assert_eq!(p.get(status, &attenuated).await.status, 200);
     if let Some((database, authority)) = &other {
         let other = service_on(database.clone(), authority);
         let before = p.call_on(other, "GET", status, Some(&stolen)).await;
@@ -134,6 +150,11 @@ async fn revoking_one_token_holds_at_once_and_again_answers_the_first_time(db: T
     assert_eq!(first.body["already_revoked"], false);
     assert!(is_timestamp(&first.body["revoked_at"]));
     assert_eq!(p.get(status, &stolen).await.status, 401);
+    assert_eq!(
+        p.get(status, &attenuated).await.status,
+        401,
+        "attenuated from it: revoked too"
+    );
     if let Some((database, authority)) = &other {
         let other = service_on(database.clone(), authority);
         let after = p.call_on(other, "GET", status, Some(&stolen)).await;
