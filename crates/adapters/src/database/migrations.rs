@@ -31,11 +31,15 @@ pub async fn pending(url: &DatabaseUrl) -> Result<usize, MigrationError> {
     on_blocking_connection(url, Task::Count).await
 }
 
-/// Reverts the latest applied migration: for tests of what a migration does to rows that
-/// exist before it.
+/// Reverts the latest applied migrations, newest first, through the one whose folder starts
+/// with `version` (`2026-12-01-000000`): for tests of what a migration does to rows that exist
+/// before it. Returns how many it reverted.
 #[cfg(feature = "testing")]
-pub async fn revert_last(url: &DatabaseUrl) -> Result<usize, MigrationError> {
-    on_blocking_connection(url, Task::RevertLast).await
+pub async fn revert_through(
+    url: &DatabaseUrl,
+    version: &'static str,
+) -> Result<usize, MigrationError> {
+    on_blocking_connection(url, Task::RevertThrough(version)).await
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -43,7 +47,7 @@ enum Task {
     Apply,
     Count,
     #[cfg(feature = "testing")]
-    RevertLast,
+    RevertThrough(&'static str),
 }
 
 async fn on_blocking_connection(url: &DatabaseUrl, task: Task) -> Result<usize, MigrationError> {
@@ -53,7 +57,7 @@ async fn on_blocking_connection(url: &DatabaseUrl, task: Task) -> Result<usize, 
             let conn = connect_postgres(url).await.map_err(|e| failed(&e))?;
             tokio::task::spawn_blocking(move || {
                 let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
-                perform(&mut conn, POSTGRES, task)
+                perform(&mut conn, || POSTGRES, task)
             })
             .await
             .map_err(|e| failed(&e))?
@@ -63,7 +67,7 @@ async fn on_blocking_connection(url: &DatabaseUrl, task: Task) -> Result<usize, 
             tokio::task::spawn_blocking(move || {
                 let mut conn =
                     diesel::SqliteConnection::establish(&path).map_err(|e| failed(&e))?;
-                perform(&mut conn, SQLITE, task)
+                perform(&mut conn, || SQLITE, task)
             })
             .await
             .map_err(|e| failed(&e))?
@@ -73,18 +77,33 @@ async fn on_blocking_connection(url: &DatabaseUrl, task: Task) -> Result<usize, 
 
 fn perform<DB: Backend>(
     conn: &mut impl MigrationHarness<DB>,
-    migrations: EmbeddedMigrations,
+    migrations: impl Fn() -> EmbeddedMigrations,
     task: Task,
 ) -> Result<usize, MigrationError> {
     let outcome = match task {
         Task::Apply => conn
-            .run_pending_migrations(migrations)
+            .run_pending_migrations(migrations())
             .map(|done| done.len()),
         Task::Count => conn
-            .pending_migrations(migrations)
+            .pending_migrations(migrations())
             .map(|pending| pending.len()),
         #[cfg(feature = "testing")]
-        Task::RevertLast => conn.revert_last_migration(migrations).map(|_| 1),
+        Task::RevertThrough(version) => {
+            // Diesel's version is the folder's leading digits.
+            let wanted: String = version.chars().filter(char::is_ascii_digit).collect();
+            let mut reverted = 0;
+            loop {
+                match conn.revert_last_migration(migrations()) {
+                    Ok(done) => {
+                        reverted += 1;
+                        if done.to_string() == wanted {
+                            break Ok(reverted);
+                        }
+                    }
+                    Err(error) => break Err(error),
+                }
+            }
+        }
     };
     outcome.map_err(|e| MigrationError(e.to_string()))
 }

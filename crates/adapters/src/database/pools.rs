@@ -142,11 +142,14 @@ impl Database {
         Ok(migrations::run(&self.url).await?)
     }
 
-    /// Reverts the latest applied migration (its `down.sql`).
+    /// Reverts the latest applied migrations (their `down.sql`), newest first, through the one
+    /// whose folder starts with `version`; returns how many.
     #[cfg(feature = "testing")]
-    pub async fn revert_last_migration(&self) -> Result<(), DatabaseError> {
-        migrations::revert_last(&self.url).await?;
-        Ok(())
+    pub async fn revert_migrations_through(
+        &self,
+        version: &'static str,
+    ) -> Result<usize, DatabaseError> {
+        Ok(migrations::revert_through(&self.url, version).await?)
     }
 
     /// How many migrations are not applied yet.
