@@ -50,10 +50,23 @@ $bin member add --org "$customer" --user "$owner" --role owner
 $bin member add --org "$customer" --user "$admin" --role viewer
 workspace=$($bin workspace create --org "$customer" --name Production)
 $bin seed --users 60 --orgs 5 --workspaces 12 --expired-tokens 20
-token=$($bin token issue --user "$admin" --org "$platform" --ttl 1h)
+# The fuzzer calls as a platform administrator of its own, whom no dictionary names: revoking
+# the tokens of a user it does name never revokes its own.
+fuzzer=$($bin user create --email fuzzer@example.com)
+$bin member add --org "$platform" --user "$fuzzer" --role admin
+token=$($bin token issue --user "$fuzzer" --org "$platform" --ttl 1h)
+$bin token issue --user "$owner" --ttl 1h >/dev/null
+$bin token issue --user "$owner" --org "$customer" --ttl 1h >/dev/null
+
+$bin serve 2>"$work/serve.log" & server=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 
 # Ids that exist, for most path ids (and some organization_id filters), so that the fuzzer
-# reaches past the 404s into the pages and their filters; the rest are generated.
+# reaches past the 404s into the pages and their filters; the rest are generated. The owner's
+# token ids as the API lists them.
+token_ids=$(curl -sf -H "Authorization: Bearer $token" \
+  "http://127.0.0.1:$port/v1/admin/platform/users/$owner/tokens" |
+  python3 -c 'import json, sys; print(", ".join(json.dumps(t["id"]) for t in json.load(sys.stdin)["items"]))')
 cat >"$work/schemathesis.toml" <<TOML
 [dictionaries.users]
 values = ["$admin", "$owner"]
@@ -61,11 +74,14 @@ values = ["$admin", "$owner"]
 values = ["$platform", "$customer"]
 [dictionaries.workspaces]
 values = ["$workspace"]
+[dictionaries.tokens]
+values = [$token_ids]
 
 [parameters]
 "path.user_id" = { dictionary = "users", probability = 0.8 }
 "path.organization_id" = { dictionary = "organizations", probability = 0.8 }
 "path.workspace_id" = { dictionary = "workspaces", probability = 0.8 }
+"path.token_id" = { dictionary = "tokens", probability = 0.8 }
 "query.organization_id" = { dictionary = "organizations", probability = 0.5 }
 
 # A cursor continues only its own listing (of the same user or organization) in its own order:
@@ -74,12 +90,9 @@ values = ["$workspace"]
 # parameters), so for the listings a 422 is an accepted answer to schema-valid data; the edge
 # tests pin down exactly when it is given.
 [[operations]]
-include-path-regex = '^/v1/admin/platform/(users|organizations|workspaces)$|/(members|memberships)$'
+include-path-regex = '^/v1/admin/platform/(users|organizations|workspaces)$|/(members|memberships|tokens)$'
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "422"]
 TOML
-
-$bin serve 2>"$work/serve.log" & server=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 
 curl -sf "http://127.0.0.1:$port/openapi.json" -o "$work/openapi.json"
 "$venv/bin/openapi-spec-validator" "$work/openapi.json"
