@@ -9,11 +9,12 @@
 //! | `pools` | [`Database`]: its pools, made and sized; the connection a standalone statement runs on |
 //! | `shared` | PostgreSQL's shared, pipelined connections |
 //! | `backend` | where PostgreSQL and SQLite are told different things |
-//! | `access`, `tokens`, `directory` | the three storage ports |
+//! | `access`, `tokens`, `directory`, `audit` | the four storage ports; `audit` also the chain |
 //! | `schema`, `sql_types`, `rows` | the tables, their two portable column types, and rows |
 //! | `errors`, `migrations` | storage failures in the domain's terms; the embedded migrations |
 
 mod access;
+mod audit;
 mod backend;
 mod connect;
 mod directory;

@@ -1,7 +1,7 @@
 //! # admin-adapters: the admin API's ports, implemented
 //!
-//! - [`Database`] implements [`admin_domain::AdminAccess`], [`admin_domain::TokenStore`] and
-//!   [`admin_domain::PlatformDirectory`] with diesel-async, on PostgreSQL or an embedded SQLite
+//! - [`Database`] implements [`admin_domain::AdminAccess`], [`admin_domain::TokenStore`],
+//!   [`admin_domain::PlatformDirectory`] and [`admin_domain::AuditTrail`] with diesel-async, on PostgreSQL or an embedded SQLite
 //!   file. All SQL of the project lives in [`database`].
 //! - [`BiscuitAuthority`] implements [`admin_domain::TokenAuthority`] with biscuit-auth.
 //! - [`Adapters`] names them together as the domain's [`admin_domain::Ports`].
@@ -28,4 +28,5 @@ impl admin_domain::Ports for Adapters {
     type Tokens = Database;
     type Directory = Database;
     type Authority = BiscuitAuthority;
+    type Trail = Database;
 }

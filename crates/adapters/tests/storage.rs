@@ -4,6 +4,7 @@
 
 mod storage {
     mod access;
+    mod audit;
     mod directory;
     mod fixtures;
     mod listings;

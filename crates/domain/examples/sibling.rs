@@ -55,6 +55,7 @@ impl Ports for DeskPorts {
     type Tokens = MockTokenStore;
     type Directory = MockPlatformDirectory;
     type Authority = MockTokenAuthority;
+    type Trail = MockAuditTrail;
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -94,6 +95,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         MockTokenStore::new(),
         MockPlatformDirectory::new(),
         authority,
+        MockAuditTrail::new(),
         Settings::default(),
     );
     let presented = BearerToken::parse("the-agents-token")?;

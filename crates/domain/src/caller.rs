@@ -1,8 +1,9 @@
 //! The authenticated caller, and the facts about it read fresh on every request.
 
+use crate::audit::{Actor, Origin};
 use crate::entities::TokenRecord;
 use crate::errors::{AdminError, AuthFailure};
-use crate::ids::UserId;
+use crate::ids::{TokenId, UserId};
 use crate::permission::Permission;
 use crate::role::Role;
 use crate::timestamp::Timestamp;
@@ -51,22 +52,44 @@ impl CallerRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     user_id: UserId,
+    token_id: TokenId,
     platform_role: Option<Role>,
     scoped_to_platform: bool,
+    request_id: String,
 }
 
 impl Caller {
     pub(crate) fn from_record(record: &CallerRecord) -> Self {
         Self {
             user_id: record.token.user_id,
+            token_id: record.token.id,
             platform_role: record.platform_role,
             scoped_to_platform: record.scoped_to_platform,
+            request_id: String::new(),
         }
+    }
+
+    /// The same caller, on the request with this id (its `X-Request-Id`), which the events
+    /// it causes carry.
+    pub fn on_request(mut self, request_id: impl Into<String>) -> Self {
+        self.request_id = request_id.into();
+        self
     }
 
     /// The caller's user id.
     pub fn user_id(&self) -> UserId {
         self.user_id
+    }
+
+    /// Where the caller's actions come from, for the audit trail.
+    pub fn origin(&self) -> Origin {
+        Origin::Api {
+            actor: Actor {
+                user_id: self.user_id,
+                token_id: self.token_id,
+            },
+            request_id: self.request_id.clone(),
+        }
     }
 
     /// Whether the caller's token is scoped to the platform organization.

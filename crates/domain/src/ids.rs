@@ -70,6 +70,11 @@ typed_id!(
     TokenId,
     "token id"
 );
+typed_id!(
+    /// Identifies an audit event.
+    AuditEventId,
+    "audit event id"
+);
 
 /// The revocation identifier of a token's authority block, lowercase hex.
 ///

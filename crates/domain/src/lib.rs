@@ -56,6 +56,7 @@
 //! `examples/sibling.rs` is a sibling service that implements one port on its own storage
 //! and takes the mocks for the others.
 
+mod audit;
 mod caller;
 mod entities;
 mod errors;
@@ -72,6 +73,10 @@ mod service;
 mod timestamp;
 mod token;
 
+pub use audit::{
+    Action, Actor, AuditEntry, AuditEvent, AuditFilter, ChainBreak, ChainCheck, ChainHead, Detail,
+    Details, Origin, Target, TargetKind, Via,
+};
 pub use caller::{Caller, CallerRecord};
 pub use entities::{
     Member, Membership, Organization, OrganizationMembership, OrganizationSummary, Revocation,
@@ -83,21 +88,24 @@ pub use errors::{
 pub use filters::{
     Caseless, OrganizationFilter, RoleFilter, TokenFilter, TokenState, UserFilter, WorkspaceFilter,
 };
-pub use ids::{OrganizationId, RevocationId, TokenId, UserId, WorkspaceId};
+pub use ids::{AuditEventId, OrganizationId, RevocationId, TokenId, UserId, WorkspaceId};
 pub use listing::{
     Cursor, Limit, LimitError, Listed, Listing, Order, Page, PageRequest, Position, Seek,
 };
 pub use permission::Permission;
-pub use ports::{AdminAccess, PlatformDirectory, Ports, TokenAuthority, TokenStore, Total};
+pub use ports::{
+    AdminAccess, AuditTrail, PlatformDirectory, Ports, TokenAuthority, TokenStore, Total,
+};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{
-    MockAdminAccess, MockPlatformDirectory, MockPorts, MockTokenAuthority, MockTokenStore,
+    MockAdminAccess, MockAuditTrail, MockPlatformDirectory, MockPorts, MockTokenAuthority,
+    MockTokenStore,
 };
 pub use provisioning::{Email, Name, SeedPlan, Slug, Ttl, parse_duration};
 pub use role::Role;
 pub use service::{
     AccessDecision, AccessQuery, AccessRole, AdminService, CleanupReport, CleanupRequest,
-    NewOrganization, Provisioning, Settings,
+    CleanupRun, NewOrganization, Provisioning, Settings,
 };
 pub use timestamp::Timestamp;
 pub use token::{BearerToken, IssuedToken, TokenClaims, VerifiedToken};

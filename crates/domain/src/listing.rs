@@ -294,6 +294,15 @@ pub trait Listed {
     fn position(&self) -> Position;
 }
 
+impl Listed for crate::audit::AuditEvent {
+    fn position(&self) -> Position {
+        Position {
+            at: self.entry.at,
+            id: self.entry.id.as_uuid(),
+        }
+    }
+}
+
 impl Listed for User {
     fn position(&self) -> Position {
         Position {

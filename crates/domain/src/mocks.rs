@@ -21,7 +21,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use crate::ports::{
-    MockAdminAccess, MockPlatformDirectory, MockPorts, MockTokenAuthority, MockTokenStore,
+    MockAdminAccess, MockAuditTrail, MockPlatformDirectory, MockPorts, MockTokenAuthority,
+    MockTokenStore,
 };
 use crate::service::{AdminService, Provisioning, Settings};
 
@@ -41,6 +42,8 @@ pub struct World {
     pub directory: MockPlatformDirectory,
     /// Token verification.
     pub authority: MockTokenAuthority,
+    /// The audit trail.
+    pub trail: MockAuditTrail,
     /// The rules' settings.
     pub settings: Settings,
 }
@@ -61,12 +64,15 @@ impl World {
             self.tokens,
             self.directory,
             self.authority,
+            self.trail,
             self.settings,
         )
     }
 
-    /// The provisioning commands over these mocks' directory and token store.
-    pub fn provisioning(self) -> Provisioning<MockPlatformDirectory, MockTokenStore> {
-        Provisioning::new(self.directory, self.tokens)
+    /// The provisioning commands over these mocks' directory, token store and trail.
+    pub fn provisioning(
+        self,
+    ) -> Provisioning<MockPlatformDirectory, MockTokenStore, MockAuditTrail> {
+        Provisioning::new(self.directory, self.tokens, self.trail)
     }
 }

@@ -3,11 +3,16 @@
 //! Each method's doc comment states the contract every implementation MUST keep, so a sibling
 //! service can implement or mock a port without reading this project's adapters. With the
 //! `mocks` feature, mockall mocks of every port are exported (`MockAdminAccess`,
-//! `MockTokenStore`, `MockPlatformDirectory`, `MockTokenAuthority`), and [`MockPorts`] bundles
-//! them.
+//! `MockTokenStore`, `MockPlatformDirectory`, `MockTokenAuthority`, `MockAuditTrail`), and
+//! [`MockPorts`] bundles them.
+//!
+//! A method that changes something and takes an [`AuditEntry`] MUST write the event in the
+//! same transaction as the change, through the same chain as [`AuditTrail::append`]: when the
+//! event cannot be written, the change does not happen.
 
 use std::future::Future;
 
+use crate::audit::{AuditEntry, AuditEvent, AuditFilter, ChainCheck, ChainHead};
 use crate::caller::CallerRecord;
 use crate::entities::{
     Member, Membership, Organization, OrganizationMembership, OrganizationSummary, Revocation,
@@ -52,15 +57,18 @@ pub trait AdminAccess: Send + Sync + 'static {
 /// The token store: one record per token issued.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait TokenStore: Send + Sync + 'static {
-    /// Stores these records, all or none.
+    /// Stores these records, all or none, with `events` appended to the trail.
     ///
     /// MUST return [`StoreError::NotFound`] when a record names an unknown user or
     /// organization, and [`Conflict::DuplicateId`](crate::Conflict::DuplicateId) for a duplicate id or revocation id.
-    fn record(&self, tokens: &[TokenRecord])
-    -> impl Future<Output = Result<(), StoreError>> + Send;
+    fn record(
+        &self,
+        tokens: &[TokenRecord],
+        events: &[AuditEntry],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Marks the record `id` revoked at `at`, unless it already is: the first revocation
-    /// time stays.
+    /// time stays. Records `event` when it revoked the record, and only then.
     ///
     /// MUST return `Ok(None)` when there is no such record, else the revocation time kept and
     /// whether the record was revoked already.
@@ -68,10 +76,12 @@ pub trait TokenStore: Send + Sync + 'static {
         &self,
         id: TokenId,
         at: Timestamp,
+        event: &AuditEntry,
     ) -> impl Future<Output = Result<Option<Revocation>, StoreError>> + Send;
 
     /// Marks revoked at `at` every record of `user` that could still authenticate then (not
-    /// revoked, expiring after `at`), in one statement, and returns how many.
+    /// revoked, expiring after `at`), in one statement, and returns how many; records
+    /// `event.counted(n)` when it revoked `n > 0`.
     ///
     /// MUST count exactly the records it revoked, whatever runs beside it: a record revoked
     /// meanwhile by another call is counted by that call only.
@@ -79,6 +89,7 @@ pub trait TokenStore: Send + Sync + 'static {
         &self,
         user: UserId,
         at: Timestamp,
+        event: &AuditEntry,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// How many records expired before `cutoff` or were revoked before it.
@@ -88,7 +99,7 @@ pub trait TokenStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// Deletes at most `batch` records that expired before `cutoff` or were revoked before it,
-    /// and returns how many it deleted.
+    /// and returns how many it deleted; records `event.counted(n)` when it deleted `n > 0`.
     ///
     /// MUST never delete a record that expires after `cutoff` and is not revoked before it.
     /// MUST be safe to call from several processes at once: each record is deleted (and
@@ -97,6 +108,7 @@ pub trait TokenStore: Send + Sync + 'static {
         &self,
         cutoff: Timestamp,
         batch: u32,
+        event: &AuditEntry,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
 
@@ -195,30 +207,64 @@ pub trait PlatformDirectory: Send + Sync + 'static {
         id: WorkspaceId,
     ) -> impl Future<Output = Result<Option<Workspace>, StoreError>> + Send;
 
-    /// Adds users, all or none. MUST return [`Conflict::EmailTaken`](crate::Conflict::EmailTaken) for an email taken.
-    fn add_users(&self, users: &[User]) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Adds users, all or none, with `events` appended to the trail. MUST return
+    /// [`Conflict::EmailTaken`](crate::Conflict::EmailTaken) for an email taken.
+    fn add_users(
+        &self,
+        users: &[User],
+        events: &[AuditEntry],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Adds organizations, all or none. MUST return [`Conflict::SlugTaken`](crate::Conflict::SlugTaken) for a slug taken
-    /// and [`Conflict::SecondPlatform`](crate::Conflict::SecondPlatform) for a second platform organization.
+    /// Adds organizations, all or none, with `events` appended to the trail. MUST return
+    /// [`Conflict::SlugTaken`](crate::Conflict::SlugTaken) for a slug taken and
+    /// [`Conflict::SecondPlatform`](crate::Conflict::SecondPlatform) for a second platform
+    /// organization.
     fn add_organizations(
         &self,
         organizations: &[Organization],
+        events: &[AuditEntry],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Adds workspaces, all or none. MUST return [`Conflict::WorkspaceSlugTaken`](crate::Conflict::WorkspaceSlugTaken) for a slug
-    /// taken within the organization, [`StoreError::NotFound`] for an unknown organization.
+    /// Adds workspaces, all or none, with `events` appended to the trail. MUST return
+    /// [`Conflict::WorkspaceSlugTaken`](crate::Conflict::WorkspaceSlugTaken) for a slug taken
+    /// within the organization, [`StoreError::NotFound`] for an unknown organization.
     fn add_workspaces(
         &self,
         workspaces: &[Workspace],
+        events: &[AuditEntry],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Adds memberships, or changes the role of those that exist (which keep when they were
-    /// made), all or none. MUST return [`StoreError::NotFound`] for an unknown user or
-    /// organization.
+    /// made), all or none, with `events` appended to the trail. MUST return [`StoreError::NotFound`]
+    /// for an unknown user or organization.
     fn set_memberships(
         &self,
         memberships: &[Membership],
+        events: &[AuditEntry],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// The audit trail: events chained by hash, appended by every instance through one chain.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait AuditTrail: Send + Sync + 'static {
+    /// Appends `event`, which accompanies no change (a read, a dry run, a seed's summary).
+    fn append(&self, event: &AuditEntry) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// A page of events matching `filter`, keyset on (`at`, id), as the directory's listings.
+    fn events(
+        &self,
+        filter: &AuditFilter,
+        seek: &Seek,
+    ) -> impl Future<Output = Result<Vec<AuditEvent>, StoreError>> + Send;
+
+    /// How many events match `filter`, exactly.
+    fn count(&self, filter: &AuditFilter) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Walks the whole chain in the order it was appended, recomputing every hash.
+    fn verify(&self) -> impl Future<Output = Result<ChainCheck, StoreError>> + Send;
+
+    /// The chain's head now.
+    fn head(&self) -> impl Future<Output = Result<ChainHead, StoreError>> + Send;
 }
 
 /// Token verification: signs tokens, and turns a presented token into verified claims, then
@@ -254,8 +300,8 @@ pub trait TokenAuthority: Send + Sync + 'static {
     ) -> impl Future<Output = Result<bool, AuthorityError>> + Send;
 }
 
-/// The four ports a service is built from, named once so that code generic over them has
-/// one type parameter instead of four.
+/// The five ports a service is built from, named once so that code generic over them has
+/// one type parameter instead of five.
 pub trait Ports: 'static {
     /// Admin access.
     type Access: AdminAccess;
@@ -265,6 +311,8 @@ pub trait Ports: 'static {
     type Directory: PlatformDirectory;
     /// Token verification.
     type Authority: TokenAuthority;
+    /// The audit trail.
+    type Trail: AuditTrail;
 }
 
 /// The mocks of every port, bundled: `AdminService<MockPorts>` runs the real rules against
@@ -279,4 +327,5 @@ impl Ports for MockPorts {
     type Tokens = MockTokenStore;
     type Directory = MockPlatformDirectory;
     type Authority = MockTokenAuthority;
+    type Trail = MockAuditTrail;
 }

@@ -11,5 +11,5 @@ mod tokens;
 
 pub use access::{AccessDecision, AccessQuery, AccessRole};
 pub use admin::{AdminService, Settings};
-pub use cleanup::{CleanupReport, CleanupRequest};
+pub use cleanup::{CleanupReport, CleanupRequest, CleanupRun};
 pub use provisioning::{NewOrganization, Provisioning};

@@ -1,8 +1,10 @@
 //! Instants in UTC with microsecond precision: what both databases store exactly.
 
+use std::fmt;
 use std::time::Duration;
 
 use time::OffsetDateTime;
+use time::macros::format_description;
 
 /// An instant in UTC, truncated to whole microseconds so it survives storage unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -69,9 +71,37 @@ impl Timestamp {
     }
 }
 
+/// `YYYY-MM-DDTHH:MM:SS.ffffff`: UTC, exactly six fractional digits, no zone. The contract's
+/// form of an instant, and the audit trail's canonical one.
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let format = format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]"
+        );
+        match self.to_datetime().format(&format) {
+            Ok(text) => f.write_str(&text),
+            Err(_) => f.write_str("0001-01-01T00:00:00.000000"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn displays_with_exactly_six_fractional_digits_and_no_zone() {
+        assert_eq!(
+            Timestamp::from_unix_micros(0).to_string(),
+            "1970-01-01T00:00:00.000000"
+        );
+        assert_eq!(
+            Timestamp::from_unix_micros(1_764_300_000_123_456).to_string(),
+            "2025-11-28T03:20:00.123456"
+        );
+        assert_eq!(Timestamp::MIN.to_string(), "0001-01-01T00:00:00.000000");
+        assert_eq!(Timestamp::MAX.to_string(), "9999-12-31T23:59:59.999999");
+    }
 
     #[test]
     fn now_is_truncated_to_microseconds_and_round_trips() {

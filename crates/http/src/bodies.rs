@@ -1,8 +1,8 @@
 //! The 200 bodies, field for field as the contract names them, with the contract's sentences.
 
 use admin_domain::{
-    AccessDecision, AccessRole, CleanupReport, Member, OrganizationMembership, OrganizationSummary,
-    Page, Role, Timestamp, TokenRecord, TokenState, User, Workspace,
+    AccessDecision, AccessRole, AuditEvent, CleanupReport, Detail, Member, OrganizationMembership,
+    OrganizationSummary, Page, Role, Timestamp, TokenRecord, TokenState, User, Workspace,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -367,4 +367,91 @@ fn role() -> Object {
         .schema_type(Type::String)
         .enum_values(Some(Role::ALL.map(Role::as_str)))
         .build()
+}
+
+/// Who called the API, in an audit event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActorBody {
+    /// The caller's user.
+    #[schema(format = "uuid")]
+    pub user_id: String,
+    /// The token it presented.
+    #[schema(format = "uuid")]
+    pub token_id: String,
+}
+
+/// What an audit event is about.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TargetBody {
+    /// `organization`, `user`, `workspace` or `token`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Its id.
+    #[schema(format = "uuid")]
+    pub id: String,
+}
+
+/// An event in `GET /v1/admin/platform/audit-events`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventItem {
+    /// The event's id.
+    #[schema(format = "uuid")]
+    pub id: String,
+    /// When it happened.
+    #[schema(example = "2025-01-01T00:00:00.000000")]
+    pub at: String,
+    /// What was done, such as `token.revoke`.
+    pub action: &'static str,
+    /// `api`, `cli` or `scheduler`.
+    pub via: &'static str,
+    /// The caller, for `via: api`; else null.
+    pub actor: Option<ActorBody>,
+    /// What it is about, or null.
+    pub target: Option<TargetBody>,
+    /// Ids, counts and filters.
+    #[schema(value_type = Object)]
+    pub details: serde_json::Map<String, serde_json::Value>,
+    /// The request's `X-Request-Id`, for `via: api`; else null.
+    pub request_id: Option<String>,
+    /// The hash of the event before it in the chain.
+    pub prev_hash: String,
+    /// SHA-256 of `prev_hash` and this event's canonical form (docs/audit.md).
+    pub hash: String,
+}
+
+impl From<AuditEvent> for AuditEventItem {
+    fn from(event: AuditEvent) -> Self {
+        let entry = event.entry;
+        let details = entry
+            .details
+            .iter()
+            .map(|(name, value)| {
+                let value = match value {
+                    Detail::Null => serde_json::Value::Null,
+                    Detail::Flag(flag) => serde_json::Value::Bool(*flag),
+                    Detail::Count(count) => serde_json::Value::from(*count),
+                    Detail::Text(text) => serde_json::Value::from(text.as_str()),
+                };
+                (name.to_owned(), value)
+            })
+            .collect();
+        Self {
+            id: entry.id.to_string(),
+            at: wire::timestamp(entry.at),
+            action: entry.action.as_str(),
+            via: entry.via.as_str(),
+            actor: entry.actor.map(|actor| ActorBody {
+                user_id: actor.user_id.to_string(),
+                token_id: actor.token_id.to_string(),
+            }),
+            target: entry.target.map(|target| TargetBody {
+                kind: target.kind.as_str(),
+                id: target.id.to_string(),
+            }),
+            details,
+            request_id: entry.request_id,
+            prev_hash: event.prev_hash,
+            hash: event.hash,
+        }
+    }
 }

@@ -5,8 +5,8 @@ use std::io::Write;
 
 use admin_adapters::{Database, DatabaseUrl, RootKey};
 use admin_domain::{
-    AdminError, BearerToken, Conflict, Email, Missing, Name, NewOrganization, OrganizationId,
-    Provisioning, Role, SeedPlan, Slug, TokenId, Ttl, UserId,
+    AdminError, BearerToken, ChainCheck, Conflict, Email, Missing, Name, NewOrganization,
+    OrganizationId, Provisioning, Role, SeedPlan, Slug, TokenId, Ttl, UserId,
 };
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -55,6 +55,9 @@ pub enum Command {
     /// Tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Write bulk synthetic data.
     Seed {
         /// Users to create.
@@ -164,6 +167,17 @@ pub enum TokenCommand {
     },
 }
 
+/// `admin-api audit …`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the whole chain, recomputing every hash: exit 0 when it holds, 1 naming the first
+    /// event that does not.
+    Verify,
+    /// Print the newest event's hash, to keep where the database's administrators cannot
+    /// write.
+    Head,
+}
+
 /// Runs a command.
 pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
@@ -201,7 +215,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
 async fn administer(command: Command, config: Config) -> anyhow::Result<()> {
     let database = open(&config).await?;
-    let provisioning = Provisioning::new(database.clone(), database.clone());
+    let provisioning = Provisioning::new(database.clone(), database.clone(), database.clone());
     match command {
         Command::Org(OrgCommand::Create {
             name,
@@ -242,6 +256,15 @@ async fn administer(command: Command, config: Config) -> anyhow::Result<()> {
             print(workspace.id)
         }
         Command::Token(command) => tokens(command, &config, database).await,
+        Command::Audit(AuditCommand::Verify) => match provisioning.verify_trail().await? {
+            ChainCheck::Intact { events, head } => {
+                print(format!("{events} events verified, head {head}"))
+            }
+            ChainCheck::Broken { seq, id, problem } => {
+                bail!("audit verify: event #{seq} ({id}): {problem}")
+            }
+        },
+        Command::Audit(AuditCommand::Head) => print(provisioning.trail_head().await?.hash),
         Command::Seed {
             users,
             orgs,

@@ -82,6 +82,9 @@ pub struct Config {
     /// `ADMIN_API_CLEANUP_RATE`: the rows per second scheduled cleanups are paced to; default
     /// `50000`.
     pub cleanup_rate: usize,
+    /// `ADMIN_API_AUDIT_READS`: record the platform listings and reads in the audit trail too
+    /// (`true` or `false`, default `false`).
+    pub audit_reads: bool,
     /// `ADMIN_API_PREVIOUS_ROOT_KEYS`: comma-separated keys tokens may still be signed with
     /// after a rotation (private hex as `keygen` printed, or public `ed25519/<hex>`).
     pub previous_keys: Vec<PreviousKey>,
@@ -146,6 +149,12 @@ impl Config {
                 },
             },
             cleanup_rate: number("ADMIN_API_CLEANUP_RATE", 50_000)?,
+            audit_reads: match lookup("ADMIN_API_AUDIT_READS").map(|v| v.to_ascii_lowercase()) {
+                None => false,
+                Some(v) if matches!(v.as_str(), "true" | "1" | "yes" | "on") => true,
+                Some(v) if matches!(v.as_str(), "false" | "0" | "no" | "off") => false,
+                Some(v) => bail!("ADMIN_API_AUDIT_READS must be true or false, not {v:?}"),
+            },
             log_format,
             workers,
             pool: PoolSettings {

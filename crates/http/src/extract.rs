@@ -4,12 +4,13 @@ use std::marker::PhantomData;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use admin_domain::{AdminService, AuthFailure, BearerToken, Caller, Permission, Ports};
 use futures_util::future::LocalBoxFuture;
 
 use crate::errors::ApiError;
 use crate::metrics;
+use crate::middleware::RequestId;
 
 /// The caller, authenticated for the operation its route requires (the [`Permission`] the
 /// route table gives each `/v1/admin` resource as data): the request's `Authorization:
@@ -30,6 +31,11 @@ impl<P: Ports> FromRequest for Authenticated<P> {
         let service = request.app_data::<web::Data<AdminService<P>>>().cloned();
         let operation = request.app_data::<Permission>().copied();
         let token = bearer_token(request);
+        let request_id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(|id| id.0.clone())
+            .unwrap_or_default();
         Box::pin(async move {
             let (Some(service), Some(operation)) = (service, operation) else {
                 return Err(ApiError::Internal(
@@ -44,7 +50,7 @@ impl<P: Ports> FromRequest for Authenticated<P> {
             let outcome = service.authenticate(&token, operation).await;
             metrics::observe_authentication(outcome.as_ref().map(|_| ()));
             Ok(Self {
-                caller: outcome?,
+                caller: outcome?.on_request(request_id),
                 marker: PhantomData,
             })
         })

@@ -1,6 +1,7 @@
 //! The handlers: extract, call one use case, answer. One file per area.
 
 pub mod access;
+pub mod audit;
 pub mod cleanup;
 pub mod health;
 pub mod listing;

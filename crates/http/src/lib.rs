@@ -8,6 +8,7 @@
 pub mod bodies;
 pub mod cli;
 pub mod config;
+pub mod datetime;
 pub mod errors;
 pub mod extract;
 pub mod handlers;

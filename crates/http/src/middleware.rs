@@ -9,7 +9,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpResponse, ResponseError};
+use actix_web::{Error, HttpMessage, HttpResponse, ResponseError};
 use futures_util::FutureExt;
 use tracing::Instrument;
 
@@ -17,6 +17,10 @@ use crate::errors::ApiError;
 
 /// The request id header, echoed on every response.
 pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The request's id, in its extensions: what the events it causes carry as `request_id`.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
 
 /// Gives the request an id (the caller's `X-Request-Id` when it is a sane one, else a new
 /// UUID), runs it inside a span carrying that id, logs and counts its outcome once, and returns
@@ -37,6 +41,9 @@ pub async fn request_id(
         method = %request.method(),
         path = %request.path(),
     );
+    request.extensions_mut().insert(RequestId(
+        String::from_utf8_lossy(id.as_bytes()).into_owned(),
+    ));
     let started = Instant::now();
     // Handlers' and extractors' errors arrive here as responses; an `Err` can only come from a
     // middleware, and actix answers it itself.

@@ -8,7 +8,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::errors::{PydanticError, ValidationBody};
-use crate::handlers::{access, cleanup, health, listing, resources, tokens};
+use crate::handlers::{access, audit, cleanup, health, listing, resources, tokens};
 
 /// The document.
 #[derive(Debug, OpenApi)]
@@ -17,7 +17,7 @@ use crate::handlers::{access, cleanup, health, listing, resources, tokens};
         title = "Platform admin API",
         description = "Who may administer what on the platform; every user, organization and \
             workspace for the platform's operators, found by filters, one by one and by what they \
-            belong to; their tokens, listed and revoked; token cleanup. Every error is the envelope \
+            belong to; their tokens, listed and revoked; token cleanup; the audit trail. Every error is the envelope \
             `{error, message, details, timestamp, status_code}`, except 422, which keeps \
             FastAPI's `{detail: [...]}`."
     ),
@@ -36,6 +36,7 @@ use crate::handlers::{access, cleanup, health, listing, resources, tokens};
         tokens::tokens,
         tokens::revoke,
         tokens::revoke_all,
+        audit::audit_events,
         health::healthz,
         health::readyz,
     ),

@@ -50,7 +50,11 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    fn new(kind: &'static str, msg: impl Into<Cow<'static, str>>, ctx: Option<Value>) -> Self {
+    pub(crate) fn new(
+        kind: &'static str,
+        msg: impl Into<Cow<'static, str>>,
+        ctx: Option<Value>,
+    ) -> Self {
         Self {
             kind,
             msg: msg.into(),
@@ -208,6 +212,16 @@ impl Raw {
                 .collect(),
             path: Vec::new(),
         }
+    }
+
+    /// The query's parameters as given, by name (the last value of a repeated one): what an
+    /// audited read records.
+    pub fn details(&self) -> admin_domain::Details {
+        self.query
+            .iter()
+            .fold(admin_domain::Details::new(), |details, (name, value)| {
+                details.with(name.clone(), value.clone())
+            })
     }
 
     fn get(&self, at: In, name: &str) -> Option<&str> {

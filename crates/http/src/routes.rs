@@ -10,7 +10,7 @@ use actix_web::{App, Error, FromRequest, Handler, HttpResponse, Resource, Respon
 use admin_domain::{AdminService, Permission, Ports};
 
 use crate::errors::ApiError;
-use crate::handlers::{access, cleanup, health, listing, resources, tokens};
+use crate::handlers::{access, audit, cleanup, health, listing, resources, tokens};
 use crate::health::Health;
 use crate::{metrics, middleware, openapi};
 
@@ -77,6 +77,7 @@ pub fn app<P: Ports>(
         get "/v1/admin/platform/users/{user_id}/tokens", TokensList => tokens::tokens::<P>;
         post "/v1/admin/platform/tokens/{token_id}/revoke", TokensRevoke => tokens::revoke::<P>;
         post "/v1/admin/platform/users/{user_id}/revoke-tokens", TokensRevoke => tokens::revoke_all::<P>;
+        get "/v1/admin/platform/audit-events", AuditList => audit::audit_events::<P>;
         get "/healthz", None => health::healthz;
         get "/readyz", None => health::readyz;
         get "/openapi.json", None => openapi::openapi_json;

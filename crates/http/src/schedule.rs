@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use actix_web::web::Data;
 use admin_adapters::{Adapters, ClaimedRun, CleanupSchedule};
-use admin_domain::{AdminService, CleanupReport};
+use admin_domain::{AdminService, Origin};
 use tokio::time::{Instant, sleep_until};
 
 use crate::errors::error_chain;
@@ -16,6 +16,10 @@ use crate::metrics::{Trigger, observe_cleanup};
 
 /// The longest a tick waits: also how soon a drain is noticed.
 const STEP: Duration = Duration::from_millis(100);
+
+/// A batch holds this share of a second's rate: short statements, so that traffic beside a
+/// run waits behind a small one at worst (docs/performance.md, "Scheduled cleanup").
+const BATCHES_PER_SECOND: usize = 20;
 
 /// One instance's scheduler.
 pub struct Scheduler {
@@ -29,6 +33,8 @@ pub struct Scheduler {
     pub schedule: CleanupSchedule,
     /// Whether the instance is draining.
     pub health: Health,
+    /// This instance's id, which its runs' events carry.
+    pub instance: String,
 }
 
 impl std::fmt::Debug for Scheduler {
@@ -60,44 +66,43 @@ impl Scheduler {
 
     /// The run this instance was elected for: batches paced to the rate, its progress
     /// recorded after each, until a batch comes back short or the instance drains.
-    async fn clean(&mut self, run: ClaimedRun) {
+    async fn clean(&mut self, claimed: ClaimedRun) {
         let started = Instant::now();
         let rate = self.rate.max(1) as f64;
-        let cutoff = self.service.cleanup_cutoff();
-        tracing::info!(%run, "scheduled cleanup started");
-        let mut deleted = 0;
+        let rows = u32::try_from(self.rate / BATCHES_PER_SECOND).unwrap_or(u32::MAX);
+        let origin = Origin::Scheduler {
+            instance: self.instance.clone(),
+        };
+        let mut run = self.service.start_cleanup(&origin, claimed.id(), false);
+        tracing::info!(run = %claimed, "scheduled cleanup started");
         let outcome = loop {
-            match self.service.cleanup_batch(cutoff).await {
+            match self.service.cleanup_batch(&mut run, rows).await {
                 Err(error) => break Err(error),
-                Ok((batch, more)) => {
-                    deleted += batch;
-                    if !more {
-                        break Ok(());
-                    }
-                }
+                Ok(false) => break Ok(()),
+                Ok(true) => {}
             }
-            if let Err(error) = self.schedule.progress(&run, deleted).await {
+            if let Err(error) = self.schedule.progress(&claimed, run.deleted()).await {
                 let error = error_chain(&error);
                 tracing::warn!(%error, "scheduled cleanup: progress not recorded");
             }
-            let due = started + Duration::from_secs_f64(deleted as f64 / rate);
+            let due = started + Duration::from_secs_f64(run.deleted() as f64 / rate);
             wait_until(&self.health, due).await;
             if self.health.is_draining() {
                 break Ok(());
             }
         };
-        if let Err(error) = self.schedule.finish(run, deleted).await {
+        let deleted = run.deleted();
+        if let Err(error) = self.schedule.finish(claimed, deleted).await {
             let error = error_chain(&error);
             tracing::warn!(%error, "scheduled cleanup: its end not recorded");
         }
         let elapsed_ms = started.elapsed().as_millis() as u64;
+        let outcome = match outcome {
+            Ok(()) => self.service.finish_cleanup(run).await,
+            Err(error) => Err(error),
+        };
         match outcome {
-            Ok(()) => {
-                let report = CleanupReport {
-                    deleted_count: deleted,
-                    cutoff,
-                    dry_run: false,
-                };
+            Ok(report) => {
                 observe_cleanup(&report, Trigger::Scheduler);
                 let stopped_early = self.health.is_draining();
                 tracing::info!(

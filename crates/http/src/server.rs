@@ -40,9 +40,17 @@ pub fn admin_service(
 ) -> AdminService<Adapters> {
     let settings = Settings {
         token_retention: config.token_retention,
+        audit_reads: config.audit_reads,
         ..Settings::default()
     };
-    AdminService::new(database.clone(), tokens, database, authority, settings)
+    AdminService::new(
+        database.clone(),
+        tokens,
+        database.clone(),
+        authority,
+        database,
+        settings,
+    )
 }
 
 /// Binds `address`, and tells which port it got (port 0 picks a free one).
@@ -87,6 +95,7 @@ pub fn start(
                 rate: config.cleanup_rate,
                 service: Data::new(service),
                 schedule: CleanupSchedule::new(cleanup.clone(), instance_id.clone()),
+                instance: instance_id.clone(),
                 health: health.clone(),
             }
             .run(),

@@ -1,28 +1,24 @@
 //! Where PostgreSQL and SQLite must be told different things. Everything else is shared.
 
-use admin_domain::StoreError;
-use diesel::sql_types::BigInt;
-use diesel_async::RunQueryDsl;
-
-use super::errors;
 use super::pools::Pools;
-use super::sql_types::{DbInstant, Instant};
 
-/// Inserts `$rows` (a `Vec` of insertable rows), all or none: chunk by chunk, each chunk one
-/// multi-row statement built by `$statement` from `$part`. diesel-async cannot run SQLite's
-/// multi-row inserts, so there they run on the blocking connection, in an immediate
-/// transaction. diesel has no multi-row upsert on SQLite: the `upsert:` form runs `$statement`
-/// on PostgreSQL a chunk at a time and on SQLite a row at a time (still one transaction, one
-/// prepared statement).
+/// Inserts `$rows` (a `Vec` of insertable rows), all or none, with `$events` (a
+/// `&[AuditEntry]`) appended to the audit trail in the same transaction: chunk by chunk,
+/// each chunk one multi-row statement built by `$statement` from `$part`. diesel-async cannot
+/// run SQLite's multi-row inserts, so there they run on the blocking connection, in an
+/// immediate transaction. diesel has no multi-row upsert on SQLite: the `upsert:` form runs
+/// `$statement` on PostgreSQL a chunk at a time and on SQLite a row at a time (still one
+/// transaction, one prepared statement).
 macro_rules! insert_all {
-    ($db:expr, $rows:expr, |$part:ident| $statement:expr) => {
-        $crate::database::backend::insert_all!(@run $db, $rows, |$part| $statement, |$part| $statement, chunks)
+    ($db:expr, $rows:expr, $events:expr, |$part:ident| $statement:expr) => {
+        $crate::database::backend::insert_all!(@run $db, $rows, $events, |$part| $statement, |$part| $statement, chunks)
     };
-    ($db:expr, $rows:expr, upsert: |$part:ident| $statement:expr) => {
-        $crate::database::backend::insert_all!(@run $db, $rows, |$part| $statement, |$part| $statement, rows)
+    ($db:expr, $rows:expr, $events:expr, upsert: |$part:ident| $statement:expr) => {
+        $crate::database::backend::insert_all!(@run $db, $rows, $events, |$part| $statement, |$part| $statement, rows)
     };
-    (@run $db:expr, $rows:expr, |$pg_part:ident| $pg:expr, |$sqlite_part:ident| $sqlite:expr, $sqlite_by:ident) => {{
+    (@run $db:expr, $rows:expr, $events:expr, |$pg_part:ident| $pg:expr, |$sqlite_part:ident| $sqlite:expr, $sqlite_by:ident) => {{
         let rows = $rows;
+        let events: Vec<admin_domain::AuditEntry> = $events.to_vec();
         let chunk = $crate::database::backend::insert_chunk(&$db.pools);
         match &$db.pools {
             $crate::database::pools::Pools::Postgres { pool, .. } => {
@@ -30,6 +26,9 @@ macro_rules! insert_all {
                 diesel_async::AsyncConnection::transaction(&mut *conn, async |conn| {
                     for $pg_part in rows.chunks(chunk) {
                         diesel_async::RunQueryDsl::execute($pg, conn).await?;
+                    }
+                    for event in &events {
+                        $crate::database::audit::append!(diesel_async::RunQueryDsl, conn, event, await);
                     }
                     Ok(())
                 })
@@ -42,6 +41,9 @@ macro_rules! insert_all {
                     conn.immediate_transaction(|conn| {
                         for $sqlite_part in $crate::database::backend::insert_all!(@split rows, chunk, $sqlite_by) {
                             diesel::RunQueryDsl::execute($sqlite, conn)?;
+                        }
+                        for event in &events {
+                            $crate::database::audit::append!(diesel::RunQueryDsl, conn, event);
                         }
                         Ok(())
                     })
@@ -65,43 +67,34 @@ pub fn insert_chunk(pools: &Pools) -> usize {
     }
 }
 
-/// Deletes at most `batch` stale token records (expired, else revoked, before `cutoff`) and
-/// returns how many. On PostgreSQL, rows another cleanup has locked are skipped, so concurrent
-/// cleanups never wait for or double-count each other; SQLite runs one writer at a time.
-/// PostgreSQL deletes the locked rows by their physical address (`ctid`, which cannot change
-/// while we hold the lock), not by a primary key lookup per row (docs/performance.md).
-pub async fn delete_stale_tokens(
-    pools: &Pools,
-    column: StaleBy,
-    cutoff: admin_domain::Timestamp,
-    batch: u32,
-) -> Result<u64, StoreError> {
-    let column = column.column();
-    let deleted = match pools {
-        Pools::Postgres { pool, .. } => {
-            let mut conn = pool.get().await.map_err(errors::pool)?;
-            diesel::sql_query(format!(
+/// Which backend a statement runs on, where the two must be told different things.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// PostgreSQL.
+    Postgres,
+    /// SQLite.
+    Sqlite,
+}
+
+impl Backend {
+    /// The statement deleting at most `$2` token records stale by `column` before `$1`. On
+    /// PostgreSQL, rows another cleanup has locked are skipped, so concurrent cleanups never
+    /// wait for or double-count each other, and the locked rows are deleted by their physical
+    /// address (`ctid`, which cannot change while we hold the lock), not by a primary key
+    /// lookup per row (docs/performance.md); SQLite runs one writer at a time.
+    pub fn delete_stale_tokens(self, column: StaleBy) -> String {
+        let column = column.column();
+        match self {
+            Backend::Postgres => format!(
                 "DELETE FROM tokens WHERE ctid = ANY(ARRAY(SELECT ctid FROM tokens \
                  WHERE {column} < $1 ORDER BY {column} LIMIT $2 FOR UPDATE SKIP LOCKED))"
-            ))
-            .bind::<Instant, _>(DbInstant(cutoff))
-            .bind::<BigInt, _>(i64::from(batch))
-            .execute(&mut *conn)
-            .await
-        }
-        Pools::Sqlite(pool) => {
-            let mut conn = pool.get().await.map_err(errors::pool)?;
-            diesel::sql_query(format!(
+            ),
+            Backend::Sqlite => format!(
                 "DELETE FROM tokens WHERE id IN (SELECT id FROM tokens WHERE {column} < ? \
                  ORDER BY {column} LIMIT ?)"
-            ))
-            .bind::<Instant, _>(DbInstant(cutoff))
-            .bind::<BigInt, _>(i64::from(batch))
-            .execute(&mut *conn)
-            .await
+            ),
         }
-    };
-    deleted.map(|n| n as u64).map_err(errors::query)
+    }
 }
 
 /// Which instant makes a token record stale.

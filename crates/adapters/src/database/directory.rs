@@ -12,10 +12,10 @@
 //! are many. docs/performance.md measures both with `EXPLAIN ANALYZE`.
 
 use admin_domain::{
-    Caseless, Member, Membership, Order, Organization, OrganizationFilter, OrganizationId,
-    OrganizationMembership, OrganizationSummary, PlatformDirectory, Role, RoleFilter, Seek,
-    StoreError, Timestamp, TokenFilter, TokenRecord, TokenState, Total, User, UserFilter, UserId,
-    Workspace, WorkspaceFilter, WorkspaceId,
+    AuditEntry, Caseless, Member, Membership, Order, Organization, OrganizationFilter,
+    OrganizationId, OrganizationMembership, OrganizationSummary, PlatformDirectory, Role,
+    RoleFilter, Seek, StoreError, Timestamp, TokenFilter, TokenRecord, TokenState, Total, User,
+    UserFilter, UserId, Workspace, WorkspaceFilter, WorkspaceId,
 };
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -587,28 +587,44 @@ impl PlatformDirectory for Database {
         row.map(Workspace::try_from).transpose()
     }
 
-    async fn add_users(&self, users: &[User]) -> Result<(), StoreError> {
+    async fn add_users(&self, users: &[User], events: &[AuditEntry]) -> Result<(), StoreError> {
         let rows: Vec<UserRow> = users.iter().map(UserRow::from).collect();
-        insert_all!(self, rows, |part| diesel::insert_into(users::table)
+        insert_all!(self, rows, events, |part| diesel::insert_into(users::table)
             .values(part))
     }
 
-    async fn add_organizations(&self, organizations: &[Organization]) -> Result<(), StoreError> {
+    async fn add_organizations(
+        &self,
+        organizations: &[Organization],
+        events: &[AuditEntry],
+    ) -> Result<(), StoreError> {
         let rows: Vec<OrganizationRow> = organizations.iter().map(OrganizationRow::from).collect();
-        insert_all!(self, rows, |part| diesel::insert_into(organizations::table)
-            .values(part))
+        insert_all!(self, rows, events, |part| diesel::insert_into(
+            organizations::table
+        )
+        .values(part))
     }
 
-    async fn add_workspaces(&self, workspaces: &[Workspace]) -> Result<(), StoreError> {
+    async fn add_workspaces(
+        &self,
+        workspaces: &[Workspace],
+        events: &[AuditEntry],
+    ) -> Result<(), StoreError> {
         let rows: Vec<WorkspaceRow> = workspaces.iter().map(WorkspaceRow::from).collect();
-        insert_all!(self, rows, |part| diesel::insert_into(workspaces::table)
-            .values(part))
+        insert_all!(self, rows, events, |part| diesel::insert_into(
+            workspaces::table
+        )
+        .values(part))
     }
 
-    async fn set_memberships(&self, memberships: &[Membership]) -> Result<(), StoreError> {
+    async fn set_memberships(
+        &self,
+        memberships: &[Membership],
+        events: &[AuditEntry],
+    ) -> Result<(), StoreError> {
         let rows: Vec<MembershipRow> = memberships.iter().map(MembershipRow::from).collect();
         // An existing membership takes the new role and keeps when it was made.
-        insert_all!(self, rows, upsert: |part| diesel::insert_into(memberships::table)
+        insert_all!(self, rows, events, upsert: |part| diesel::insert_into(memberships::table)
             .values(part)
             .on_conflict((memberships::user_id, memberships::organization_id))
             .do_update()

@@ -45,6 +45,32 @@ macro_rules! with_connection {
 }
 pub(crate) use with_connection;
 
+/// Runs `$body` in one transaction on a pooled connection of whichever backend `$db` uses,
+/// `$conn` bound to the connection and `$backend` to its [`Backend`](super::backend::Backend)
+/// (for the statements the two are told differently). The body's errors are diesel's; any
+/// error rolls it all back. Compiled once per backend, like `with_connection!`.
+macro_rules! in_transaction {
+    ($db:expr, |$conn:ident, $backend:ident| $body:expr) => {
+        match &$db.pools {
+            $crate::database::pools::Pools::Postgres { pool, .. } => {
+                let mut pooled = pool.get().await.map_err($crate::database::errors::pool)?;
+                let $backend = $crate::database::backend::Backend::Postgres;
+                diesel_async::AsyncConnection::transaction(&mut *pooled, async |$conn| $body)
+                    .await
+                    .map_err($crate::database::errors::query)
+            }
+            $crate::database::pools::Pools::Sqlite(pool) => {
+                let mut pooled = pool.get().await.map_err($crate::database::errors::pool)?;
+                let $backend = $crate::database::backend::Backend::Sqlite;
+                diesel_async::AsyncConnection::transaction(&mut *pooled, async |$conn| $body)
+                    .await
+                    .map_err($crate::database::errors::query)
+            }
+        }
+    };
+}
+pub(crate) use in_transaction;
+
 /// Per-connection SQLite settings: wait for the writer instead of failing at once (set before
 /// WAL, which may itself wait), readers beside the writer, durable enough, references
 /// enforced, and delete triggers fired by REPLACE too (the membership counts rely on it).
@@ -270,4 +296,27 @@ where
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .map_err(|e| DatabaseError::Pool(Box::new(e)))
+}
+
+#[cfg(feature = "testing")]
+impl Database {
+    /// Runs `sql` (statements separated by `;`) as it stands, on either backend: for tests that
+    /// change the database behind the service's back (a trigger, a tampered row).
+    pub async fn execute_raw(&self, sql: &str) -> Result<(), admin_domain::StoreError> {
+        match &self.pools {
+            Pools::Postgres { pool, .. } => {
+                let mut conn = pool.get().await.map_err(errors::pool)?;
+                conn.batch_execute(sql).await.map_err(errors::query)
+            }
+            Pools::Sqlite(pool) => {
+                let mut conn = pool.get().await.map_err(errors::pool)?;
+                conn.batch_execute(sql).await.map_err(errors::query)
+            }
+        }
+    }
+
+    /// Whether this is a PostgreSQL database (else SQLite), for tests whose SQL differs.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.pools, Pools::Postgres { .. })
+    }
 }

@@ -40,6 +40,13 @@ pub struct ClaimedRun {
     id: uuid::Uuid,
 }
 
+impl ClaimedRun {
+    /// The run's id: its row in `cleanup_runs`, and its events' `details.run_id`.
+    pub fn id(&self) -> uuid::Uuid {
+        self.id
+    }
+}
+
 impl std::fmt::Display for ClaimedRun {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.id.fmt(f)

@@ -93,6 +93,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::database::sql_types::{Instant, Uuid};
+
+    audit_events (seq) {
+        seq -> BigInt,
+        id -> Uuid,
+        at -> Instant,
+        action -> Text,
+        via -> Text,
+        actor_user_id -> Nullable<Uuid>,
+        actor_token_id -> Nullable<Uuid>,
+        target_type -> Nullable<Text>,
+        target_id -> Nullable<Uuid>,
+        details -> Text,
+        request_id -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+
+    audit_head (only_row) {
+        only_row -> Bool,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
 diesel::joinable!(memberships -> organizations (organization_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(workspaces -> organizations (organization_id));

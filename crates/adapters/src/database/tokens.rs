@@ -1,40 +1,56 @@
 //! The token store port.
 
-use admin_domain::{Revocation, StoreError, Timestamp, TokenId, TokenRecord, TokenStore, UserId};
+use admin_domain::{
+    AuditEntry, Revocation, StoreError, Timestamp, TokenId, TokenRecord, TokenStore, UserId,
+};
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
 
-use super::backend::insert_all;
-use super::backend::{self, StaleBy};
+use super::audit::append;
+use super::backend::{StaleBy, insert_all};
 use super::errors;
-use super::pools::{Database, with_connection};
+use super::pools::{Database, in_transaction, with_connection};
 use super::rows::TokenRow;
 use super::schema::tokens;
-use super::sql_types::{DbInstant, DbUuid};
+use super::sql_types::{DbInstant, DbUuid, Instant};
 
 impl TokenStore for Database {
-    async fn record(&self, records: &[TokenRecord]) -> Result<(), StoreError> {
+    async fn record(
+        &self,
+        records: &[TokenRecord],
+        events: &[AuditEntry],
+    ) -> Result<(), StoreError> {
         let rows: Vec<TokenRow> = records.iter().map(TokenRow::from).collect();
-        insert_all!(self, rows, |part| diesel::insert_into(tokens::table)
-            .values(part))
+        insert_all!(self, rows, events, |part| diesel::insert_into(
+            tokens::table
+        )
+        .values(part))
     }
 
-    async fn revoke(&self, id: TokenId, at: Timestamp) -> Result<Option<Revocation>, StoreError> {
+    async fn revoke(
+        &self,
+        id: TokenId,
+        at: Timestamp,
+        event: &AuditEntry,
+    ) -> Result<Option<Revocation>, StoreError> {
         let by_id = tokens::table.find(DbUuid(id.as_uuid()));
-        let (revoked, kept): (usize, Option<Option<DbInstant>>) = with_connection!(self, |conn| {
-            let revoked = diesel::update(by_id.filter(tokens::revoked_at.is_null()))
-                .set(tokens::revoked_at.eq(DbInstant(at)))
-                .execute(conn)
-                .await
-                .map_err(errors::query)?;
-            let kept = by_id
-                .select(tokens::revoked_at)
-                .first(conn)
-                .await
-                .optional()
-                .map_err(errors::query)?;
-            Ok((revoked, kept))
-        })?;
+        let (revoked, kept): (usize, Option<Option<DbInstant>>) =
+            in_transaction!(self, |conn, _backend| {
+                let revoked = diesel::update(by_id.filter(tokens::revoked_at.is_null()))
+                    .set(tokens::revoked_at.eq(DbInstant(at)))
+                    .execute(conn)
+                    .await?;
+                let kept = by_id
+                    .select(tokens::revoked_at)
+                    .first(conn)
+                    .await
+                    .optional()?;
+                if revoked > 0 {
+                    append!(diesel_async::RunQueryDsl, conn, event, await);
+                }
+                Ok((revoked, kept))
+            })?;
         // Revocations are never undone, so the time read after the update is the one kept
         // (None: the record was deleted meanwhile, or never was).
         Ok(kept.flatten().map(|revoked_at| Revocation {
@@ -43,10 +59,15 @@ impl TokenStore for Database {
         }))
     }
 
-    async fn revoke_all(&self, user: UserId, at: Timestamp) -> Result<u64, StoreError> {
+    async fn revoke_all(
+        &self,
+        user: UserId,
+        at: Timestamp,
+        event: &AuditEntry,
+    ) -> Result<u64, StoreError> {
         let at = DbInstant(at);
-        let revoked = with_connection!(self, |conn| {
-            diesel::update(
+        let revoked = in_transaction!(self, |conn, _backend| {
+            let revoked = diesel::update(
                 tokens::table
                     .filter(tokens::user_id.eq(DbUuid(user.as_uuid())))
                     .filter(tokens::revoked_at.is_null())
@@ -54,10 +75,18 @@ impl TokenStore for Database {
             )
             .set(tokens::revoked_at.eq(at))
             .execute(conn)
-            .await
-            .map_err(errors::query)
+            .await? as u64;
+            if revoked > 0 {
+                append!(
+                    diesel_async::RunQueryDsl,
+                    conn,
+                    &event.counted(revoked),
+                    await
+                );
+            }
+            Ok(revoked)
         })?;
-        Ok(revoked as u64)
+        Ok(revoked)
     }
 
     async fn count_stale(&self, cutoff: Timestamp) -> Result<u64, StoreError> {
@@ -77,17 +106,37 @@ impl TokenStore for Database {
         Ok(count.unsigned_abs())
     }
 
-    async fn delete_stale(&self, cutoff: Timestamp, batch: u32) -> Result<u64, StoreError> {
-        let expired =
-            backend::delete_stale_tokens(&self.pools, StaleBy::Expiry, cutoff, batch).await?;
-        let room = u64::from(batch).saturating_sub(expired);
-        if room == 0 {
-            return Ok(expired);
-        }
-        let room = u32::try_from(room).unwrap_or(batch);
-        let revoked =
-            backend::delete_stale_tokens(&self.pools, StaleBy::Revocation, cutoff, room).await?;
-        Ok(expired + revoked)
+    async fn delete_stale(
+        &self,
+        cutoff: Timestamp,
+        batch: u32,
+        event: &AuditEntry,
+    ) -> Result<u64, StoreError> {
+        let cutoff = DbInstant(cutoff);
+        in_transaction!(self, |conn, backend| {
+            let mut deleted = 0;
+            for stale in [StaleBy::Expiry, StaleBy::Revocation] {
+                let room = u64::from(batch).saturating_sub(deleted);
+                if room == 0 {
+                    break;
+                }
+                let n = diesel::sql_query(backend.delete_stale_tokens(stale))
+                    .bind::<Instant, _>(cutoff)
+                    .bind::<BigInt, _>(i64::try_from(room).unwrap_or(i64::MAX))
+                    .execute(conn)
+                    .await?;
+                deleted += n as u64;
+            }
+            if deleted > 0 {
+                append!(
+                    diesel_async::RunQueryDsl,
+                    conn,
+                    &event.counted(deleted),
+                    await
+                );
+            }
+            Ok(deleted)
+        })
     }
 }
 

@@ -19,7 +19,7 @@ async fn the_caller_is_read_with_its_token_record_platform_role_and_scope(db: Te
     member(&db, user.id, platform.id, Role::Admin).await;
     let mut record = token(user.id, Timestamp::now().saturating_add(hours(1)), None);
     record.organization_id = Some(platform.id);
-    db.record(std::slice::from_ref(&record))
+    db.record(std::slice::from_ref(&record), &[])
         .await
         .expect("recorded");
 
@@ -43,7 +43,7 @@ async fn a_caller_outside_the_platform_organization_has_no_platform_role(db: Tes
     member(&db, user.id, customer.id, Role::Owner).await;
     let mut record = token(user.id, Timestamp::now().saturating_add(hours(1)), None);
     record.organization_id = Some(customer.id);
-    db.record(std::slice::from_ref(&record))
+    db.record(std::slice::from_ref(&record), &[])
         .await
         .expect("recorded");
 
@@ -66,11 +66,11 @@ async fn a_deactivated_user_is_reported_inactive(db: TestDatabase) {
     let db = db.database.clone();
     let mut user = user(1, Timestamp::now());
     user.is_active = false;
-    db.add_users(std::slice::from_ref(&user))
+    db.add_users(std::slice::from_ref(&user), &[])
         .await
         .expect("stored");
     let record = token(user.id, Timestamp::now().saturating_add(hours(1)), None);
-    db.record(std::slice::from_ref(&record))
+    db.record(std::slice::from_ref(&record), &[])
         .await
         .expect("recorded");
 
@@ -123,7 +123,7 @@ async fn role_in_reports_the_membership_and_nothing_for_strangers_and_unknown_or
 
 async fn stored_user_named(db: &admin_adapters::Database, n: usize) -> User {
     let user = user(n, Timestamp::now());
-    db.add_users(std::slice::from_ref(&user))
+    db.add_users(std::slice::from_ref(&user), &[])
         .await
         .expect("stored");
     user

@@ -51,7 +51,7 @@ async fn users_pages_walk_to_the_end_with_no_row_missing_or_repeated_while_rows_
 ) {
     let db = db.database.clone();
     let existing: Vec<User> = (0..40).map(|i| user(i, at(i as i64 * 1_000))).collect();
-    db.add_users(&existing).await.expect("stored");
+    db.add_users(&existing, &[]).await.expect("stored");
     let mut inserted = Vec::new();
     let mut n = 100;
 
@@ -59,7 +59,7 @@ async fn users_pages_walk_to_the_end_with_no_row_missing_or_repeated_while_rows_
         // A row created now lands after every existing one; one back-dated lands before the
         // cursor and must not disturb the walk.
         let new = [user(n, Timestamp::now()), user(n + 1, at(-1))];
-        db.add_users(&new).await.expect("stored");
+        db.add_users(&new, &[]).await.expect("stored");
         inserted.push(new[0].id);
         n += 2;
     })
@@ -92,7 +92,7 @@ async fn rows_sharing_a_creation_time_are_ordered_by_id(db: TestDatabase) {
     let db = db.database.clone();
     let same = at(5);
     let users: Vec<User> = (0..9).map(|i| user(i, same)).collect();
-    db.add_users(&users).await.expect("stored");
+    db.add_users(&users, &[]).await.expect("stored");
     let mut expected: Vec<UserId> = users.iter().map(|u| u.id).collect();
     expected.sort_by_key(|id| *id.as_uuid().as_bytes());
 
@@ -115,12 +115,12 @@ async fn organizations_carry_their_member_and_workspace_counts(db: TestDatabase)
         created_at: at(2),
         ..organization("empty", false)
     };
-    db.add_organizations(&[busy.clone(), empty.clone()])
+    db.add_organizations(&[busy.clone(), empty.clone()], &[])
         .await
         .expect("stored");
     for n in 0..3 {
         let user = user(n, Timestamp::now());
-        db.add_users(std::slice::from_ref(&user))
+        db.add_users(std::slice::from_ref(&user), &[])
             .await
             .expect("stored");
         member(&db, user.id, busy.id, Role::Member).await;
@@ -129,7 +129,7 @@ async fn organizations_carry_their_member_and_workspace_counts(db: TestDatabase)
         workspace(busy.id, "a", at(1)),
         workspace(busy.id, "b", at(2)),
     ];
-    db.add_workspaces(&workspaces).await.expect("stored");
+    db.add_workspaces(&workspaces, &[]).await.expect("stored");
 
     let page = organizations(&db, 10).await;
 
@@ -148,7 +148,7 @@ async fn workspaces_page_in_keyset_order(db: TestDatabase) {
         .rev()
         .map(|i| workspace(organization.id, &format!("w{i}"), at(i)))
         .collect();
-    db.add_workspaces(&rows).await.expect("stored");
+    db.add_workspaces(&rows, &[]).await.expect("stored");
 
     let read = async |seek: Seek| {
         db.workspaces(&WorkspaceFilter::default(), &seek)
@@ -165,7 +165,7 @@ async fn a_taken_slug_is_a_conflict(db: TestDatabase) {
     stored_organization(&db.database, "acme", false).await;
     let outcome = db
         .database
-        .add_organizations(&[organization("acme", false)])
+        .add_organizations(&[organization("acme", false)], &[])
         .await;
     assert!(
         matches!(&outcome, Err(StoreError::Conflict(Conflict::SlugTaken))),
@@ -177,7 +177,7 @@ async fn a_second_platform_organization_is_a_conflict(db: TestDatabase) {
     stored_organization(&db.database, "platform", true).await;
     let outcome = db
         .database
-        .add_organizations(&[organization("other", true)])
+        .add_organizations(&[organization("other", true)], &[])
         .await;
     assert!(
         matches!(
@@ -195,7 +195,7 @@ async fn a_taken_email_is_a_conflict(db: TestDatabase) {
         id: UserId::generate(),
         ..first
     };
-    let outcome = db.database.add_users(&[again]).await;
+    let outcome = db.database.add_users(&[again], &[]).await;
     assert!(
         matches!(&outcome, Err(StoreError::Conflict(Conflict::EmailTaken))),
         "{outcome:?}"
@@ -205,7 +205,7 @@ async fn a_taken_email_is_a_conflict(db: TestDatabase) {
 async fn a_workspace_in_an_unknown_organization_is_not_found(db: TestDatabase) {
     let outcome = db
         .database
-        .add_workspaces(&[workspace(OrganizationId::generate(), "w", at(0))])
+        .add_workspaces(&[workspace(OrganizationId::generate(), "w", at(0))], &[])
         .await;
     assert!(
         matches!(outcome, Err(StoreError::NotFound(_))),
@@ -267,7 +267,7 @@ async fn counts_follow_memberships_and_workspaces_as_they_come_and_go(db: TestDa
     let acme = stored_organization(&db, "acme", false).await;
     let other = stored_organization(&db, "other", false).await;
     let users: Vec<User> = (0..4).map(|i| user(i, Timestamp::now())).collect();
-    db.add_users(&users).await.expect("stored");
+    db.add_users(&users, &[]).await.expect("stored");
     let counts = || async {
         let page = organizations(&db, 10).await;
         page.iter()
@@ -284,11 +284,14 @@ async fn counts_follow_memberships_and_workspaces_as_they_come_and_go(db: TestDa
             joined_at: Timestamp::now(),
         })
         .collect();
-    db.set_memberships(&memberships).await.expect("bulk");
-    db.add_workspaces(&[
-        workspace(acme.id, "a", at(1)),
-        workspace(other.id, "b", at(2)),
-    ])
+    db.set_memberships(&memberships, &[]).await.expect("bulk");
+    db.add_workspaces(
+        &[
+            workspace(acme.id, "a", at(1)),
+            workspace(other.id, "b", at(2)),
+        ],
+        &[],
+    )
     .await
     .expect("stored");
     assert_eq!(counts().await, [(4, 1), (0, 1)]);
@@ -315,7 +318,7 @@ async fn concurrent_writers_to_the_same_organizations_all_succeed_and_are_counte
     let acme = stored_organization(&db, "acme", false).await;
     let other = stored_organization(&db, "other", false).await;
     let users: Vec<User> = (0..400).map(|i| user(i, Timestamp::now())).collect();
-    db.add_users(&users).await.expect("stored");
+    db.add_users(&users, &[]).await.expect("stored");
 
     let writers: Vec<_> = users
         .chunks(50)
@@ -338,7 +341,7 @@ async fn concurrent_writers_to_the_same_organizations_all_succeed_and_are_counte
                     joined_at: Timestamp::now(),
                 })
                 .collect();
-            tokio::spawn(async move { db.set_memberships(&memberships).await })
+            tokio::spawn(async move { db.set_memberships(&memberships, &[]).await })
         })
         .collect();
     for writer in writers {

@@ -60,7 +60,7 @@ pub fn token(user: UserId, expires_at: Timestamp, revoked_at: Option<Timestamp>)
 
 pub async fn stored_user(db: &Database) -> User {
     let user = user(0, Timestamp::now());
-    db.add_users(std::slice::from_ref(&user))
+    db.add_users(std::slice::from_ref(&user), &[])
         .await
         .expect("user stored");
     user
@@ -68,7 +68,7 @@ pub async fn stored_user(db: &Database) -> User {
 
 pub async fn stored_organization(db: &Database, slug: &str, is_platform: bool) -> Organization {
     let organization = organization(slug, is_platform);
-    db.add_organizations(std::slice::from_ref(&organization))
+    db.add_organizations(std::slice::from_ref(&organization), &[])
         .await
         .expect("organization stored");
     organization
@@ -81,7 +81,7 @@ pub async fn member(db: &Database, user: UserId, organization: OrganizationId, r
         role,
         joined_at: Timestamp::now(),
     };
-    db.set_memberships(&[membership])
+    db.set_memberships(&[membership], &[])
         .await
         .expect("membership stored");
 }
@@ -125,4 +125,9 @@ pub fn strictly_ordered<T: Listed>(rows: &[T], order: Order) -> bool {
         Order::Asc => key(&w[0]) < key(&w[1]),
         Order::Desc => key(&w[0]) > key(&w[1]),
     })
+}
+
+/// An event of `action` from the CLI, to hand a port that records one.
+pub fn event(action: Action) -> AuditEntry {
+    AuditEntry::new(&Origin::Cli, action, None, Details::new())
 }

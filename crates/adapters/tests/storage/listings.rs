@@ -106,13 +106,16 @@ fn named(name: &str, slug: &str, is_platform: bool, micros: i64) -> Organization
 
 async fn users_are_found_by_email_in_any_case_by_its_start_and_by_activity(db: TestDatabase) {
     let db = db.database.clone();
-    db.add_users(&[
-        person("ada@example.com", true, 1),
-        person("Ada.Lovelace@Example.org", true, 2),
-        person("adam@example.com", true, 3),
-        person("adele@example.com", false, 4),
-        person("bob@example.com", true, 5),
-    ])
+    db.add_users(
+        &[
+            person("ada@example.com", true, 1),
+            person("Ada.Lovelace@Example.org", true, 2),
+            person("adam@example.com", true, 3),
+            person("adele@example.com", false, 4),
+            person("bob@example.com", true, 5),
+        ],
+        &[],
+    )
     .await
     .expect("stored");
     let filter = |email: Option<&str>, prefix: Option<&str>, active: Option<bool>| UserFilter {
@@ -167,12 +170,15 @@ async fn organizations_are_found_by_slug_by_the_start_of_the_name_and_by_platfor
     db: TestDatabase,
 ) {
     let db = db.database.clone();
-    db.add_organizations(&[
-        named("Acme Corp", "acme", false, 1),
-        named("ACME Labs", "acme-labs", false, 2),
-        named("Platform", "platform", true, 3),
-        named("Beta", "beta", false, 4),
-    ])
+    db.add_organizations(
+        &[
+            named("Acme Corp", "acme", false, 1),
+            named("ACME Labs", "acme-labs", false, 2),
+            named("Platform", "platform", true, 3),
+            named("Beta", "beta", false, 4),
+        ],
+        &[],
+    )
     .await
     .expect("stored");
     let filter = |slug: Option<&str>, prefix: Option<&str>, platform| OrganizationFilter {
@@ -216,12 +222,15 @@ async fn workspaces_are_found_by_organization_and_by_the_start_of_the_name(db: T
         name: Name::parse(name).unwrap(),
         ..workspace(organization, slug, at(micros))
     };
-    db.add_workspaces(&[
-        named(one.id, "Prod EU", "prod-eu", 1),
-        named(one.id, "prod US", "prod-us", 2),
-        named(one.id, "Staging", "staging", 3),
-        named(other.id, "Production", "production", 4),
-    ])
+    db.add_workspaces(
+        &[
+            named(one.id, "Prod EU", "prod-eu", 1),
+            named(one.id, "prod US", "prod-us", 2),
+            named(one.id, "Staging", "staging", 3),
+            named(other.id, "Production", "production", 4),
+        ],
+        &[],
+    )
     .await
     .expect("stored");
     let filter = |organization: Option<OrganizationId>, prefix: Option<&str>| WorkspaceFilter {
@@ -272,12 +281,17 @@ async fn a_prefix_is_text_not_a_pattern(db: TestDatabase) {
         .enumerate()
         .map(|(i, name)| named(name, &format!("o{i}"), false, i as i64))
         .collect();
-    db.add_organizations(&organizations).await.expect("stored");
-    db.add_users(&[
-        person("a%b@example.com", true, 1),
-        person("a_b@example.com", true, 2),
-        person("axb@example.com", true, 3),
-    ])
+    db.add_organizations(&organizations, &[])
+        .await
+        .expect("stored");
+    db.add_users(
+        &[
+            person("a%b@example.com", true, 1),
+            person("a_b@example.com", true, 2),
+            person("axb@example.com", true, 3),
+        ],
+        &[],
+    )
     .await
     .expect("stored");
     let prefix = |text: &str| OrganizationFilter {
@@ -323,8 +337,8 @@ async fn a_prefix_matching_many_rows_reads_them_all_in_both_orders(db: TestDatab
     let others: Vec<User> = (0..50)
         .map(|i| person(&format!("other{i}@example.com"), true, i))
         .collect();
-    db.add_users(&bulk).await.expect("stored");
-    db.add_users(&others).await.expect("stored");
+    db.add_users(&bulk, &[]).await.expect("stored");
+    db.add_users(&others, &[]).await.expect("stored");
 
     let found = users_paged(
         &db,
@@ -405,7 +419,7 @@ async fn every_listing_walks_in_both_orders_with_rows_inserted_between_pages(db:
     let next = || n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let new_user = async |created_at: Timestamp| {
         let user = user(next(), created_at);
-        db.add_users(std::slice::from_ref(&user))
+        db.add_users(std::slice::from_ref(&user), &[])
             .await
             .expect("stored");
         user.id
@@ -415,7 +429,7 @@ async fn every_listing_walks_in_both_orders_with_rows_inserted_between_pages(db:
             created_at,
             ..organization(&format!("org{}", next()), false)
         };
-        db.add_organizations(std::slice::from_ref(&organization))
+        db.add_organizations(std::slice::from_ref(&organization), &[])
             .await
             .expect("stored");
         organization.id
@@ -427,7 +441,9 @@ async fn every_listing_walks_in_both_orders_with_rows_inserted_between_pages(db:
             role: Role::Member,
             joined_at,
         };
-        db.set_memberships(&[membership]).await.expect("stored");
+        db.set_memberships(&[membership], &[])
+            .await
+            .expect("stored");
     };
     for i in 0..12 {
         let user = new_user(at(i * 1_000)).await;
@@ -435,7 +451,7 @@ async fn every_listing_walks_in_both_orders_with_rows_inserted_between_pages(db:
         join(user, hub.id, at(i * 1_000 + 1)).await;
         join(person.id, organization, at(i * 1_000 + 1)).await;
         let workspace = workspace(hub.id, &format!("w{i}"), at(i * 1_000));
-        db.add_workspaces(&[workspace]).await.expect("stored");
+        db.add_workspaces(&[workspace], &[]).await.expect("stored");
     }
 
     for order in Order::ALL {
@@ -460,7 +476,7 @@ async fn every_listing_walks_in_both_orders_with_rows_inserted_between_pages(db:
         };
         walk_while_inserting(Listing::Workspaces, order, read, async |t| {
             let workspace = workspace(hub.id, &format!("w{}", next()), t);
-            db.add_workspaces(std::slice::from_ref(&workspace))
+            db.add_workspaces(std::slice::from_ref(&workspace), &[])
                 .await
                 .expect("stored");
             workspace.id.as_uuid()
@@ -495,22 +511,25 @@ async fn members_and_memberships_are_found_by_role_and_keep_when_they_joined(db:
     let db = db.database.clone();
     let acme = stored_organization(&db, "acme", false).await;
     let users: Vec<User> = (0..3).map(|i| user(i, at(i as i64))).collect();
-    db.add_users(&users).await.expect("stored");
+    db.add_users(&users, &[]).await.expect("stored");
     let membership = |user: &User, role, micros| Membership {
         user_id: user.id,
         organization_id: acme.id,
         role,
         joined_at: at(micros),
     };
-    db.set_memberships(&[
-        membership(&users[0], Role::Owner, 10),
-        membership(&users[1], Role::Member, 20),
-        membership(&users[2], Role::Member, 30),
-    ])
+    db.set_memberships(
+        &[
+            membership(&users[0], Role::Owner, 10),
+            membership(&users[1], Role::Member, 20),
+            membership(&users[2], Role::Member, 30),
+        ],
+        &[],
+    )
     .await
     .expect("stored");
     // A role change, from a later add: the role moves, the time it joined stays.
-    db.set_memberships(&[membership(&users[1], Role::Admin, 99)])
+    db.set_memberships(&[membership(&users[1], Role::Admin, 99)], &[])
         .await
         .expect("stored");
 
@@ -569,17 +588,20 @@ async fn totals_are_exact_after_inserts_deletes_and_role_changes(db: TestDatabas
             ..user(i, at(i as i64))
         })
         .collect();
-    db.add_users(&users).await.expect("stored");
+    db.add_users(&users, &[]).await.expect("stored");
     for (i, user) in users.iter().enumerate() {
         let role = if i == 0 { Role::Admin } else { Role::Member };
         member(&db, user.id, acme.id, role).await;
     }
     member(&db, users[0].id, other.id, Role::Viewer).await;
-    db.add_workspaces(&[
-        workspace(acme.id, "a", at(1)),
-        workspace(acme.id, "b", at(2)),
-        workspace(other.id, "c", at(3)),
-    ])
+    db.add_workspaces(
+        &[
+            workspace(acme.id, "a", at(1)),
+            workspace(acme.id, "b", at(2)),
+            workspace(other.id, "c", at(3)),
+        ],
+        &[],
+    )
     .await
     .expect("stored");
     let total = async |of: Total| db.total(&of).await.expect("counts");
@@ -637,7 +659,7 @@ async fn single_resources_equal_their_listing_items(db: TestDatabase) {
     let user = stored_user(&db).await;
     member(&db, user.id, acme.id, Role::Owner).await;
     let workspace = workspace(acme.id, "main", at(0));
-    db.add_workspaces(std::slice::from_ref(&workspace))
+    db.add_workspaces(std::slice::from_ref(&workspace), &[])
         .await
         .expect("stored");
 
@@ -677,11 +699,11 @@ async fn single_resources_equal_their_listing_items(db: TestDatabase) {
 async fn memberships_made_before_the_migration_joined_when_both_sides_existed(db: TestDatabase) {
     let db = db.database.clone();
     let (early, late) = (user(1, at(10)), user(2, at(30)));
-    db.add_users(&[early.clone(), late.clone()])
+    db.add_users(&[early.clone(), late.clone()], &[])
         .await
         .expect("stored");
     let acme = named("Acme", "acme", false, 20);
-    db.add_organizations(std::slice::from_ref(&acme))
+    db.add_organizations(std::slice::from_ref(&acme), &[])
         .await
         .expect("stored");
     member(&db, early.id, acme.id, Role::Member).await;
@@ -763,7 +785,7 @@ async fn deactivated_users_are_read_through_their_own_index(db: TestDatabase) {
     let users: Vec<User> = (0..3_000)
         .map(|n| person(&format!("u{n}@example.com"), n % 100 != 7, n))
         .collect();
-    db.database.add_users(&users).await.expect("stored");
+    db.database.add_users(&users, &[]).await.expect("stored");
     let postgres = db.backend() == Backend::Postgres;
     let before = if postgres {
         analyze(&db.url).await;

@@ -119,7 +119,7 @@ async fn a_transaction_gets_a_connection_while_statements_fill_the_shared_one() 
     let record = token(scene.user, Timestamp::now().saturating_add(hours(1)), None);
     let written = tokio::time::timeout(
         Duration::from_secs(5),
-        scene.db.record(std::slice::from_ref(&record)),
+        scene.db.record(std::slice::from_ref(&record), &[]),
     )
     .await;
 
@@ -176,7 +176,7 @@ async fn with_the_pool_taken_statements_fail_within_one_checkout_timeout() {
         .map(|_| {
             let db = scene.db.clone();
             let record = token(scene.user, Timestamp::now().saturating_add(hours(1)), None);
-            tokio::spawn(async move { db.record(std::slice::from_ref(&record)).await })
+            tokio::spawn(async move { db.record(std::slice::from_ref(&record), &[]).await })
         })
         .collect();
     while scene.lock.waiting().await.len() < 2 {

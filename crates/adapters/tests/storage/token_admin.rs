@@ -50,7 +50,7 @@ async fn a_users_tokens_are_listed_by_state_in_both_orders_with_exact_totals(db:
         issued(user, 7, later, false),
         issued(other, 8, later, false),
     ];
-    db.record(&records).await.expect("recorded");
+    db.record(&records, &[]).await.expect("recorded");
     let ids = |picks: &[usize]| -> Vec<TokenId> { picks.iter().map(|&i| records[i].id).collect() };
 
     let cases = [
@@ -102,10 +102,19 @@ async fn revoking_all_revokes_exactly_the_tokens_that_could_authenticate(db: Tes
         issued(user, 4, later, true),
         issued(other, 5, later, false),
     ];
-    db.record(&records).await.expect("recorded");
+    db.record(&records, &[]).await.expect("recorded");
 
     let revoked_at = Timestamp::now();
-    assert_eq!(db.revoke_all(user, revoked_at).await.expect("revokes"), 2);
+    assert_eq!(
+        db.revoke_all(
+            user,
+            revoked_at,
+            &event(Action::UserRevokeTokens).counting("revoked_count")
+        )
+        .await
+        .expect("revokes"),
+        2
+    );
 
     let read = async |record: &TokenRecord| {
         db.token_record(&record.revocation_id)
@@ -126,26 +135,38 @@ async fn revoking_all_revokes_exactly_the_tokens_that_could_authenticate(db: Tes
 
     // A token recorded after the revocation committed is not affected by it.
     let fresh = issued(user, 6, later, false);
-    db.record(std::slice::from_ref(&fresh))
+    db.record(std::slice::from_ref(&fresh), &[])
         .await
         .expect("recorded");
     assert_eq!(read(&fresh).await, None);
     assert_eq!(
-        db.revoke_all(user, Timestamp::now())
-            .await
-            .expect("revokes"),
+        db.revoke_all(
+            user,
+            Timestamp::now(),
+            &event(Action::UserRevokeTokens).counting("revoked_count")
+        )
+        .await
+        .expect("revokes"),
         1
     );
     assert_eq!(
-        db.revoke_all(user, Timestamp::now())
-            .await
-            .expect("revokes"),
+        db.revoke_all(
+            user,
+            Timestamp::now(),
+            &event(Action::UserRevokeTokens).counting("revoked_count")
+        )
+        .await
+        .expect("revokes"),
         0
     );
     assert_eq!(
-        db.revoke_all(UserId::generate(), now)
-            .await
-            .expect("revokes"),
+        db.revoke_all(
+            UserId::generate(),
+            now,
+            &event(Action::UserRevokeTokens).counting("revoked_count")
+        )
+        .await
+        .expect("revokes"),
         0
     );
 }
@@ -155,14 +176,14 @@ async fn concurrent_revocations_and_issues_revoke_each_token_once(db: TestDataba
     let user = stored_user(&db).await.id;
     let later = Timestamp::now().saturating_add(hours(1));
     let records: Vec<TokenRecord> = (0..300).map(|i| issued(user, i, later, false)).collect();
-    db.record(&records[..100]).await.expect("recorded");
+    db.record(&records[..100], &[]).await.expect("recorded");
 
     let issue = {
         let db = db.clone();
         let rest = records[100..].to_vec();
         tokio::spawn(async move {
             for record in rest {
-                db.record(&[record]).await.expect("recorded");
+                db.record(&[record], &[]).await.expect("recorded");
             }
         })
     };
@@ -173,7 +194,11 @@ async fn concurrent_revocations_and_issues_revoke_each_token_once(db: TestDataba
                 let mut revoked = 0;
                 for _ in 0..10 {
                     revoked += db
-                        .revoke_all(user, Timestamp::now())
+                        .revoke_all(
+                            user,
+                            Timestamp::now(),
+                            &event(Action::UserRevokeTokens).counting("revoked_count"),
+                        )
                         .await
                         .expect("revokes");
                     tokio::task::yield_now().await;
@@ -188,7 +213,11 @@ async fn concurrent_revocations_and_issues_revoke_each_token_once(db: TestDataba
         counted += revoker.await.expect("revoked");
     }
     counted += db
-        .revoke_all(user, Timestamp::now())
+        .revoke_all(
+            user,
+            Timestamp::now(),
+            &event(Action::UserRevokeTokens).counting("revoked_count"),
+        )
         .await
         .expect("revokes");
 

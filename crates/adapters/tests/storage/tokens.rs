@@ -23,7 +23,7 @@ async fn a_recorded_token_is_found_exactly_as_recorded(db: TestDatabase) {
     record.organization_id = Some(organization.id);
     record.issued_at = at(123_456);
 
-    db.record(std::slice::from_ref(&record))
+    db.record(std::slice::from_ref(&record), &[])
         .await
         .expect("recorded");
 
@@ -36,7 +36,7 @@ async fn a_recorded_token_is_found_exactly_as_recorded(db: TestDatabase) {
 async fn a_token_for_an_unknown_user_is_not_recorded(db: TestDatabase) {
     let record = token(UserId::generate(), Timestamp::now(), None);
 
-    let outcome = db.database.record(&[record]).await;
+    let outcome = db.database.record(&[record], &[]).await;
 
     assert!(
         matches!(outcome, Err(StoreError::NotFound(_))),
@@ -52,9 +52,9 @@ async fn a_duplicate_revocation_id_is_a_conflict(db: TestDatabase) {
         id: TokenId::generate(),
         ..first.clone()
     };
-    db.record(&[first]).await.expect("recorded");
+    db.record(&[first], &[]).await.expect("recorded");
 
-    let outcome = db.record(&[second]).await;
+    let outcome = db.record(&[second], &[]).await;
 
     assert!(
         matches!(outcome, Err(StoreError::Conflict(_))),
@@ -66,19 +66,23 @@ async fn revoking_marks_the_record_once_and_keeps_the_first_time(db: TestDatabas
     let db = db.database.clone();
     let user = stored_user(&db).await;
     let record = token(user.id, Timestamp::now().saturating_add(hours(1)), None);
-    db.record(std::slice::from_ref(&record))
+    db.record(std::slice::from_ref(&record), &[])
         .await
         .expect("recorded");
 
     assert_eq!(
-        db.revoke(record.id, at(1)).await.expect("revokes"),
+        db.revoke(record.id, at(1), &event(Action::TokenRevoke))
+            .await
+            .expect("revokes"),
         Some(Revocation {
             revoked_at: at(1),
             already_revoked: false
         })
     );
     assert_eq!(
-        db.revoke(record.id, at(2)).await.expect("revokes again"),
+        db.revoke(record.id, at(2), &event(Action::TokenRevoke))
+            .await
+            .expect("revokes again"),
         Some(Revocation {
             revoked_at: at(1),
             already_revoked: true
@@ -96,7 +100,11 @@ async fn revoking_marks_the_record_once_and_keeps_the_first_time(db: TestDatabas
 async fn revoking_an_unknown_token_reports_it(db: TestDatabase) {
     assert_eq!(
         db.database
-            .revoke(TokenId::generate(), Timestamp::now())
+            .revoke(
+                TokenId::generate(),
+                Timestamp::now(),
+                &event(Action::TokenRevoke)
+            )
             .await
             .expect("answers"),
         None
@@ -121,11 +129,16 @@ async fn cleanup_removes_exactly_the_records_that_can_no_longer_authenticate(db:
         token(user.id, after, None),        // expired, but after the cutoff: retained
         token(user.id, later, Some(after)), // revoked, but after the cutoff: retained
     ];
-    db.record(&stale).await.expect("recorded");
-    db.record(&kept).await.expect("recorded");
+    db.record(&stale, &[]).await.expect("recorded");
+    db.record(&kept, &[]).await.expect("recorded");
 
     assert_eq!(db.count_stale(cutoff).await.expect("counts"), 3);
-    assert_eq!(db.delete_stale(cutoff, 100).await.expect("deletes"), 3);
+    assert_eq!(
+        db.delete_stale(cutoff, 100, &event(Action::TokensCleanup))
+            .await
+            .expect("deletes"),
+        3
+    );
 
     for record in &stale {
         assert_eq!(
@@ -149,16 +162,16 @@ async fn cleanup_deletes_at_most_a_batch_at_a_time(db: TestDatabase) {
     let user = stored_user(&db).await;
     let expired = Timestamp::now().saturating_sub(hours(2));
     let records: Vec<TokenRecord> = (0..25).map(|_| token(user.id, expired, None)).collect();
-    db.record(&records).await.expect("recorded");
+    db.record(&records, &[]).await.expect("recorded");
 
     let batches: Vec<u64> = [
-        db.delete_stale(Timestamp::now(), 10)
+        db.delete_stale(Timestamp::now(), 10, &event(Action::TokensCleanup))
             .await
             .expect("deletes"),
-        db.delete_stale(Timestamp::now(), 10)
+        db.delete_stale(Timestamp::now(), 10, &event(Action::TokensCleanup))
             .await
             .expect("deletes"),
-        db.delete_stale(Timestamp::now(), 10)
+        db.delete_stale(Timestamp::now(), 10, &event(Action::TokensCleanup))
             .await
             .expect("deletes"),
     ]
@@ -174,13 +187,16 @@ async fn two_concurrent_cleanups_delete_each_record_once(db: TestDatabase) {
     let records: Vec<TokenRecord> = (0..3_000u32)
         .map(|i| token(user.id, expired, i.is_multiple_of(3).then_some(expired)))
         .collect();
-    db.record(&records).await.expect("recorded");
+    db.record(&records, &[]).await.expect("recorded");
     let cutoff = Timestamp::now();
 
     let clean = |db: admin_adapters::Database| async move {
         let mut total = 0;
         loop {
-            let deleted = db.delete_stale(cutoff, 100).await.expect("deletes");
+            let deleted = db
+                .delete_stale(cutoff, 100, &event(Action::TokensCleanup))
+                .await
+                .expect("deletes");
             total += deleted;
             if deleted < 100 {
                 return total;

@@ -13,6 +13,8 @@ pub struct Settings {
     pub token_retention: Duration,
     /// How many token records one cleanup statement deletes at most.
     pub cleanup_batch: u32,
+    /// Whether reads are recorded in the audit trail too.
+    pub audit_reads: bool,
 }
 
 impl Default for Settings {
@@ -20,16 +22,18 @@ impl Default for Settings {
         Self {
             token_retention: Duration::ZERO,
             cleanup_batch: 5_000,
+            audit_reads: false,
         }
     }
 }
 
-/// The admin API's use cases, built from the four ports.
+/// The admin API's use cases, built from the five ports.
 pub struct AdminService<P: Ports> {
     pub(super) access: P::Access,
     pub(super) tokens: P::Tokens,
     pub(super) directory: P::Directory,
     pub(super) authority: P::Authority,
+    pub(super) trail: P::Trail,
     pub(super) settings: Settings,
 }
 
@@ -40,6 +44,7 @@ impl<P: Ports> AdminService<P> {
         tokens: P::Tokens,
         directory: P::Directory,
         authority: P::Authority,
+        trail: P::Trail,
         settings: Settings,
     ) -> Self {
         Self {
@@ -47,6 +52,7 @@ impl<P: Ports> AdminService<P> {
             tokens,
             directory,
             authority,
+            trail,
             settings,
         }
     }

@@ -2,6 +2,7 @@ use std::future::Future;
 
 use futures_util::future::try_join;
 
+use crate::audit::{Action, AuditEntry, AuditEvent, AuditFilter, Details, Target};
 use crate::caller::Caller;
 use crate::entities::{
     Member, OrganizationMembership, OrganizationSummary, TokenRecord, User, Workspace,
@@ -11,7 +12,7 @@ use crate::filters::{OrganizationFilter, RoleFilter, TokenFilter, UserFilter, Wo
 use crate::ids::{OrganizationId, UserId, WorkspaceId};
 use crate::listing::{Listed, Page, PageRequest};
 use crate::permission::Permission;
-use crate::ports::{PlatformDirectory, Ports, Total};
+use crate::ports::{AuditTrail, PlatformDirectory, Ports, Total};
 
 use super::admin::AdminService;
 use super::provisioning::{require_organization, require_user};
@@ -27,7 +28,7 @@ impl<P: Ports> AdminService<P> {
         caller.require(Permission::UsersList)?;
         let seek = request.seek();
         let rows = self.directory.users(filter, &seek);
-        self.page(request, rows, || Total::Users(filter.clone()))
+        self.page(request, rows, || self.count(Total::Users(filter.clone())))
             .await
     }
 
@@ -42,8 +43,10 @@ impl<P: Ports> AdminService<P> {
         caller.require(Permission::OrganizationsList)?;
         let seek = request.seek();
         let rows = self.directory.organizations(filter, &seek);
-        self.page(request, rows, || Total::Organizations(filter.clone()))
-            .await
+        self.page(request, rows, || {
+            self.count(Total::Organizations(filter.clone()))
+        })
+        .await
     }
 
     /// A page of the platform's workspaces matching `filter` (`workspaces:list`).
@@ -56,8 +59,10 @@ impl<P: Ports> AdminService<P> {
         caller.require(Permission::WorkspacesList)?;
         let seek = request.seek();
         let rows = self.directory.workspaces(filter, &seek);
-        self.page(request, rows, || Total::Workspaces(filter.clone()))
-            .await
+        self.page(request, rows, || {
+            self.count(Total::Workspaces(filter.clone()))
+        })
+        .await
     }
 
     /// A page of an organization's members (`organizations:list`); an unknown organization is
@@ -73,7 +78,9 @@ impl<P: Ports> AdminService<P> {
         let seek = request.seek();
         let rows = self.directory.members(organization, filter, &seek);
         let page = self
-            .page(request, rows, || Total::Members(organization, *filter))
+            .page(request, rows, || {
+                self.count(Total::Members(organization, *filter))
+            })
             .await?;
         of_existing(page, || require_organization(&self.directory, organization)).await
     }
@@ -91,7 +98,9 @@ impl<P: Ports> AdminService<P> {
         let seek = request.seek();
         let rows = self.directory.memberships(user, filter, &seek);
         let page = self
-            .page(request, rows, || Total::Memberships(user, *filter))
+            .page(request, rows, || {
+                self.count(Total::Memberships(user, *filter))
+            })
             .await?;
         of_existing(page, || require_user(&self.directory, user)).await
     }
@@ -109,7 +118,7 @@ impl<P: Ports> AdminService<P> {
         let seek = request.seek();
         let rows = self.directory.tokens(user, filter, &seek);
         let page = self
-            .page(request, rows, || Total::Tokens(user, *filter))
+            .page(request, rows, || self.count(Total::Tokens(user, *filter)))
             .await?;
         of_existing(page, || require_user(&self.directory, user)).await
     }
@@ -143,17 +152,54 @@ impl<P: Ports> AdminService<P> {
         found(self.directory.find_workspace(id).await?, Missing::Workspace)
     }
 
-    /// The page `rows` read, with the total `of` counts when the request asks for it (both
+    /// A page of the audit trail's events matching `filter`, newest first unless the request
+    /// says otherwise (`audit:list`).
+    pub async fn list_audit_events(
+        &self,
+        caller: &Caller,
+        request: &PageRequest,
+        filter: &AuditFilter,
+    ) -> Result<Page<AuditEvent>, AdminError> {
+        caller.require(Permission::AuditList)?;
+        let seek = request.seek();
+        let rows = self.trail.events(filter, &seek);
+        self.page(request, rows, || self.trail.count(filter)).await
+    }
+
+    /// Records that `caller` made the read `action` (of `target`, with the query's parameters
+    /// as `details`), when reads are audited (`Settings::audit_reads`); else nothing.
+    pub async fn record_read(
+        &self,
+        caller: &Caller,
+        action: Action,
+        target: Option<Target>,
+        details: Details,
+    ) -> Result<(), AdminError> {
+        if self.settings.audit_reads {
+            let event = AuditEntry::new(&caller.origin(), action, target, details);
+            self.trail.append(&event).await?;
+        }
+        Ok(())
+    }
+
+    /// How many rows `of` counts.
+    async fn count(&self, of: Total) -> Result<u64, StoreError> {
+        self.directory.total(&of).await
+    }
+
+    /// The page `rows` read, with the total `total` counts when the request asks for it (both
     /// read at once).
-    async fn page<T: Listed>(
+    async fn page<T: Listed, F>(
         &self,
         request: &PageRequest,
         rows: impl Future<Output = Result<Vec<T>, StoreError>>,
-        of: impl FnOnce() -> Total,
-    ) -> Result<Page<T>, AdminError> {
+        total: impl FnOnce() -> F,
+    ) -> Result<Page<T>, AdminError>
+    where
+        F: Future<Output = Result<u64, StoreError>>,
+    {
         let (rows, total) = if request.include_total {
-            let of = of();
-            let (rows, total) = try_join(rows, self.directory.total(&of)).await?;
+            let (rows, total) = try_join(rows, total()).await?;
             (rows, Some(total))
         } else {
             (rows.await?, None)

@@ -1,6 +1,7 @@
 //! The operator's commands that create things, and synthetic data. They run with the
-//! operator's own database access, so they take no caller, and they need neither token
-//! verification nor admin access: [`Provisioning`] holds only the directory and token store.
+//! operator's own database access, so they take no caller (their events are `via: cli`), and
+//! they need neither token verification nor admin access: [`Provisioning`] holds only the
+//! directory, the token store and the audit trail.
 
 use std::future::Future;
 use std::ops::Range;
@@ -8,10 +9,11 @@ use std::time::Duration;
 
 use futures_util::{TryStreamExt, stream};
 
+use crate::audit::{Action, AuditEntry, ChainCheck, ChainHead, Details, Origin, Target};
 use crate::entities::{Membership, Organization, TokenRecord, User, Workspace};
 use crate::errors::{AdminError, Missing};
 use crate::ids::{OrganizationId, RevocationId, TokenId, UserId, WorkspaceId};
-use crate::ports::{PlatformDirectory, TokenStore};
+use crate::ports::{AuditTrail, PlatformDirectory, TokenStore};
 use crate::provisioning::{Email, Name, SeedPlan, Slug};
 use crate::role::Role;
 use crate::timestamp::Timestamp;
@@ -34,17 +36,27 @@ const SEED_BATCH: usize = 5_000;
 const SEED_CONCURRENCY: usize = 4;
 
 /// The commands that create organizations, users, memberships and workspaces, and seed
-/// synthetic data, over a directory and a token store.
+/// synthetic data, over a directory, a token store and the audit trail.
 #[derive(Debug)]
-pub struct Provisioning<D, T> {
+pub struct Provisioning<D, T, A> {
     directory: D,
     tokens: T,
+    trail: A,
 }
 
-impl<D: PlatformDirectory, T: TokenStore> Provisioning<D, T> {
+/// The event of an operator's command.
+fn cli_event(action: Action, target: Target, details: Details) -> AuditEntry {
+    AuditEntry::new(&Origin::Cli, action, Some(target), details)
+}
+
+impl<D: PlatformDirectory, T: TokenStore, A: AuditTrail> Provisioning<D, T, A> {
     /// The commands over these ports.
-    pub fn new(directory: D, tokens: T) -> Self {
-        Self { directory, tokens }
+    pub fn new(directory: D, tokens: T, trail: A) -> Self {
+        Self {
+            directory,
+            tokens,
+            trail,
+        }
     }
 
     /// Creates an organization. A taken slug, or a second platform organization, is a
@@ -64,8 +76,16 @@ impl<D: PlatformDirectory, T: TokenStore> Provisioning<D, T> {
             is_platform: new.platform,
             created_at: Timestamp::now(),
         };
+        let event = cli_event(
+            Action::OrganizationCreate,
+            Target::organization(organization.id),
+            Details::new(),
+        );
         self.directory
-            .add_organizations(std::slice::from_ref(&organization))
+            .add_organizations(
+                std::slice::from_ref(&organization),
+                std::slice::from_ref(&event),
+            )
             .await?;
         Ok(organization)
     }
@@ -83,8 +103,9 @@ impl<D: PlatformDirectory, T: TokenStore> Provisioning<D, T> {
             is_active: true,
             created_at: Timestamp::now(),
         };
+        let event = cli_event(Action::UserCreate, Target::user(user.id), Details::new());
         self.directory
-            .add_users(std::slice::from_ref(&user))
+            .add_users(std::slice::from_ref(&user), std::slice::from_ref(&event))
             .await?;
         Ok(user)
     }
@@ -104,7 +125,16 @@ impl<D: PlatformDirectory, T: TokenStore> Provisioning<D, T> {
             role,
             joined_at: Timestamp::now(),
         };
-        self.directory.set_memberships(&[membership]).await?;
+        let event = cli_event(
+            Action::MembershipSet,
+            Target::organization(organization_id),
+            Details::new()
+                .with("user_id", Some(user_id))
+                .with("role", role.as_str().to_owned()),
+        );
+        self.directory
+            .set_memberships(&[membership], std::slice::from_ref(&event))
+            .await?;
         Ok(membership)
     }
 
@@ -127,8 +157,16 @@ impl<D: PlatformDirectory, T: TokenStore> Provisioning<D, T> {
             slug,
             created_at: Timestamp::now(),
         };
+        let event = cli_event(
+            Action::WorkspaceCreate,
+            Target::workspace(workspace.id),
+            Details::new().with("organization_id", Some(organization_id)),
+        );
         self.directory
-            .add_workspaces(std::slice::from_ref(&workspace))
+            .add_workspaces(
+                std::slice::from_ref(&workspace),
+                std::slice::from_ref(&event),
+            )
             .await?;
         Ok(workspace)
     }
@@ -136,9 +174,20 @@ impl<D: PlatformDirectory, T: TokenStore> Provisioning<D, T> {
     /// Writes synthetic data in batches, [`SEED_CONCURRENCY`] at a time: organizations, users
     /// each a member of one organization (in contiguous runs, so that a batch moves few
     /// organizations' member counts; roles in turn), workspaces spread over the organizations,
-    /// and token records that expired a day ago, spread over the users.
+    /// and token records that expired a day ago, spread over the users. Its one event is
+    /// recorded once every batch is written: the batches are many transactions, not one.
     pub async fn seed(&self, plan: SeedPlan) -> Result<(), AdminError> {
         let plan = plan.validate()?;
+        let event = AuditEntry::new(
+            &Origin::Cli,
+            Action::Seed,
+            None,
+            Details::new()
+                .with("users", plan.users as u64)
+                .with("organizations", plan.organizations as u64)
+                .with("workspaces", plan.workspaces as u64)
+                .with("expired_tokens", plan.expired_tokens as u64),
+        );
         // Names unique to this run (the random tail of a UUIDv7), so seeds can be repeated.
         let run = UserId::generate().as_uuid().simple().to_string();
         let run = &run[run.len() - 8..];
@@ -168,7 +217,7 @@ impl<D: PlatformDirectory, T: TokenStore> Provisioning<D, T> {
                     })
                 })
                 .collect::<Result<Vec<_>, AdminError>>()?;
-            Ok(self.directory.add_organizations(&rows).await?)
+            Ok(self.directory.add_organizations(&rows, &[]).await?)
         })
         .await?;
 
@@ -185,7 +234,7 @@ impl<D: PlatformDirectory, T: TokenStore> Provisioning<D, T> {
                     })
                 })
                 .collect::<Result<Vec<_>, AdminError>>()?;
-            self.directory.add_users(&rows).await?;
+            self.directory.add_users(&rows, &[]).await?;
             if organizations.is_empty() {
                 return Ok(());
             }
@@ -197,7 +246,7 @@ impl<D: PlatformDirectory, T: TokenStore> Provisioning<D, T> {
                     joined_at: at(i, 1_000),
                 })
                 .collect();
-            Ok(self.directory.set_memberships(&memberships).await?)
+            Ok(self.directory.set_memberships(&memberships, &[]).await?)
         })
         .await?;
 
@@ -213,7 +262,7 @@ impl<D: PlatformDirectory, T: TokenStore> Provisioning<D, T> {
                     })
                 })
                 .collect::<Result<Vec<_>, AdminError>>()?;
-            Ok(self.directory.add_workspaces(&rows).await?)
+            Ok(self.directory.add_workspaces(&rows, &[]).await?)
         })
         .await?;
 
@@ -232,9 +281,22 @@ impl<D: PlatformDirectory, T: TokenStore> Provisioning<D, T> {
                     })
                 })
                 .collect::<Result<Vec<_>, AdminError>>()?;
-            Ok(self.tokens.record(&rows).await?)
+            Ok(self.tokens.record(&rows, &[]).await?)
         })
-        .await
+        .await?;
+        Ok(self.trail.append(&event).await?)
+    }
+}
+
+impl<D, T, A: AuditTrail> Provisioning<D, T, A> {
+    /// Walks the audit trail's chain, recomputing every hash.
+    pub async fn verify_trail(&self) -> Result<ChainCheck, AdminError> {
+        Ok(self.trail.verify().await?)
+    }
+
+    /// The audit trail's head: how many events, and the newest one's hash.
+    pub async fn trail_head(&self) -> Result<ChainHead, AdminError> {
+        Ok(self.trail.head().await?)
     }
 }
 

@@ -1,5 +1,7 @@
-//! Issuing and revoking tokens: the operator's token commands.
+//! Issuing and revoking tokens: the operator's token commands (`via: cli`), and revoking
+//! over the API.
 
+use crate::audit::{Action, AuditEntry, Details, Origin, Target};
 use crate::caller::Caller;
 use crate::entities::{Revocation, TokenRecord, UserRevocation};
 use crate::errors::{AdminError, Missing};
@@ -57,7 +59,16 @@ impl<P: Ports> AdminService<P> {
             expires_at: claims.expires_at,
             revoked_at: None,
         };
-        self.tokens.record(&[record]).await?;
+        let event = AuditEntry::new(
+            &Origin::Cli,
+            Action::TokenIssue,
+            Some(Target::token(record.id)),
+            Details::new()
+                .with("user_id", Some(user_id))
+                .with("organization_id", organization_id)
+                .with("expires_at", Some(record.expires_at)),
+        );
+        self.tokens.record(&[record], &[event]).await?;
         Ok(issued)
     }
 
@@ -75,7 +86,7 @@ impl<P: Ports> AdminService<P> {
         id: TokenId,
     ) -> Result<Revocation, AdminError> {
         caller.require(Permission::TokensRevoke)?;
-        self.revoke_token_id(id).await
+        self.revoke(id, &caller.origin()).await
     }
 
     /// Revokes every token of `user` that could still authenticate (`tokens:revoke`); an
@@ -87,17 +98,36 @@ impl<P: Ports> AdminService<P> {
     ) -> Result<UserRevocation, AdminError> {
         caller.require(Permission::TokensRevoke)?;
         require_user(&self.directory, user).await?;
-        let revoked_at = Timestamp::now();
-        let revoked_count = self.tokens.revoke_all(user, revoked_at).await?;
+        let event = AuditEntry::new(
+            &caller.origin(),
+            Action::UserRevokeTokens,
+            Some(Target::user(user)),
+            Details::new(),
+        )
+        .counting("revoked_count");
+        let revoked_at = event.at;
+        let revoked_count = self.tokens.revoke_all(user, revoked_at, &event).await?;
         Ok(UserRevocation {
             revoked_count,
             revoked_at,
         })
     }
 
-    /// Revokes the token whose record is `id`. Revoking it again keeps the first revocation.
+    /// Revokes the token whose record is `id` (the operator's command). Revoking it again
+    /// keeps the first revocation.
     pub async fn revoke_token_id(&self, id: TokenId) -> Result<Revocation, AdminError> {
-        match self.tokens.revoke(id, Timestamp::now()).await? {
+        self.revoke(id, &Origin::Cli).await
+    }
+
+    /// Revokes the record `id`, recording it as from `origin` unless it was revoked already.
+    async fn revoke(&self, id: TokenId, origin: &Origin) -> Result<Revocation, AdminError> {
+        let event = AuditEntry::new(
+            origin,
+            Action::TokenRevoke,
+            Some(Target::token(id)),
+            Details::new(),
+        );
+        match self.tokens.revoke(id, event.at, &event).await? {
             Some(revocation) => Ok(revocation),
             None => Err(AdminError::NotFound(Missing::Token)),
         }

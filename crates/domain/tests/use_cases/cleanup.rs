@@ -22,6 +22,17 @@ async fn a_dry_run_counts_and_deletes_nothing() {
         .times(1)
         .returning(|_| ready(Ok(42)));
     world.tokens.expect_delete_stale().never();
+    world
+        .trail
+        .expect_append()
+        .withf(|event| {
+            event.action == Action::TokensCleanup
+                && event.via == Via::Api
+                && event.details.get("dry_run") == Some(&Detail::Flag(true))
+                && event.details.get("deleted_count") == Some(&Detail::Count(42))
+        })
+        .times(1)
+        .returning(|_| ready(Ok(())));
 
     let report = world
         .service()
@@ -48,10 +59,10 @@ async fn cleanup_deletes_in_bounded_batches_until_one_comes_back_short() {
         world
             .tokens
             .expect_delete_stale()
-            .withf(|_, batch| *batch == 100)
+            .withf(|_, batch, _| *batch == 100)
             .times(1)
             .in_sequence(&mut order)
-            .returning(move |_, _| ready(Ok(deleted)));
+            .returning(move |_, _, _| ready(Ok(deleted)));
     }
 
     let report = world
@@ -78,7 +89,14 @@ async fn the_cutoff_is_now_minus_the_retention() {
     world
         .tokens
         .expect_delete_stale()
-        .returning(|_, _| ready(Ok(0)));
+        .returning(|_, _, _| ready(Ok(0)));
+    // A run that deletes nothing still records its one event, with its count.
+    world
+        .trail
+        .expect_append()
+        .withf(|event| event.details.get("deleted_count") == Some(&Detail::Count(0)))
+        .times(1)
+        .returning(|_| ready(Ok(())));
     let before = Timestamp::now().saturating_sub(retention);
 
     let report = world

@@ -59,7 +59,7 @@ async fn an_issued_token_is_recorded_with_its_claims_and_a_whole_second_expiry()
     world
         .tokens
         .expect_record()
-        .withf(move |records| {
+        .withf(move |records, _| {
             let record = &records[0];
             let lifetime = record.expires_at.unix_micros() - record.issued_at.unix_micros();
             records.len() == 1
@@ -71,7 +71,7 @@ async fn an_issued_token_is_recorded_with_its_claims_and_a_whole_second_expiry()
                 && (899_000_000..=900_000_000).contains(&lifetime)
         })
         .times(1)
-        .returning(|_| ready(Ok(())));
+        .returning(|_, _| ready(Ok(())));
     let ttl = Ttl::parse("15m").expect("valid");
 
     let issued = world
@@ -136,9 +136,9 @@ async fn a_token_is_revoked_by_the_id_its_authority_block_names() {
     world
         .tokens
         .expect_revoke()
-        .withf(move |id, _| *id == token_id)
+        .withf(move |id, _, _| *id == token_id)
         .times(1)
-        .returning(move |_, _| {
+        .returning(move |_, _, _| {
             ready(Ok(Some(Revocation {
                 revoked_at: at,
                 already_revoked: true,
@@ -171,7 +171,7 @@ async fn revoking_a_token_unknown_to_the_store_is_not_found() {
     world
         .tokens
         .expect_revoke()
-        .returning(|_, _| ready(Ok(None)));
+        .returning(|_, _, _| ready(Ok(None)));
     let token = BearerToken::parse("abc").expect("well formed");
 
     let outcome = world.service().revoke_token(&token).await;
@@ -203,11 +203,11 @@ async fn an_organization_without_a_slug_gets_one_from_its_name() {
     world
         .directory
         .expect_add_organizations()
-        .withf(|rows| {
+        .withf(|rows, _| {
             rows.len() == 1 && rows[0].slug.as_str() == "acme-corp" && rows[0].is_platform
         })
         .times(1)
-        .returning(|_| ready(Ok(())));
+        .returning(|_, _| ready(Ok(())));
     let new = NewOrganization {
         name: Name::parse("Acme Corp").expect("valid"),
         slug: None,
@@ -229,7 +229,7 @@ async fn a_taken_slug_is_a_conflict() {
     world
         .directory
         .expect_add_organizations()
-        .returning(|_| ready(Err(StoreError::Conflict(Conflict::SlugTaken))));
+        .returning(|_, _| ready(Err(StoreError::Conflict(Conflict::SlugTaken))));
     let new = NewOrganization {
         name: Name::parse("Acme").expect("valid"),
         slug: None,
@@ -284,32 +284,42 @@ async fn seeding_writes_every_row_asked_for_in_batches() {
         tally(3, &counts),
         tally(4, &counts),
     );
+    // One event for the whole seed, once its rows are written; none of their own.
+    world
+        .trail
+        .expect_append()
+        .withf(|event| event.action == Action::Seed && event.via == Via::Cli)
+        .times(1)
+        .returning(|_| ready(Ok(())));
     world
         .directory
         .expect_add_organizations()
-        .returning(move |rows| {
+        .returning(move |rows, _| {
             orgs(rows.len());
             ready(Ok(()))
         });
-    world.directory.expect_add_users().returning(move |rows| {
-        users(rows.len());
-        ready(Ok(()))
-    });
+    world
+        .directory
+        .expect_add_users()
+        .returning(move |rows, _| {
+            users(rows.len());
+            ready(Ok(()))
+        });
     world
         .directory
         .expect_set_memberships()
-        .returning(move |rows| {
+        .returning(move |rows, _| {
             members(rows.len());
             ready(Ok(()))
         });
     world
         .directory
         .expect_add_workspaces()
-        .returning(move |rows| {
+        .returning(move |rows, _| {
             workspaces(rows.len());
             ready(Ok(()))
         });
-    world.tokens.expect_record().returning(move |rows| {
+    world.tokens.expect_record().returning(move |rows, _| {
         assert!(rows.iter().all(|r| r.expires_at < Timestamp::now().saturating_sub(Duration::from_secs(3_600))));
         tokens(rows.len());
         ready(Ok(()))

@@ -3,8 +3,8 @@
 
 use actix_web::web::{Data, Json};
 use admin_domain::{
-    AdminService, Caseless, Limit, Listing, Order, OrganizationFilter, OrganizationId, PageRequest,
-    Ports, Role, RoleFilter, UserFilter, UserId, WorkspaceFilter,
+    Action, AdminService, Caseless, Limit, Listing, Order, OrganizationFilter, OrganizationId,
+    PageRequest, Ports, Role, RoleFilter, Target, UserFilter, UserId, WorkspaceFilter,
 };
 use uuid::Uuid;
 
@@ -13,6 +13,7 @@ use crate::bodies::{
 };
 use crate::errors::{Absent, ApiError, Invalid, Refusals};
 use crate::extract::Authenticated;
+use crate::handlers::audit::read;
 use crate::params::{
     Boolean, Choice, CursorOf, Declare, Id, PageSize, Param, Parameters, Raw, Text,
 };
@@ -33,12 +34,23 @@ pub const ROLE: Choice<Role> = Choice {
 /// `email_prefix` and `name_prefix`.
 const PREFIX: Text = Text { min: 1, max: 200 };
 
-/// `limit`, `order`, `cursor` and `include_total`, which every listing takes, for `listing`
-/// (`None` when its path was refused: then a cursor need only be of `kind`'s kind).
+/// `limit`, `order` (oldest first by default), `cursor` and `include_total`, which every
+/// listing takes, for `listing` (`None` when its path was refused: then a cursor need only be
+/// of `kind`'s kind).
 pub fn page(
     declare: &mut impl Declare,
     listing: Option<Listing>,
     kind: Listing,
+) -> Option<PageRequest> {
+    page_in(declare, listing, kind, Order::Asc)
+}
+
+/// [`page`], in the order `default` unless the query says otherwise.
+pub fn page_in(
+    declare: &mut impl Declare,
+    listing: Option<Listing>,
+    kind: Listing,
+    default: Order,
 ) -> Option<PageRequest> {
     let limit = declare.take_or(
         Param::query("limit", "Rows per page (default 50)"),
@@ -48,10 +60,13 @@ pub fn page(
     let order = declare.take_or(
         Param::query(
             "order",
-            "`asc` (default): oldest first; `desc`: newest first",
+            match default {
+                Order::Asc => "`asc` (default): oldest first; `desc`: newest first",
+                Order::Desc => "`desc` (default): newest first; `asc`: oldest first",
+            },
         ),
         ORDER,
-        Order::Asc,
+        default,
     );
     let cursor = declare.take(
         Param::query(
@@ -237,6 +252,7 @@ pub async fn users<P: Ports>(
 ) -> Result<Json<PageBody<UserItem>>, ApiError> {
     let UsersParams(request, filter) = UsersParams::read(&raw)?;
     let page = service.list_users(&auth.caller, &request, &filter).await?;
+    read(&service, &auth, Action::UsersList, None, &raw).await?;
     Ok(Json(page.into()))
 }
 
@@ -264,6 +280,7 @@ pub async fn organizations<P: Ports>(
     let page = service
         .list_organizations(&auth.caller, &request, &filter)
         .await?;
+    read(&service, &auth, Action::OrganizationsList, None, &raw).await?;
     Ok(Json(page.into()))
 }
 
@@ -291,6 +308,7 @@ pub async fn workspaces<P: Ports>(
     let page = service
         .list_workspaces(&auth.caller, &request, &filter)
         .await?;
+    read(&service, &auth, Action::WorkspacesList, None, &raw).await?;
     Ok(Json(page.into()))
 }
 
@@ -318,6 +336,8 @@ pub async fn members<P: Ports>(
     let page = service
         .list_members(&auth.caller, organization, &request, &filter)
         .await?;
+    let target = Some(Target::organization(organization));
+    read(&service, &auth, Action::MembersList, target, &raw).await?;
     Ok(Json(page.into()))
 }
 
@@ -345,5 +365,7 @@ pub async fn memberships<P: Ports>(
     let page = service
         .list_memberships(&auth.caller, user, &request, &filter)
         .await?;
+    let target = Some(Target::user(user));
+    read(&service, &auth, Action::MembershipsList, target, &raw).await?;
     Ok(Json(page.into()))
 }

@@ -1,11 +1,14 @@
 //! One user, organization or workspace, by id; and the ids in the paths that name one.
 
 use actix_web::web::{Data, Json};
-use admin_domain::{AdminService, OrganizationId, Ports, TokenId, UserId, WorkspaceId};
+use admin_domain::{
+    Action, AdminService, OrganizationId, Ports, Target, TokenId, UserId, WorkspaceId,
+};
 
 use crate::bodies::{OrganizationItem, UserItem, WorkspaceItem};
 use crate::errors::{Absent, ApiError, Invalid, Refusals};
 use crate::extract::Authenticated;
+use crate::handlers::audit::read;
 use crate::params::{Declare, Id, Param, Parameters, Raw};
 
 /// The id in a resource's path.
@@ -68,7 +71,16 @@ pub async fn user<P: Ports>(
     raw: Raw,
 ) -> Result<Json<UserItem>, ApiError> {
     let PathId(id) = PathId::<UserId>::read(&raw)?;
-    Ok(Json(service.user(&auth.caller, id).await?.into()))
+    let user = service.user(&auth.caller, id).await?;
+    read(
+        &service,
+        &auth,
+        Action::UserRead,
+        Some(Target::user(id)),
+        &raw,
+    )
+    .await?;
+    Ok(Json(user.into()))
 }
 
 /// One organization, with its member and workspace counts.
@@ -92,7 +104,10 @@ pub async fn organization<P: Ports>(
     raw: Raw,
 ) -> Result<Json<OrganizationItem>, ApiError> {
     let PathId(id) = PathId::<OrganizationId>::read(&raw)?;
-    Ok(Json(service.organization(&auth.caller, id).await?.into()))
+    let organization = service.organization(&auth.caller, id).await?;
+    let target = Some(Target::organization(id));
+    read(&service, &auth, Action::OrganizationRead, target, &raw).await?;
+    Ok(Json(organization.into()))
 }
 
 /// One workspace.
@@ -116,5 +131,8 @@ pub async fn workspace<P: Ports>(
     raw: Raw,
 ) -> Result<Json<WorkspaceItem>, ApiError> {
     let PathId(id) = PathId::<WorkspaceId>::read(&raw)?;
-    Ok(Json(service.workspace(&auth.caller, id).await?.into()))
+    let workspace = service.workspace(&auth.caller, id).await?;
+    let target = Some(Target::workspace(id));
+    read(&service, &auth, Action::WorkspaceRead, target, &raw).await?;
+    Ok(Json(workspace.into()))
 }

@@ -2,13 +2,15 @@
 
 use actix_web::web::{Data, Json};
 use admin_domain::{
-    AdminService, Listing, PageRequest, Ports, Timestamp, TokenFilter, TokenId, TokenState, UserId,
+    Action, AdminService, Listing, PageRequest, Ports, Target, Timestamp, TokenFilter, TokenId,
+    TokenState, UserId,
 };
 use uuid::Uuid;
 
 use crate::bodies::{PageBody, TokenItem, TokenRevocationBody, UserRevocationBody};
 use crate::errors::{Absent, ApiError, Invalid, Refusals};
 use crate::extract::Authenticated;
+use crate::handlers::audit::read;
 use crate::handlers::listing::page;
 use crate::handlers::resources::PathId;
 use crate::params::{Choice, Declare, Id, Param, Parameters, Raw};
@@ -71,6 +73,8 @@ pub async fn tokens<P: Ports>(
     let page = service
         .list_tokens(&auth.caller, user, &request, &filter)
         .await?;
+    let target = Some(Target::user(user));
+    read(&service, &auth, Action::TokensList, target, &raw).await?;
     Ok(Json(PageBody::of(page, |record| {
         TokenItem::new(record, filter.at)
     })))

@@ -64,7 +64,7 @@ async fn a_cleanup_reports_its_count_cutoff_and_mode() {
     world
         .tokens
         .expect_delete_stale()
-        .returning(|_, _| ready(Ok(3)));
+        .returning(|_, _, _| ready(Ok(3)));
     let reply = world
         .send(
             request("POST", "/v1/admin/cleanup-tokens")
@@ -89,6 +89,12 @@ async fn a_dry_run_only_counts() {
         .expect_count_stale()
         .returning(|_| ready(Ok(12)));
     world.tokens.expect_delete_stale().never();
+    world
+        .trail
+        .expect_append()
+        .withf(|event| event.details.get("dry_run") == Some(&Detail::Flag(true)))
+        .times(1)
+        .returning(|_| ready(Ok(())));
     let reply = world
         .send(
             request("POST", "/v1/admin/cleanup-tokens?dry_run=true")

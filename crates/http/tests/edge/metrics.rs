@@ -28,7 +28,7 @@ async fn requests_authentications_and_cleanups_are_counted_in_prometheus_text() 
     world
         .tokens
         .expect_delete_stale()
-        .returning(|_, _| ready(Ok(4)));
+        .returning(|_, _, _| ready(Ok(4)));
     let cleanup = request("POST", "/v1/admin/cleanup-tokens")
         .insert_header(("Authorization", format!("Bearer {TOKEN}")));
     assert_eq!(world.send(cleanup).await.status, 200);

@@ -30,7 +30,11 @@ impl Platform {
     pub async fn new(db: TestDatabase) -> Self {
         let key = RootKey::generate();
         let authority = BiscuitAuthority::new(&key);
-        let service = Provisioning::new(db.database.clone(), db.database.clone());
+        let service = Provisioning::new(
+            db.database.clone(),
+            db.database.clone(),
+            db.database.clone(),
+        );
         let platform = service
             .create_organization(new_org("Platform", true))
             .await
@@ -72,8 +76,9 @@ impl Platform {
     }
 
     /// The provisioning commands on this platform's database.
-    pub fn provisioning(&self) -> Provisioning<Database, Database> {
-        Provisioning::new(self.db.database.clone(), self.db.database.clone())
+    pub fn provisioning(&self) -> Provisioning<Database, Database, Database> {
+        let database = &self.db.database;
+        Provisioning::new(database.clone(), database.clone(), database.clone())
     }
 
     /// A token for `user`, optionally scoped.
@@ -152,8 +157,9 @@ pub fn service_on(database: Database, authority: &BiscuitAuthority) -> AdminServ
     AdminService::new(
         database.clone(),
         database.clone(),
-        database,
+        database.clone(),
         authority.clone(),
+        database,
         Settings::default(),
     )
 }

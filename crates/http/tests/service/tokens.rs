@@ -47,7 +47,7 @@ async fn an_expired_token_is_401(db: TestDatabase) {
         expires_at: expired_at,
         revoked_at: None,
     };
-    p.db.database.record(&[record]).await.unwrap();
+    p.db.database.record(&[record], &[]).await.unwrap();
 
     let reply = p.get("/v1/admin/platform/users", &issued.token).await;
 
@@ -273,15 +273,18 @@ async fn expired_token(p: &Platform) -> String {
     };
     let issued = p.authority.issue(&claims).unwrap();
     p.db.database
-        .record(&[TokenRecord {
-            id: claims.token_id,
-            user_id: p.admin.id,
-            organization_id: Some(p.platform.id),
-            revocation_id: issued.revocation_id,
-            issued_at: expired_at.saturating_sub(hour()),
-            expires_at: expired_at,
-            revoked_at: None,
-        }])
+        .record(
+            &[TokenRecord {
+                id: claims.token_id,
+                user_id: p.admin.id,
+                organization_id: Some(p.platform.id),
+                revocation_id: issued.revocation_id,
+                issued_at: expired_at.saturating_sub(hour()),
+                expires_at: expired_at,
+                revoked_at: None,
+            }],
+            &[],
+        )
         .await
         .unwrap();
     issued.token
