@@ -3,6 +3,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation is a failed test
 
 mod cli {
+    mod audit;
     mod cluster;
     mod commands;
     mod first_minutes;

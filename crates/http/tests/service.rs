@@ -3,6 +3,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a failed expectation is a failed test
 
 mod service {
+    mod audit;
     mod platform;
     mod scenarios;
     mod token_admin;

@@ -6,7 +6,10 @@ use std::time::{Duration, Instant};
 
 use admin_adapters::RootKey;
 use admin_adapters::testing::{Backend, RecordedRun, TestDatabase, cleanup_runs};
-use admin_domain::{Timestamp, TokenStore};
+use admin_domain::{
+    AuditFilter, AuditTrail, ChainCheck, Detail, Details, Order, Position, Seek, Timestamp,
+    TokenStore, Via,
+};
 
 use super::process::*;
 
@@ -66,7 +69,7 @@ async fn three_instances_clean_once_at_a_time_and_hand_over_when_one_dies() {
     };
     assert_eq!(stale().await, SEEDED as u64);
 
-    // 4,000 rows/s: each run of 20,000 takes about five seconds, in batches of 5,000.
+    // 4,000 rows/s: each run of 20,000 takes about five seconds, in batches of 200.
     let mut instances: Vec<Served> = (0..3)
         .map(|_| {
             let mut serve = admin_api(&db, &key);
@@ -109,6 +112,23 @@ async fn three_instances_clean_once_at_a_time_and_hand_over_when_one_dies() {
 
     let runs = cleanup_runs(&db.url).await;
     one_at_a_time(&runs);
+    // Each committed batch recorded its event in its own transaction, the killed run's too:
+    // their counts add up to exactly the rows that are gone, and the chain holds.
+    let events = cleanup_events(&db.database).await;
+    let counted: u64 = events.iter().map(|(_, _, deleted)| deleted).sum();
+    assert_eq!(counted, SEEDED as u64, "the events count every row gone");
+    assert!(
+        events
+            .iter()
+            .all(|(instance, run, _)| ids.contains(instance)
+                && runs.iter().any(|r| r.instance == *instance)
+                && !run.is_empty()),
+        "every event names its instance and run: {events:?}"
+    );
+    assert!(matches!(
+        db.database.verify().await.expect("verifies"),
+        ChainCheck::Intact { .. }
+    ));
     let after: Vec<&RecordedRun> = runs.iter().filter(|run| run.started > killed_at).collect();
     let heir = after.first().expect("a run after the kill");
     assert_ne!(heir.instance, running, "another instance ran: {runs:?}");
@@ -155,6 +175,37 @@ async fn three_instances_clean_once_at_a_time_and_hand_over_when_one_dies() {
     // The evidence, for whoever reads the test's output.
     eprintln!("killed {running} at {killed_at}; runs: {runs:#?}");
     stop_all(instances);
+}
+
+/// The scheduled cleanup events: each one's instance, run and count.
+async fn cleanup_events(db: &admin_adapters::Database) -> Vec<(String, String, u64)> {
+    let filter = AuditFilter {
+        action: Some("tokens.cleanup".to_owned()),
+        ..AuditFilter::default()
+    };
+    let seek = Seek {
+        order: Order::Asc,
+        after: Position::start(Order::Asc),
+        rows: 100_000,
+    };
+    let text = |details: &Details, name: &str| match details.get(name) {
+        Some(Detail::Text(text)) => text.clone(),
+        other => panic!("{name} is {other:?}"),
+    };
+    db.events(&filter, &seek)
+        .await
+        .expect("events read")
+        .into_iter()
+        .filter(|event| event.entry.via == Via::Scheduler)
+        .map(|event| {
+            let details = &event.entry.details;
+            let deleted = match details.get("deleted_count") {
+                Some(Detail::Count(n)) => *n,
+                other => panic!("deleted_count is {other:?}"),
+            };
+            (text(details, "instance"), text(details, "run_id"), deleted)
+        })
+        .collect()
 }
 
 /// SIGTERM stops each instance (a run stops between two batches), within its drain.

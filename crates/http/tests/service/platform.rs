@@ -119,16 +119,13 @@ impl Platform {
         uri: &str,
         token: Option<&str>,
     ) -> Reply {
+        self.send(service, request(method, uri, token)).await
+    }
+
+    /// Sends `request` to an app over `service`.
+    pub async fn send(&self, service: AdminService<Adapters>, request: TestRequest) -> Reply {
         let health = Data::new(Health::new(self.db.database.clone()));
         let app = test::init_service(routes::app(Data::new(service), health)).await;
-        let mut request = match method {
-            "POST" => TestRequest::post(),
-            _ => TestRequest::get(),
-        }
-        .uri(uri);
-        if let Some(token) = token {
-            request = request.insert_header(("Authorization", format!("Bearer {token}")));
-        }
         Reply::read(app.call(request.to_request()).await.expect("a response")).await
     }
 
@@ -152,15 +149,37 @@ fn service(db: &TestDatabase, authority: &BiscuitAuthority) -> AdminService<Adap
     service_on(db.database.clone(), authority)
 }
 
+/// `method uri`, with `token` as its bearer.
+pub fn request(method: &str, uri: &str, token: Option<&str>) -> TestRequest {
+    let mut request = match method {
+        "POST" => TestRequest::post(),
+        _ => TestRequest::get(),
+    }
+    .uri(uri);
+    if let Some(token) = token {
+        request = request.insert_header(("Authorization", format!("Bearer {token}")));
+    }
+    request
+}
+
 /// The use cases on `database` and `authority`.
 pub fn service_on(database: Database, authority: &BiscuitAuthority) -> AdminService<Adapters> {
+    service_with(database, authority, Settings::default())
+}
+
+/// The use cases on `database` and `authority`, with `settings`.
+pub fn service_with(
+    database: Database,
+    authority: &BiscuitAuthority,
+    settings: Settings,
+) -> AdminService<Adapters> {
     AdminService::new(
         database.clone(),
         database.clone(),
         database.clone(),
         authority.clone(),
         database,
-        Settings::default(),
+        settings,
     )
 }
 
