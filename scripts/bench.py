@@ -652,6 +652,97 @@ def revoke_many(s: Side, count: int = 10_000) -> dict:
     return {"count": count, "seconds": took, **traffic}
 
 
+# --- part 5: what the audit trail costs --------------------------------------------------------
+
+AUDITED_REVOCATIONS = 1_000
+REVOKERS = 16
+
+
+def revoke_through(ports: list[int], token: str, ids: list[str]) -> tuple[float, list[float]]:
+    """POST a revoke for each id, REVOKERS clients at once, spread over the instances at `ports`
+    in turn: the wall time, and each revocation's latency in ms."""
+    import threading
+    latencies: list[float] = []
+    lock = threading.Lock()
+    todo = list(enumerate(ids))
+
+    def client() -> None:
+        conns: dict[int, http.client.HTTPConnection] = {}
+        while True:
+            with lock:
+                if not todo:
+                    break
+                i, token_id = todo.pop()
+            port = ports[i % len(ports)]
+            conn = conns.setdefault(port, http.client.HTTPConnection("127.0.0.1", port, timeout=60))
+            started = time.monotonic()
+            conn.request("POST", f"/v1/admin/platform/tokens/{token_id}/revoke",
+                         headers={"Authorization": f"Bearer {token}"})
+            response = conn.getresponse()
+            response.read()
+            took = (time.monotonic() - started) * 1000
+            if response.status != 200:
+                raise SystemExit(f"bench: revoke answered {response.status}")
+            with lock:
+                latencies.append(took)
+
+    threads = [threading.Thread(target=client) for _ in range(REVOKERS)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.monotonic() - started, sorted(latencies)
+
+
+def audit_cost(binary: str) -> dict:
+    log(f"part 5: the audit trail, {USERS} users, {AUDITED_REVOCATIONS} revocations")
+    with side("audit", binary) as s:
+        s.seed(USERS, 0)
+        user = s.cli("user", "create", "--email", "revoked@example.com")
+        ask(s, "INSERT INTO tokens (id, user_id, revocation_id, issued_at, expires_at) SELECT "
+               f"gen_random_uuid(), '{user}', md5(g::text), now(), now() + interval '1 hour' "
+               f"FROM generate_series(1, {AUDITED_REVOCATIONS}) g")
+        ids = ask(s, f"SELECT id FROM tokens WHERE user_id = '{user}'").split()
+        s.settle()
+        s.serve()
+        # A second instance on the same database: the appends of both queue on one head.
+        second_port = free_port()
+        second = subprocess.Popen(
+            [s.binary, "serve"],
+            env=dict(s.env, ADMIN_API_BIND=f"127.0.0.1:{second_port}",
+                     ADMIN_API_MANAGEMENT_BIND=f"127.0.0.1:{free_port()}"),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(150):
+            try:
+                http.client.HTTPConnection("127.0.0.1", second_port, timeout=1).request("GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        events_before = int(ask(s, "SELECT seq FROM audit_head"))
+        seconds, latencies = revoke_through([s.port, second_port], s.token, ids)
+        events = int(ask(s, "SELECT seq FROM audit_head")) - events_before
+        second.terminate()
+        second.wait(timeout=60)
+        verified = s.cli("audit", "verify")
+        users = "platform/users?limit=50"
+        off, on = [], []
+        for _ in range(2):
+            off.append(load(s, users, SECONDS // 2))
+            restart(s, ADMIN_API_AUDIT_READS="true")
+            on.append(load(s, users, SECONDS // 2))
+            restart(s, ADMIN_API_AUDIT_READS="")
+        mean = lambda runs, key: sum(r[key] for r in runs) / len(runs)  # noqa: E731
+        return {
+            "revocations": len(latencies), "events": events, "seconds": seconds,
+            "p50": latencies[len(latencies) // 2],
+            "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+            "verified": verified,
+            "off": {key: mean(off, key) for key in ("rps", "p50", "p99")},
+            "on": {key: mean(on, key) for key in ("rps", "p50", "p99")},
+        }
+
+
 def deep(binary: str) -> dict:
     log(f"part 3: project, {DEEP_USERS} users and {EXPIRED} expired tokens")
     with side("deep", binary) as s:
@@ -1098,10 +1189,40 @@ def limit(big: dict, quiet: dict, spun: dict, floor_spun: dict) -> list[str]:
     ]
 
 
-def write(section: str) -> None:
+AUDIT_START, AUDIT_END = "<!-- bench-audit:start -->", "<!-- bench-audit:end -->"
+
+
+def audit_report(r: dict) -> str:
+    """Part 5's section: its own markers, so `BENCH_PARTS=audit` rewrites it alone."""
+    ratio = r["on"]["rps"] / r["off"]["rps"]
+    return "\n".join([
+        AUDIT_START,
+        f"### Audit trail ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
+        "",
+        f"{r['revocations']:,} revocations (`POST /v1/admin/platform/tokens/{{id}}/revoke`, each "
+        f"one audited event) through two instances on one database at once, {REVOKERS} clients: "
+        f"**{r['events']:,} events in {r['seconds']:.2f} s, {r['events'] / r['seconds']:,.0f} "
+        f"events/s**; each revocation p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms. Afterwards "
+        f"`admin-api audit verify`: `{r['verified']}`.",
+        "",
+        f"`GET /v1/admin/platform/users?limit=50` on {USERS:,} users, reads recorded or not, "
+        "alternated twice:",
+        "",
+        "| `ADMIN_API_AUDIT_READS` | req/s | p50 | p99 |",
+        "| --- | ---: | ---: | ---: |",
+        f"| false | {r['off']['rps']:,.0f} | {r['off']['p50']:.2f} ms | {r['off']['p99']:.2f} ms |",
+        f"| true | {r['on']['rps']:,.0f} | {r['on']['p50']:.2f} ms | {r['on']['p99']:.2f} ms |",
+        "",
+        f"Audited reads keep **{ratio:.2f}x** of the throughput (target: at least 0.7x): "
+        f"{verdict(ratio >= 0.7)}.",
+        AUDIT_END,
+    ])
+
+
+def write(section: str, start: str = START, end: str = END) -> None:
     text = DOC.read_text() if DOC.exists() else "# Performance\n\n"
-    if START in text and END in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END):]
+    if start in text and end in text:
+        text = text[: text.index(start)] + section + text[text.index(end) + len(end):]
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     DOC.write_text(text)
@@ -1113,6 +1234,11 @@ def main() -> None:
     binary, tool = (str(Path(arg).resolve()) for arg in sys.argv[1:])
     global HOSTILE_VARIANTS
     HOSTILE_VARIANTS = run(tool, "--describe")
+    audited = audit_report(audit_cost(binary))
+    write(audited, AUDIT_START, AUDIT_END)
+    print(audited)
+    if os.environ.get("BENCH_PARTS") == "audit":
+        return
     shared = shared_bench(binary)
     pair = side_by_side(binary)
     big = deep(binary)
