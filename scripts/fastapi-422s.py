@@ -17,6 +17,7 @@ text here, and the tests of cursors do not come from this script.
 
 import json
 import sys
+from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
@@ -88,6 +89,15 @@ def workspace(workspace_id: UUID):
     return {}
 
 
+@app.get("/v1/admin/platform/audit-events")
+def audit_events(limit: int = Limit(), order: Order = "desc", cursor: str | None = None,
+                 include_total: bool = False,
+                 action: str | None = Query(None, min_length=1, max_length=64),
+                 actor_user_id: UUID | None = None, target_id: UUID | None = None,
+                 since: datetime | None = None, until: datetime | None = None):
+    return {}
+
+
 ID = "5f0c6e2a-8a43-4c2b-9d0e-3b7f1a2c4d5e"
 CASES = [
     "/v1/admin/platform/users/nope",
@@ -117,6 +127,17 @@ CASES = [
     "/v1/admin/platform/users?limit=0&order=up&include_total=nah&email=&is_active=x",
     "/v1/admin/platform/organizations/nope/members?limit=x&role=boss&order=sideways",
     "/v1/admin/platform/users/nope/memberships?include_total=maybe",
+    "/v1/admin/platform/audit-events?since=yesterday",
+    "/v1/admin/platform/audit-events?since=",
+    "/v1/admin/platform/audit-events?until=2026-13-01",
+    "/v1/admin/platform/audit-events?until=2026-02-30",
+    "/v1/admin/platform/audit-events?since=2026-01-01T25:00",
+    "/v1/admin/platform/audit-events?since=2026-01-01T10:00:00%2B2",
+    "/v1/admin/platform/audit-events?since=0000-01-01",
+    "/v1/admin/platform/audit-events?since=1e3&until=inf",
+    "/v1/admin/platform/audit-events?action=&actor_user_id=nope&target_id=123",
+    "/v1/admin/platform/audit-events?action=" + "a" * 65,
+    "/v1/admin/platform/audit-events?order=newest&limit=500&include_total=yes",
 ]
 
 client = TestClient(app)

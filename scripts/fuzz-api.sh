@@ -90,7 +90,7 @@ values = [$token_ids]
 # parameters), so for the listings a 422 is an accepted answer to schema-valid data; the edge
 # tests pin down exactly when it is given.
 [[operations]]
-include-path-regex = '^/v1/admin/platform/(users|organizations|workspaces)$|/(members|memberships|tokens)$'
+include-path-regex = '^/v1/admin/platform/(users|organizations|workspaces)$|/(members|memberships|tokens)$|^/v1/admin/platform/audit-events$'
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "422"]
 TOML
 

@@ -14,6 +14,7 @@
 //! | `errors`, `migrations` | storage failures in the domain's terms; the embedded migrations |
 
 mod access;
+mod appender;
 mod audit;
 mod backend;
 mod connect;

@@ -214,11 +214,18 @@ impl Raw {
         }
     }
 
-    /// The query's parameters as given, by name (the last value of a repeated one): what an
-    /// audited read records.
-    pub fn details(&self) -> admin_domain::Details {
+    /// The query parameters `T` declares, as given, by name (the last value of a repeated
+    /// one): what an audited read records. Those it does not declare are left out, as FastAPI
+    /// ignores them, so nothing a caller adds to a query lands in the trail.
+    pub fn details<T: Parameters>(&self) -> admin_domain::Details {
+        let declared: Vec<String> = T::describe()
+            .into_iter()
+            .filter(|parameter| parameter.parameter_in == ParameterIn::Query)
+            .map(|parameter| parameter.name)
+            .collect();
         self.query
             .iter()
+            .filter(|(name, _)| declared.contains(name))
             .fold(admin_domain::Details::new(), |details, (name, value)| {
                 details.with(name.clone(), value.clone())
             })

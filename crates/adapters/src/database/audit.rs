@@ -20,7 +20,7 @@ use diesel_async::RunQueryDsl;
 use sha2::{Digest, Sha256};
 
 use super::errors;
-use super::pools::{Database, in_transaction, with_connection};
+use super::pools::{Database, with_connection};
 use super::schema::{audit_events, audit_head};
 use super::sql_types::{DbInstant, DbUuid};
 
@@ -263,10 +263,7 @@ macro_rules! events_where {
 
 impl AuditTrail for Database {
     async fn append(&self, event: &AuditEntry) -> Result<(), StoreError> {
-        in_transaction!(self, |conn, _backend| {
-            append!(diesel_async::RunQueryDsl, conn, event, await);
-            Ok(())
-        })
+        self.appender.append(self, event).await
     }
 
     async fn events(

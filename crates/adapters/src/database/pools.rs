@@ -111,6 +111,7 @@ pub struct Database {
     pub(super) pools: Pools,
     url: DatabaseUrl,
     settings: PoolSettings,
+    pub(super) appender: Arc<super::appender::Appender>,
 }
 
 impl fmt::Debug for Database {
@@ -155,7 +156,17 @@ impl Database {
             pools,
             url,
             settings,
+            appender: Arc::default(),
         })
+    }
+
+    /// The same pools with an appender of their own, never used: what the appender's task
+    /// holds, so that it does not keep itself alive.
+    pub(super) fn without_appender(&self) -> Self {
+        Self {
+            appender: Arc::default(),
+            ..self.clone()
+        }
     }
 
     /// The URL it was opened with.

@@ -182,6 +182,11 @@ impl<P: Ports> AdminService<P> {
         Ok(())
     }
 
+    /// Whether reads are recorded in the audit trail (`Settings::audit_reads`).
+    pub fn records_reads(&self) -> bool {
+        self.settings.audit_reads
+    }
+
     /// How many rows `of` counts.
     async fn count(&self, of: Total) -> Result<u64, StoreError> {
         self.directory.total(&of).await

@@ -1,7 +1,9 @@
 //! The audit trail: its events, newest first, found by action, actor, target and time.
 
 use actix_web::web::{Data, Json};
-use admin_domain::{Action, AdminService, AuditFilter, Listing, Order, Ports, Target, UserId};
+use admin_domain::{
+    Action, AdminService, AuditFilter, Details, Listing, Order, Ports, Target, UserId,
+};
 
 use crate::bodies::{AuditEventItem, PageBody};
 use crate::datetime::DateTime;
@@ -72,20 +74,25 @@ pub async fn audit_events<P: Ports>(
     let page = service
         .list_audit_events(&auth.caller, &request, &filter)
         .await?;
-    read(&service, &auth, Action::AuditEventsList, None, &raw).await?;
+    let details = || raw.details::<AuditEventsParams>();
+    read(&service, &auth, Action::AuditEventsList, None, details).await?;
     Ok(Json(page.into()))
 }
 
-/// Records the read `action` (of `target`) that `auth`'s caller made with the query `raw`,
-/// when reads are audited: every platform listing and read calls it once it has its answer.
+/// Records the read `action` (of `target`) that `auth`'s caller made, with the query's
+/// parameters that `details` reads, when reads are audited: every platform listing and read
+/// calls it once it has its answer.
 pub async fn read<P: Ports>(
     service: &AdminService<P>,
     auth: &Authenticated<P>,
     action: Action,
     target: Option<Target>,
-    raw: &Raw,
+    details: impl FnOnce() -> Details,
 ) -> Result<(), ApiError> {
+    if !service.records_reads() {
+        return Ok(());
+    }
     Ok(service
-        .record_read(&auth.caller, action, target, raw.details())
+        .record_read(&auth.caller, action, target, details())
         .await?)
 }

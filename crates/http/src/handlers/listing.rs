@@ -252,7 +252,10 @@ pub async fn users<P: Ports>(
 ) -> Result<Json<PageBody<UserItem>>, ApiError> {
     let UsersParams(request, filter) = UsersParams::read(&raw)?;
     let page = service.list_users(&auth.caller, &request, &filter).await?;
-    read(&service, &auth, Action::UsersList, None, &raw).await?;
+    read(&service, &auth, Action::UsersList, None, || {
+        raw.details::<UsersParams>()
+    })
+    .await?;
     Ok(Json(page.into()))
 }
 
@@ -280,7 +283,10 @@ pub async fn organizations<P: Ports>(
     let page = service
         .list_organizations(&auth.caller, &request, &filter)
         .await?;
-    read(&service, &auth, Action::OrganizationsList, None, &raw).await?;
+    read(&service, &auth, Action::OrganizationsList, None, || {
+        raw.details::<OrganizationsParams>()
+    })
+    .await?;
     Ok(Json(page.into()))
 }
 
@@ -308,7 +314,10 @@ pub async fn workspaces<P: Ports>(
     let page = service
         .list_workspaces(&auth.caller, &request, &filter)
         .await?;
-    read(&service, &auth, Action::WorkspacesList, None, &raw).await?;
+    read(&service, &auth, Action::WorkspacesList, None, || {
+        raw.details::<WorkspacesParams>()
+    })
+    .await?;
     Ok(Json(page.into()))
 }
 
@@ -337,7 +346,10 @@ pub async fn members<P: Ports>(
         .list_members(&auth.caller, organization, &request, &filter)
         .await?;
     let target = Some(Target::organization(organization));
-    read(&service, &auth, Action::MembersList, target, &raw).await?;
+    read(&service, &auth, Action::MembersList, target, || {
+        raw.details::<MembersParams>()
+    })
+    .await?;
     Ok(Json(page.into()))
 }
 
@@ -366,6 +378,9 @@ pub async fn memberships<P: Ports>(
         .list_memberships(&auth.caller, user, &request, &filter)
         .await?;
     let target = Some(Target::user(user));
-    read(&service, &auth, Action::MembershipsList, target, &raw).await?;
+    read(&service, &auth, Action::MembershipsList, target, || {
+        raw.details::<MembershipsParams>()
+    })
+    .await?;
     Ok(Json(page.into()))
 }

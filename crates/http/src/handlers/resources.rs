@@ -2,7 +2,7 @@
 
 use actix_web::web::{Data, Json};
 use admin_domain::{
-    Action, AdminService, OrganizationId, Ports, Target, TokenId, UserId, WorkspaceId,
+    Action, AdminService, Details, OrganizationId, Ports, Target, TokenId, UserId, WorkspaceId,
 };
 
 use crate::bodies::{OrganizationItem, UserItem, WorkspaceItem};
@@ -77,7 +77,7 @@ pub async fn user<P: Ports>(
         &auth,
         Action::UserRead,
         Some(Target::user(id)),
-        &raw,
+        Details::new,
     )
     .await?;
     Ok(Json(user.into()))
@@ -106,7 +106,14 @@ pub async fn organization<P: Ports>(
     let PathId(id) = PathId::<OrganizationId>::read(&raw)?;
     let organization = service.organization(&auth.caller, id).await?;
     let target = Some(Target::organization(id));
-    read(&service, &auth, Action::OrganizationRead, target, &raw).await?;
+    read(
+        &service,
+        &auth,
+        Action::OrganizationRead,
+        target,
+        Details::new,
+    )
+    .await?;
     Ok(Json(organization.into()))
 }
 
@@ -133,6 +140,6 @@ pub async fn workspace<P: Ports>(
     let PathId(id) = PathId::<WorkspaceId>::read(&raw)?;
     let workspace = service.workspace(&auth.caller, id).await?;
     let target = Some(Target::workspace(id));
-    read(&service, &auth, Action::WorkspaceRead, target, &raw).await?;
+    read(&service, &auth, Action::WorkspaceRead, target, Details::new).await?;
     Ok(Json(workspace.into()))
 }

@@ -74,7 +74,10 @@ pub async fn tokens<P: Ports>(
         .list_tokens(&auth.caller, user, &request, &filter)
         .await?;
     let target = Some(Target::user(user));
-    read(&service, &auth, Action::TokensList, target, &raw).await?;
+    read(&service, &auth, Action::TokensList, target, || {
+        raw.details::<TokensParams>()
+    })
+    .await?;
     Ok(Json(PageBody::of(page, |record| {
         TokenItem::new(record, filter.at)
     })))

@@ -1,0 +1,113 @@
+//! The appends that accompany no change (audited reads, dry runs, a seed's summary), committed
+//! together: each caller still waits until its own event is committed, but the events that
+//! arrive while one batch commits go into the next, so the chain's head is locked and a commit
+//! flushed once a batch instead of once an event (docs/audit.md, "The chain").
+//!
+//! One task per [`Database`] value, made on its first such append in the runtime that made it;
+//! it ends when the last clone of that value is dropped (or its runtime shuts down, after which
+//! the next append makes another).
+
+use std::sync::Mutex;
+
+use admin_domain::{AuditEntry, StoreError};
+use tokio::sync::{mpsc, oneshot};
+
+use super::audit::append;
+use super::pools::{Database, in_transaction};
+
+/// The most events one batch commits.
+const MOST: usize = 256;
+
+type Job = (AuditEntry, oneshot::Sender<Result<(), StoreError>>);
+
+/// A database's batching appender: the way to its task, once there is one.
+#[derive(Debug, Default)]
+pub struct Appender {
+    jobs: Mutex<Option<mpsc::UnboundedSender<Job>>>,
+}
+
+impl Appender {
+    /// Appends `entry` in the next batch of `db`'s task, and waits until that batch commits.
+    pub async fn append(&self, db: &Database, entry: &AuditEntry) -> Result<(), StoreError> {
+        let (done, committed) = oneshot::channel();
+        let mut job = (entry.clone(), done);
+        for _ in 0..2 {
+            let jobs = self.jobs(db);
+            match jobs.send(job) {
+                Ok(()) => {
+                    return committed.await.unwrap_or_else(|_| Err(gone()));
+                }
+                // The task's runtime shut down: make another in this one.
+                Err(mpsc::error::SendError(returned)) => {
+                    job = returned;
+                    self.forget();
+                }
+            }
+        }
+        Err(gone())
+    }
+
+    fn jobs(&self, db: &Database) -> mpsc::UnboundedSender<Job> {
+        let mut jobs = self
+            .jobs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        jobs.get_or_insert_with(|| {
+            let (sender, receiver) = mpsc::unbounded_channel();
+            tokio::spawn(run(db.without_appender(), receiver));
+            sender
+        })
+        .clone()
+    }
+
+    fn forget(&self) {
+        *self
+            .jobs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+    }
+}
+
+fn gone() -> StoreError {
+    StoreError::Unavailable("the audit trail's appender stopped".into())
+}
+
+/// Commits the jobs in batches: every job waiting when a batch starts goes into it.
+async fn run(db: Database, mut jobs: mpsc::UnboundedReceiver<Job>) {
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MOST {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let outcome = commit(&db, &batch).await;
+        for (_, done) in batch {
+            let _ = done.send(match &outcome {
+                Ok(()) => Ok(()),
+                Err(error) => Err(again(error)),
+            });
+        }
+    }
+}
+
+/// Appends the batch's events in one transaction.
+async fn commit(db: &Database, batch: &[Job]) -> Result<(), StoreError> {
+    in_transaction!(db, |conn, _backend| {
+        for (event, _) in batch {
+            append!(diesel_async::RunQueryDsl, conn, event, await);
+        }
+        Ok(())
+    })
+}
+
+/// The same failure, for each of a batch's callers.
+fn again(error: &StoreError) -> StoreError {
+    match error {
+        StoreError::Unavailable(source) => StoreError::Unavailable(source.to_string().into()),
+        StoreError::Conflict(conflict) => StoreError::Conflict(*conflict),
+        StoreError::NotFound(missing) => StoreError::NotFound(*missing),
+        StoreError::Failed(source) => StoreError::Failed(source.to_string().into()),
+    }
+}
