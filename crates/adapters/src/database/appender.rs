@@ -10,10 +10,14 @@
 use std::sync::Mutex;
 
 use admin_domain::{AuditEntry, StoreError};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
 use tokio::sync::{mpsc, oneshot};
 
-use super::audit::append;
-use super::pools::{Database, in_transaction};
+use super::audit::{AuditRow, append};
+use super::errors;
+use super::pools::{Database, Pools, in_transaction};
+use super::schema::{audit_events, audit_head};
 
 /// The most events one batch commits.
 const MOST: usize = 256;
@@ -92,14 +96,47 @@ async fn run(db: Database, mut jobs: mpsc::UnboundedReceiver<Job>) {
     }
 }
 
-/// Appends the batch's events in one transaction.
+/// Appends the batch's events in one transaction: on PostgreSQL with one statement each to
+/// move the head by the whole batch, insert every event and set the head's hash, whatever the
+/// batch's size; SQLite, local and with one writer, appends them one by one.
 async fn commit(db: &Database, batch: &[Job]) -> Result<(), StoreError> {
-    in_transaction!(db, |conn, _backend| {
-        for (event, _) in batch {
-            append!(diesel_async::RunQueryDsl, conn, event, await);
+    let events: Vec<&AuditEntry> = batch.iter().map(|(event, _)| event).collect();
+    match &db.pools {
+        Pools::Postgres { pool, .. } => {
+            let mut conn = pool.get().await.map_err(errors::pool)?;
+            diesel_async::AsyncConnection::transaction(&mut *conn, async |conn| {
+                let count = i64::try_from(events.len()).unwrap_or(i64::MAX);
+                let (last, mut prev): (i64, String) = diesel::update(audit_head::table)
+                    .set(audit_head::seq.eq(audit_head::seq + count))
+                    .returning((audit_head::seq, audit_head::hash))
+                    .get_result(conn)
+                    .await?;
+                let mut rows = Vec::with_capacity(events.len());
+                for (seq, event) in (last - count + 1..).zip(&events) {
+                    let row = AuditRow::chained(event, seq, prev);
+                    prev = row.hash.clone();
+                    rows.push(row);
+                }
+                diesel::insert_into(audit_events::table)
+                    .values(&rows)
+                    .execute(conn)
+                    .await?;
+                diesel::update(audit_head::table)
+                    .set(audit_head::hash.eq(prev))
+                    .execute(conn)
+                    .await?;
+                Ok(())
+            })
+            .await
+            .map_err(errors::query)
         }
-        Ok(())
-    })
+        Pools::Sqlite(_) => in_transaction!(db, |conn, _backend| {
+            for event in &events {
+                append!(diesel_async::RunQueryDsl, conn, *event, await);
+            }
+            Ok(())
+        }),
+    }
 }
 
 /// The same failure, for each of a batch's callers.
