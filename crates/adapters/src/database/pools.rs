@@ -135,13 +135,17 @@ impl Database {
     }
 
     /// Another pool on the same database, of at most `max_size` connections (say, one per
-    /// HTTP worker, so each worker's connections are driven on its own thread).
+    /// HTTP worker, so each worker's connections are driven on its own thread). It shares this
+    /// one's appender: the batches of events that accompany no change gather every worker's.
     pub fn another_pool(&self, max_size: usize) -> Result<Self, DatabaseError> {
         let settings = PoolSettings {
             max_size,
             ..self.settings
         };
-        Self::pool(self.url.clone(), settings)
+        Ok(Self {
+            appender: Arc::clone(&self.appender),
+            ..Self::pool(self.url.clone(), settings)?
+        })
     }
 
     fn pool(url: DatabaseUrl, settings: PoolSettings) -> Result<Self, DatabaseError> {
