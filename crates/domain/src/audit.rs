@@ -87,6 +87,25 @@ named!(
     }
 );
 
+impl Action {
+    /// Whether it only read (recorded with `Settings::audit_reads`), changing nothing.
+    pub const fn is_read(self) -> bool {
+        matches!(
+            self,
+            Action::UsersList
+                | Action::OrganizationsList
+                | Action::WorkspacesList
+                | Action::UserRead
+                | Action::OrganizationRead
+                | Action::WorkspaceRead
+                | Action::MembersList
+                | Action::MembershipsList
+                | Action::TokensList
+                | Action::AuditEventsList
+        )
+    }
+}
+
 named!(
     /// The way in an action came through.
     Via {
