@@ -3,7 +3,7 @@
 -- chain. Kept in step with ../../sqlite/2026-12-03-000000_audit_trail/up.sql.
 CREATE TABLE audit_events (
     seq            bigint      PRIMARY KEY,
-    id             uuid        NOT NULL UNIQUE,
+    id             uuid        NOT NULL,
     at             timestamptz NOT NULL,
     action         text        NOT NULL,
     via            text        NOT NULL,
@@ -16,7 +16,8 @@ CREATE TABLE audit_events (
     prev_hash      text        NOT NULL,
     hash           text        NOT NULL
 );
--- The listing's keyset, and one index for each of its equality filters, leading with it.
+-- The listing's keyset, and one index for each of its equality filters, leading with it. No
+-- index on `id` alone: nothing looks an event up by it, and every append would pay for one.
 CREATE INDEX audit_events_keyset ON audit_events (at, id);
 CREATE INDEX audit_events_action ON audit_events (action, at, id);
 CREATE INDEX audit_events_actor ON audit_events (actor_user_id, at, id)
