@@ -2,7 +2,7 @@
 //!
 //! This crate says who may administer what on a multi-tenant platform, and how the platform's
 //! users, organizations, workspaces and tokens are listed and cleaned up. It knows nothing of
-//! HTTP, SQL or token formats: those live behind four **ports** (traits) that adapters
+//! HTTP, SQL or token formats: those live behind five **ports** (traits) that adapters
 //! implement.
 //!
 //! | port | what it gives the rules |
@@ -11,12 +11,14 @@
 //! | [`TokenStore`] | one record per issued token: record, revoke, clean up |
 //! | [`PlatformDirectory`] | keyset pages of users, organizations, workspaces; creating them |
 //! | [`TokenAuthority`] | token verification: signing, and a presented token into claims |
+//! | [`AuditTrail`] | the hash-chained audit trail: events listed, verified; its head |
 //!
 //! [`AdminService`] holds one implementation of each (named together by a [`Ports`] type) and
 //! offers the use cases: [`AdminService::authenticate`], [`AdminService::check_access`],
 //! [`AdminService::platform_status`], [`AdminService::cleanup_tokens`], the three listings,
-//! and issuing and revoking tokens. [`Provisioning`] holds only a directory and a token store,
-//! for the operator's commands that create things.
+//! and issuing and revoking tokens, each change recorded as an [`AuditEntry`] in the change's
+//! own transaction. [`Provisioning`] holds only a directory, a token store and the trail, for
+//! the operator's commands that create things.
 //!
 //! ## The rules in brief
 //! - A **platform administrator** is an `owner` or `admin` of the platform organization. They

@@ -8,7 +8,7 @@
 use admin_domain::Timestamp;
 use serde_json::json;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 
 use crate::params::{Kind, Refusal};
 
@@ -47,10 +47,12 @@ impl Kind for DateTime {
         at(date, time, offset)
     }
 
+    /// Text, with no `format`: `date-time` would call a bare date or a number of seconds,
+    /// which pydantic accepts, invalid.
     fn schema(&self) -> ObjectBuilder {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+        ObjectBuilder::new().schema_type(Type::String).description(Some(
+            "An ISO 8601 date-time (no zone: UTC), a date (its midnight), or seconds since the epoch",
+        ))
     }
 }
 
