@@ -3,9 +3,9 @@
 //! arrive while one batch commits go into the next, so the chain's head is locked and a commit
 //! flushed once a batch instead of once an event (docs/audit.md, "The chain").
 //!
-//! One task per [`Database`] value, made on its first such append in the runtime that made it;
-//! it ends when the last clone of that value is dropped (or its runtime shuts down, after which
-//! the next append makes another).
+//! One thread per [`Database`] value (shared by the pools `another_pool` makes from it), with
+//! a runtime and two connections of its own, made on its first such append; it ends when the
+//! last clone of that value is dropped.
 
 use std::sync::Mutex;
 
@@ -21,6 +21,15 @@ use super::schema::{audit_events, audit_head};
 
 /// The most events one batch commits.
 const MOST: usize = 256;
+
+/// The appender's own connections.
+const CONNECTIONS: usize = 2;
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+}
 
 type Job = (AuditEntry, oneshot::Sender<Result<(), StoreError>>);
 
@@ -41,7 +50,7 @@ impl Appender {
                 Ok(()) => {
                     return committed.await.unwrap_or_else(|_| Err(gone()));
                 }
-                // The task's runtime shut down: make another in this one.
+                // The thread stopped: make another.
                 Err(mpsc::error::SendError(returned)) => {
                     job = returned;
                     self.forget();
@@ -58,7 +67,25 @@ impl Appender {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         jobs.get_or_insert_with(|| {
             let (sender, receiver) = mpsc::unbounded_channel();
-            tokio::spawn(run(db.without_appender(), receiver));
+            // A thread of its own, with connections of its own: on a busy worker, a batch's
+            // every round trip would wait for the worker's other tasks.
+            let own = db
+                .another_pool(CONNECTIONS)
+                .map(|pool| pool.without_appender());
+            let started = std::thread::Builder::new()
+                .name("audit-appender".to_owned())
+                .spawn(move || match (own, runtime()) {
+                    (Ok(db), Ok(runtime)) => runtime.block_on(run(db, receiver)),
+                    (Err(error), _) => {
+                        tracing::error!(%error, "the audit trail's appender has no pool");
+                    }
+                    (_, Err(error)) => {
+                        tracing::error!(%error, "the audit trail's appender has no runtime");
+                    }
+                });
+            if let Err(error) = started {
+                tracing::error!(%error, "the audit trail's appender has no thread");
+            }
             sender
         })
         .clone()
