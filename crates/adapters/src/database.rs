@@ -32,6 +32,7 @@ mod sql_types;
 mod tokens;
 mod url;
 
+pub use audit::detail_json;
 pub use directory::SELECTIVE;
 pub use migrations::MigrationError;
 pub use pools::Database;

@@ -138,19 +138,21 @@ impl AuditRow {
     }
 }
 
+/// One detail's JSON value: as the trail stores it, hashes it, and the API shows it.
+pub fn detail_json(value: &Detail) -> serde_json::Value {
+    match value {
+        Detail::Null => serde_json::Value::Null,
+        Detail::Flag(flag) => serde_json::Value::Bool(*flag),
+        Detail::Count(count) => serde_json::Value::from(*count),
+        Detail::Text(text) => serde_json::Value::from(text.as_str()),
+    }
+}
+
 /// Details as a JSON object, keys sorted, no whitespace.
 fn details_json(details: &Details) -> String {
     let map: BTreeMap<&str, serde_json::Value> = details
         .iter()
-        .map(|(name, value)| {
-            let value = match value {
-                Detail::Null => serde_json::Value::Null,
-                Detail::Flag(flag) => serde_json::Value::Bool(*flag),
-                Detail::Count(count) => serde_json::Value::from(*count),
-                Detail::Text(text) => serde_json::Value::from(text.as_str()),
-            };
-            (name, value)
-        })
+        .map(|(name, value)| (name, detail_json(value)))
         .collect();
     serde_json::to_string(&map).unwrap_or_else(|_| "{}".to_owned())
 }
