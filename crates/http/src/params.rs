@@ -218,14 +218,11 @@ impl Raw {
     /// one): what an audited read records. Those it does not declare are left out, as FastAPI
     /// ignores them, so nothing a caller adds to a query lands in the trail.
     pub fn details<T: Parameters>(&self) -> admin_domain::Details {
-        let declared: Vec<String> = T::describe()
-            .into_iter()
-            .filter(|parameter| parameter.parameter_in == ParameterIn::Query)
-            .map(|parameter| parameter.name)
-            .collect();
+        let mut naming = Naming(Vec::new());
+        let _ = T::declare(&mut naming);
         self.query
             .iter()
-            .filter(|(name, _)| declared.contains(name))
+            .filter(|(name, _)| naming.0.contains(&name.as_str()))
             .fold(admin_domain::Details::new(), |details, (name, value)| {
                 details.with(name.clone(), value.clone())
             })
@@ -292,6 +289,19 @@ impl Declare for Reading<'_> {
 }
 
 struct Describing(Vec<Parameter>);
+
+/// Declares nothing but the names of the query parameters: what `Raw::details` keeps,
+/// without building their descriptions on every audited read.
+struct Naming(Vec<&'static str>);
+
+impl Declare for Naming {
+    fn read<K: Kind>(&mut self, param: Param, _: K) -> Result<Option<K::Value>, NotRead> {
+        if param.at == In::Query {
+            self.0.push(param.name);
+        }
+        Err(NotRead)
+    }
+}
 
 impl Declare for Describing {
     fn read<K: Kind>(&mut self, param: Param, kind: K) -> Result<Option<K::Value>, NotRead> {

@@ -282,6 +282,16 @@ async fn each_api_change_records_its_caller_and_request_id(db: TestDatabase) {
             "req-all"
         )
     );
+    let revocations = p
+        .get(
+            "/v1/admin/platform/audit-events?action=token.revoke&include_total=true",
+            &admin,
+        )
+        .await;
+    assert_eq!(
+        revocations.body["total"], 1,
+        "one event for revoke-tokens, none per token"
+    );
 
     let reply = post("/v1/admin/cleanup-tokens", "req-clean").await;
     let event = newest(&p, &admin).await;
@@ -501,6 +511,22 @@ async fn the_listing_filters_and_refuses_bad_parameters_as_fastapi_does(db: Test
                 json!(["query", "until"])
             ),
         ]
+    );
+    assert!(all.body.get("total").is_some());
+    let paged = list("limit=2").await;
+    assert!(paged.body.get("total").is_none(), "no total unless asked");
+    let newest_first = paged.body["next_cursor"].as_str().unwrap().to_owned();
+    let next = list(&format!("limit=2&cursor={newest_first}")).await;
+    assert_eq!(next.status, 200, "{:?}", next.body);
+    assert_eq!(
+        next.body["items"][0]["id"], items[2]["id"],
+        "the cursor continues"
+    );
+    let other_order = list(&format!("order=asc&cursor={newest_first}")).await;
+    assert_eq!(other_order.status, 422, "a cursor of the other order");
+    assert_eq!(
+        other_order.body["detail"][0]["loc"],
+        json!(["query", "cursor"])
     );
     let foreign = p
         .get("/v1/admin/platform/users?limit=1&order=desc", &admin)
