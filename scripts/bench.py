@@ -62,7 +62,7 @@ HOSTILE_SENDERS = 8
 # `name<TAB>what it appends`, one line per variant, from the tool (`--describe`).
 HOSTILE_VARIANTS = ""
 DOC = ROOT / "docs" / "performance.md"
-FIND_SECONDS = int(os.environ.get("BENCH_FIND_SECONDS", "4"))
+FIND_SECONDS = int(os.environ.get("BENCH_FIND_SECONDS", "8"))
 CROWD = 100_000
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
@@ -498,28 +498,47 @@ def median(runs: list[dict]) -> dict:
 # so one hex digit is about 1/16 of them; and 1% deactivated.
 SPREAD = ("UPDATE users SET email = substr(md5(id::text), 1, 8) || '.' || email, "
           "is_active = abs(hashtext(id::text)) % 100 <> 0 WHERE email <> 'admin@example.com'")
-START_AT = "'0001-01-01 00:00:00+00', '00000000-0000-0000-0000-000000000000'"
-# The statements the service sends for a users page with a prefix (crates/adapters/src/
-# database/directory.rs), written out, each planned as the service's are (generic plans).
+START_AT = "'0001-01-01 00:00:00+00', '0001-01-01 00:00:00+00', '00000000-0000-0000-0000-000000000000'"
+# A crowded head: 20,000 users whose emails start `zzz`, an eighth of them `zzzz` (as `joh`
+# and `john` are among real emails), so that a longer prefix matches more than the probe takes
+# (2,500 for `zzzz`, about 1,100 for `zzzy0`) among many more that share its first three
+# characters.
+CROWDED = ("UPDATE users SET email = 'zzz' || CASE WHEN abs(hashtext(id::text || 'z')) % 8 = 0 "
+           "THEN 'z' ELSE 'y' END || substr(email, 5) WHERE id IN (SELECT id FROM users WHERE "
+           "email <> 'admin@example.com' ORDER BY md5(id::text) LIMIT 20000)")
+KEYSET = "created_at >= $2 AND (created_at > $3 OR id > $4) ORDER BY created_at, id LIMIT $5"
+# The statements the service sends for a users page with a filter (crates/adapters/src/database/
+# directory.rs, prefix.rs, totals.rs), written out with their parameters as the service binds
+# them (the LIMIT too), each planned as the service's are (generic plans).
 PLANS = {
-    "the probe: the keyset positions of at most 1,001 users a prefix matches":
-        ("text, text", "SELECT created_at, id FROM users WHERE email >= $1 AND email < $2 "
-         "LIMIT 1001"),
-    "a prefix matching at most 1,000: the page among their ids":
-        ("uuid[], timestamptz, uuid", "SELECT * FROM users WHERE id = ANY($1) AND created_at >= $2 "
-         "AND (created_at > $2 OR id > $3) ORDER BY created_at, id LIMIT 51"),
-    "a prefix matching more: the keyset index, the prefix a filter":
-        ("text, text, timestamptz, uuid", "SELECT * FROM users WHERE (email || '') >= $1 AND "
-         "(email || '') < $2 AND created_at >= $3 AND (created_at > $3 OR id > $4) "
-         "ORDER BY created_at, id LIMIT 51"),
+    "a prefix of one character: its head index, in keyset order":
+        ("text, timestamptz, timestamptz, uuid, bigint",
+         f"SELECT * FROM users WHERE substr(email, 1, 1) = $1 AND {KEYSET}"),
+    "a prefix of three characters: its head index, in keyset order":
+        ("text, timestamptz, timestamptz, uuid, bigint",
+         f"SELECT * FROM users WHERE substr(email, 1, 3) = $1 AND {KEYSET}"),
+    "a longer prefix, the probe: the keyset positions of at most 1,001 users it matches":
+        ("text, text, bigint", "SELECT created_at, id FROM users WHERE email >= $1 AND "
+         "email < $2 LIMIT $3"),
+    "a longer prefix matching at most 1,000: the page among their ids":
+        ("uuid[], timestamptz, timestamptz, uuid, bigint",
+         f"SELECT * FROM users WHERE id = ANY($1) AND {KEYSET}"),
+    "a longer prefix matching more: the rows of its first three characters, 8 pages' worth":
+        ("text, timestamptz, timestamptz, uuid, bigint",
+         f"SELECT created_at, id, email FROM users WHERE substr(email, 1, 3) = $1 AND {KEYSET}"),
     "`is_active=false`":
-        ("timestamptz, uuid", "SELECT * FROM users WHERE NOT is_active AND created_at >= $1 "
-         "AND (created_at > $1 OR id > $2) ORDER BY created_at, id LIMIT 51"),
+        ("bool, timestamptz, timestamptz, uuid, bigint",
+         f"SELECT * FROM users WHERE NOT is_active AND $1 AND {KEYSET}"),
     "an organization's members":
-        ("uuid, timestamptz, uuid", "SELECT * FROM memberships JOIN users ON users.id = "
-         "memberships.user_id WHERE memberships.organization_id = $1 AND memberships.created_at "
-         ">= $2 AND (memberships.created_at > $2 OR memberships.user_id > $3) ORDER BY "
-         "memberships.created_at, memberships.user_id LIMIT 51"),
+        ("uuid, timestamptz, timestamptz, uuid, bigint",
+         "SELECT * FROM memberships JOIN users ON users.id = memberships.user_id WHERE "
+         "memberships.organization_id = $1 AND memberships.created_at >= $2 AND "
+         "(memberships.created_at > $3 OR memberships.user_id > $4) ORDER BY "
+         "memberships.created_at, memberships.user_id LIMIT $5"),
+    "the unfiltered page with `include_total=true`: the kept total in the page's statement":
+        ("bool, timestamptz, timestamptz, uuid, bigint",
+         "SELECT *, (SELECT CAST(COALESCE(SUM(total), 0) AS BIGINT) FROM listing_totals WHERE "
+         f"listing = 'users') FROM users WHERE $1 AND {KEYSET}"),
 }
 
 
@@ -527,22 +546,19 @@ def ask(s: Side, sql: str) -> str:
     return run("psql", "-qAt", s.env["DATABASE_URL"], "-c", sql).strip()
 
 
-def plans(s: Side, one: str, sixteenth: str, crowd: str) -> list[tuple[str, str]]:
-    """`EXPLAIN (ANALYZE, BUFFERS)` of each statement in PLANS, for a prefix of one user (the
-    probe twice: also for 1/16 of them)."""
-    after = lambda p: chr(ord(p[-1]) + 1)  # noqa: E731 (hex digits and dots only)
-    one_end, sixteenth_end = one[:-1] + after(one), sixteenth[:-1] + after(sixteenth)
+def plans(s: Side, one: str, crowd: str) -> list[tuple[str, str]]:
+    """`EXPLAIN (ANALYZE, BUFFERS)` of each statement in PLANS, with the bench's values (a
+    prefix of one user for the probe and the page among its ids)."""
+    end = lambda p: p[:-1] + chr(ord(p[-1]) + 1)  # noqa: E731 (hex digits and dots only)
     ids = "'" + ask(s, f"SELECT array_agg(id)::text FROM users WHERE email >= '{one}' "
-                       f"AND email < '{one_end}'") + "'"
+                       f"AND email < '{end(one)}'") + "'"
     arguments = [
-        f"'{one}', '{one_end}'", f"'{sixteenth}', '{sixteenth_end}'", f"{ids}, {START_AT}",
-        f"'{sixteenth}', '{sixteenth_end}', {START_AT}", START_AT, f"'{crowd}', {START_AT}",
+        f"'{one[:1]}', {START_AT}, 51", f"'{one[:3]}', {START_AT}, 51",
+        f"'{one}', '{end(one)}', 1001", f"{ids}, {START_AT}, 51", f"'zzz', {START_AT}, 408",
+        f"true, {START_AT}, 51", f"'{crowd}', {START_AT}, 51", f"true, {START_AT}, 51",
     ]
-    statements = [list(PLANS.items())[i] for i in (0, 0, 1, 2, 3, 4)]
-    names = [f"{statements[0][0]} (one user)", f"{statements[0][0]} (1/16)",
-             *[name for name, _ in statements[2:]]]
     out = []
-    for name, (label, (types, sql)), args in zip(names, statements, arguments):
+    for (name, (types, sql)), args in zip(PLANS.items(), arguments):
         text = run("psql", "-qAt", s.env["DATABASE_URL"], "-c",
                    "SET plan_cache_mode = force_generic_plan", "-c", f"PREPARE q({types}) AS {sql}",
                    "-c", f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE q({args})")
@@ -551,25 +567,34 @@ def plans(s: Side, one: str, sixteenth: str, crowd: str) -> list[tuple[str, str]
 
 
 def find(s: Side) -> dict:
-    """Part 2's filters on the deep side: each beside the unfiltered first page, in both orders,
-    at the first page and (walked to it) the last."""
+    """Part 2's filters on a side of DEEP_USERS users: each beside the unfiltered first page, in
+    both orders, at the first page and (walked to it) the last."""
     ask(s, SPREAD)
+    ask(s, CROWDED)
     crowd = s.cli("org", "create", "--name", "Crowd")
     ask(s, f"INSERT INTO memberships (organization_id, user_id, role, created_at) SELECT "
            f"'{crowd}', id, 'member', clock_timestamp() FROM users "
            f"WHERE email <> 'admin@example.com' ORDER BY id LIMIT {CROWD}")
     s.settle()
-    deep_email = ask(s, "SELECT email FROM users ORDER BY created_at, id "
-                        f"OFFSET {DEEP_USERS * 9 // 10} LIMIT 1")
-    one, sixteenth = deep_email[:8], deep_email[:1]
+    deep_email = ask(s, "SELECT email FROM users WHERE email < 'g' ORDER BY created_at, id "
+                        f"OFFSET {DEEP_USERS * 9 // 10 - 20_000} LIMIT 1")
+    one = deep_email[:8]
     users = "platform/users?limit=50"
     cases = [
         ("none", users, True),
         ("`email`, exact (a user 90% deep)", f"{users}&email={deep_email}", False),
         ("`email_prefix`, one user", f"{users}&email_prefix={one}", False),
-        ("`email_prefix`, about 1/16 of users", f"{users}&email_prefix={sixteenth}", True),
-        ("`email_prefix`, about 1/256 of users", f"{users}&email_prefix={deep_email[:2]}", True),
-        ("`email_prefix`, nothing", f"{users}&email_prefix=zz", False),
+        ("`email_prefix`, about 1/16 of users (1 character)",
+         f"{users}&email_prefix={one[:1]}", True),
+        ("`email_prefix`, about 1/256 of users (2 characters)",
+         f"{users}&email_prefix={one[:2]}", True),
+        ("`email_prefix`, about 1/4096 of users (3 characters)",
+         f"{users}&email_prefix={one[:3]}", True),
+        ("`email_prefix`, 4 characters: 2,500 of the 20,000 sharing its first 3",
+         f"{users}&email_prefix=zzzz", True),
+        ("`email_prefix`, 5 characters: 1,100 of the 20,000 sharing its first 3",
+         f"{users}&email_prefix=zzzy0", True),
+        ("`email_prefix`, nothing", f"{users}&email_prefix=zq", False),
         ("`is_active=false` (1%)", f"{users}&is_active=false", True),
         (f"members of an organization of {CROWD:,}",
          f"platform/organizations/{crowd}/members?limit=50", True),
@@ -593,8 +618,17 @@ def find(s: Side) -> dict:
     results = alternating(s, [*paths, with_total], seconds=FIND_SECONDS)
     for row, result in zip(rows, results):
         row.update(result)
-    return {"rows": rows, "with_total": results[-1],
-            "plans": plans(s, one, sixteenth, crowd)}
+    return {"rows": rows, "with_total": results[-1], "plans": plans(s, one, crowd)}
+
+
+def find_alone(binary: str) -> dict:
+    """`BENCH_PARTS=find`: the filters on a side of their own, DEEP_USERS users."""
+    log(f"part 3, filters alone: {DEEP_USERS} users")
+    with side("find", binary) as s:
+        s.seed(DEEP_USERS, 0)
+        s.settle()
+        s.serve()
+        return find(s)
 
 
 SCHEDULED_RATES = (50_000, 200_000)
@@ -990,7 +1024,6 @@ def report(shared: str, pair: dict, big: dict, hostile_run: dict) -> str:
         f"Cost of the last page relative to the first (inverse throughput): **{cost:.2f}x**; "
         f"target at most 1.2x: {verdict(cost <= 1.2)}.",
         "",
-        *find_report(big["found"]),
         "### Cleanup of expired token records",
         "",
     ]
@@ -1049,13 +1082,15 @@ def report(shared: str, pair: dict, big: dict, hostile_run: dict) -> str:
     return "\n".join(lines)
 
 
-def find_report(found: dict) -> list[str]:
-    """The filters' table, the total's cost and the plans."""
+def find_report(found: dict) -> str:
+    """The filters' section, the total's cost and the plans: its own markers, so that
+    `BENCH_PARTS=find` rewrites it alone."""
     rows = found["rows"]
     base = next(r for r in rows if r["filter"] == "none" and r["order"] == "asc"
                 and r["page"] == "first")
     lines = [
-        f"### Filters, {DEEP_USERS:,} users",
+        FIND_START,
+        f"### Filters, {DEEP_USERS:,} users ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
         "",
         "Emails spread (each starts with 8 hex digits of a hash of the user's id), 1% of users "
         f"deactivated, an organization of {CROWD:,} members; `limit=50`, the same load, every "
@@ -1086,7 +1121,7 @@ def find_report(found: dict) -> list[str]:
     ]
     for name, plan in found["plans"]:
         lines += [f"{name}:", "", "```", plan, "```", ""]
-    return lines
+    return "\n".join([*lines[:-1], FIND_END])
 
 
 def scheduled_report(big: dict, quiet: dict) -> list[str]:
@@ -1190,6 +1225,7 @@ def limit(big: dict, quiet: dict, spun: dict, floor_spun: dict) -> list[str]:
 
 
 AUDIT_START, AUDIT_END = "<!-- bench-audit:start -->", "<!-- bench-audit:end -->"
+FIND_START, FIND_END = "<!-- bench-find:start -->", "<!-- bench-find:end -->"
 
 
 def audit_report(r: dict) -> str:
@@ -1234,18 +1270,27 @@ def main() -> None:
     binary, tool = (str(Path(arg).resolve()) for arg in sys.argv[1:])
     global HOSTILE_VARIANTS
     HOSTILE_VARIANTS = run(tool, "--describe")
+    parts = os.environ.get("BENCH_PARTS", "all")
+    if parts == "find":
+        found = find_report(find_alone(binary))
+        write(found, FIND_START, FIND_END)
+        print(found)
+        return
     audited = audit_report(audit_cost(binary))
     write(audited, AUDIT_START, AUDIT_END)
     print(audited)
-    if os.environ.get("BENCH_PARTS") == "audit":
+    if parts == "audit":
         return
     shared = shared_bench(binary)
     pair = side_by_side(binary)
     big = deep(binary)
     hostile_run = hostile(binary, tool)
+    found = find_report(big["found"])
+    write(found, FIND_START, FIND_END)
     section = report(shared, pair, big, hostile_run)
     write(section)
     print(section)
+    print(found)
 
 
 if __name__ == "__main__":

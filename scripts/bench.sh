@@ -4,7 +4,8 @@
 # Needs wrk, pgbench and psql (Debian: apt-get install wrk postgresql-client) and a PostgreSQL
 # server at BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 # Sizes: BENCH_SECONDS (10), BENCH_USERS (100000), BENCH_DEEP_USERS and
-# BENCH_EXPIRED_TOKENS (1000000). BENCH_PARTS=audit runs only part 5 (the audit trail's cost).
+# BENCH_EXPIRED_TOKENS (1000000). BENCH_PARTS=audit runs only part 5 (the audit trail's cost),
+# BENCH_PARTS=find only the filters on BENCH_DEEP_USERS users (about ten minutes).
 # A full run takes over an hour on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."

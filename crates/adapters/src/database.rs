@@ -10,6 +10,7 @@
 //! | `shared` | PostgreSQL's shared, pipelined connections |
 //! | `backend` | where PostgreSQL and SQLite are told different things |
 //! | `access`, `tokens`, `directory`, `audit` | the four storage ports; `audit` also the chain |
+//! | `prefix`, `totals` | how a prefix filter is read; kept totals, and a page read with its total |
 //! | `schema`, `sql_types`, `rows` | the tables, their two portable column types, and rows |
 //! | `errors`, `migrations` | storage failures in the domain's terms; the embedded migrations |
 
@@ -22,6 +23,7 @@ mod directory;
 mod errors;
 mod migrations;
 mod pools;
+mod prefix;
 mod rows;
 mod schedule;
 mod schema;
@@ -30,12 +32,13 @@ mod setup;
 mod shared;
 mod sql_types;
 mod tokens;
+mod totals;
 mod url;
 
 pub use audit::detail_json;
-pub use directory::SELECTIVE;
 pub use migrations::MigrationError;
 pub use pools::Database;
+pub use prefix::SELECTIVE;
 pub use schedule::{ClaimedRun, CleanupSchedule};
 pub use settings::{PoolSettings, PoolStatus};
 pub use setup::DatabaseError;

@@ -92,12 +92,10 @@ pub use filters::{
 };
 pub use ids::{AuditEventId, OrganizationId, RevocationId, TokenId, UserId, WorkspaceId};
 pub use listing::{
-    Cursor, Limit, LimitError, Listed, Listing, Order, Page, PageRequest, Position, Seek,
+    Cursor, Limit, LimitError, Listed, Listing, Order, Page, PageRequest, Position, Rows, Seek,
 };
 pub use permission::Permission;
-pub use ports::{
-    AdminAccess, AuditTrail, PlatformDirectory, Ports, TokenAuthority, TokenStore, Total,
-};
+pub use ports::{AdminAccess, AuditTrail, PlatformDirectory, Ports, TokenAuthority, TokenStore};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{
     MockAdminAccess, MockAuditTrail, MockPlatformDirectory, MockPorts, MockTokenAuthority,

@@ -240,7 +240,8 @@ impl Limit {
     }
 }
 
-/// Which rows a listing query reads: in `order`, strictly after `after`, at most `rows`.
+/// Which rows a listing query reads: in `order`, strictly after `after`, at most `rows`; and
+/// whether it counts every row matching its filters too (`total`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Seek {
     /// The order.
@@ -249,6 +250,27 @@ pub struct Seek {
     pub after: Position,
     /// How many rows at most.
     pub rows: usize,
+    /// Whether to count every row matching the filters, on every page.
+    pub total: bool,
+}
+
+/// What a listing query read: the rows a [`Seek`] asked for, and the total when it asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rows<T> {
+    /// The rows, in the seek's order.
+    pub rows: Vec<T>,
+    /// Every row matching the filters, on every page, when the seek asked for it.
+    pub total: Option<u64>,
+}
+
+impl<T> Rows<T> {
+    /// `rows`, with `total` when `seek` asked for it.
+    pub fn new(seek: &Seek, rows: Vec<T>, total: impl FnOnce() -> u64) -> Self {
+        Self {
+            rows,
+            total: seek.total.then(total),
+        }
+    }
 }
 
 /// One page to read from a listing.
@@ -284,6 +306,7 @@ impl PageRequest {
             order: self.order,
             after: self.after.unwrap_or(Position::start(self.order)),
             rows: self.limit.get() + 1,
+            total: self.include_total,
         }
     }
 }
@@ -373,7 +396,8 @@ pub struct Page<T> {
 impl<T: Listed> Page<T> {
     /// Builds the page from up to `limit + 1` rows read after the request's cursor: the extra
     /// row only says that another page follows.
-    pub fn from_rows(request: &PageRequest, mut rows: Vec<T>, total: Option<u64>) -> Self {
+    pub fn from_rows(request: &PageRequest, read: Rows<T>) -> Self {
+        let Rows { mut rows, total } = read;
         let limit = request.limit.get();
         let more = rows.len() > limit;
         rows.truncate(limit);
@@ -497,7 +521,13 @@ mod tests {
         };
         let rows = vec![user(3), user(2), user(1)];
         let last_kept = rows[1].position();
-        let page = Page::from_rows(&request, rows, Some(3));
+        let page = Page::from_rows(
+            &request,
+            Rows {
+                rows,
+                total: Some(3),
+            },
+        );
         assert_eq!(page.items.len(), 2);
         let next = page
             .next_cursor
@@ -515,7 +545,11 @@ mod tests {
 
     #[test]
     fn the_last_page_has_no_cursor() {
-        let page = Page::from_rows(&PageRequest::first(Listing::Users), vec![user(1)], None);
+        let rows = Rows {
+            rows: vec![user(1)],
+            total: None,
+        };
+        let page = Page::from_rows(&PageRequest::first(Listing::Users), rows);
         assert_eq!(page.next_cursor, None);
         assert_eq!(page.limit, 50);
     }
@@ -532,5 +566,23 @@ mod tests {
         assert_eq!(seek(Order::Asc).after, Position::FIRST);
         assert_eq!(seek(Order::Desc).after, Position::LAST);
         assert_eq!(seek(Order::Asc).rows, 51);
+        assert!(!seek(Order::Asc).total);
+    }
+
+    #[test]
+    fn a_seek_asks_for_the_total_when_the_request_does() {
+        let request = PageRequest {
+            include_total: true,
+            ..PageRequest::first(Listing::Users)
+        };
+        assert!(request.seek().total);
+        let rows = Rows::new(&request.seek(), vec![user(1)], || 7);
+        assert_eq!(rows.total, Some(7));
+        let rows = Rows::new(
+            &PageRequest::first(Listing::Users).seek(),
+            vec![user(1)],
+            || 7,
+        );
+        assert_eq!(rows.total, None);
     }
 }

@@ -21,7 +21,7 @@ use crate::entities::{
 use crate::errors::{AuthorityError, BoxError, StoreError};
 use crate::filters::{OrganizationFilter, RoleFilter, TokenFilter, UserFilter, WorkspaceFilter};
 use crate::ids::{OrganizationId, RevocationId, TokenId, UserId, WorkspaceId};
-use crate::listing::Seek;
+use crate::listing::{Rows, Seek};
 use crate::permission::Permission;
 use crate::role::Role;
 use crate::timestamp::Timestamp;
@@ -112,23 +112,6 @@ pub trait TokenStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
 
-/// What a total counts: the rows of a listing that match its filters, on every page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Total {
-    /// Users.
-    Users(UserFilter),
-    /// Organizations.
-    Organizations(OrganizationFilter),
-    /// Workspaces.
-    Workspaces(WorkspaceFilter),
-    /// The members of an organization.
-    Members(OrganizationId, RoleFilter),
-    /// The organizations a user belongs to.
-    Memberships(UserId, RoleFilter),
-    /// A user's token records.
-    Tokens(UserId, TokenFilter),
-}
-
 /// The platform directory: every user, organization, workspace and membership, read in keyset
 /// pages, and created.
 ///
@@ -137,6 +120,11 @@ pub enum Total {
 /// organization's id), strictly after `seek.after`, at most `seek.rows` of them (the use
 /// cases ask for one more than a page holds, to learn whether another page follows), and
 /// cost about the same on the last page as on the first, without a query per row.
+///
+/// When `seek.total`, they MUST also return how many rows match every filter, on every page,
+/// exactly: at a cost independent of the table's size for an unfiltered listing and for a
+/// parent's unfiltered members or workspaces (kept counters), and reading no more than the
+/// matching rows of an index otherwise.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait PlatformDirectory: Send + Sync + 'static {
     /// A page of users.
@@ -144,21 +132,21 @@ pub trait PlatformDirectory: Send + Sync + 'static {
         &self,
         filter: &UserFilter,
         seek: &Seek,
-    ) -> impl Future<Output = Result<Vec<User>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Rows<User>, StoreError>> + Send;
 
     /// A page of organizations with their member and workspace counts, read with them.
     fn organizations(
         &self,
         filter: &OrganizationFilter,
         seek: &Seek,
-    ) -> impl Future<Output = Result<Vec<OrganizationSummary>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Rows<OrganizationSummary>, StoreError>> + Send;
 
     /// A page of workspaces.
     fn workspaces(
         &self,
         filter: &WorkspaceFilter,
         seek: &Seek,
-    ) -> impl Future<Output = Result<Vec<Workspace>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Rows<Workspace>, StoreError>> + Send;
 
     /// A page of an organization's members (none for an unknown organization).
     fn members(
@@ -166,7 +154,7 @@ pub trait PlatformDirectory: Send + Sync + 'static {
         organization: OrganizationId,
         filter: &RoleFilter,
         seek: &Seek,
-    ) -> impl Future<Output = Result<Vec<Member>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Rows<Member>, StoreError>> + Send;
 
     /// A page of the organizations a user belongs to (none for an unknown user).
     fn memberships(
@@ -174,7 +162,7 @@ pub trait PlatformDirectory: Send + Sync + 'static {
         user: UserId,
         filter: &RoleFilter,
         seek: &Seek,
-    ) -> impl Future<Output = Result<Vec<OrganizationMembership>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Rows<OrganizationMembership>, StoreError>> + Send;
 
     /// A page of a user's token records (none for an unknown user), by when they were issued.
     fn tokens(
@@ -182,12 +170,7 @@ pub trait PlatformDirectory: Send + Sync + 'static {
         user: UserId,
         filter: &TokenFilter,
         seek: &Seek,
-    ) -> impl Future<Output = Result<Vec<TokenRecord>, StoreError>> + Send;
-
-    /// How many rows `of` counts, exactly. MUST cost the same whatever the table's size for
-    /// an unfiltered listing and for a parent's unfiltered members or workspaces (kept
-    /// counters), and read no more than the matching rows of an index otherwise.
-    fn total(&self, of: &Total) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Rows<TokenRecord>, StoreError>> + Send;
 
     /// The user with this id, if there is one.
     fn find_user(
@@ -250,15 +233,14 @@ pub trait AuditTrail: Send + Sync + 'static {
     /// Appends `event`, which accompanies no change (a read, a dry run, a seed's summary).
     fn append(&self, event: &AuditEntry) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// A page of events matching `filter`, keyset on (`at`, id), as the directory's listings.
+    /// A page of events matching `filter`, keyset on (`at`, id), with their total when
+    /// `seek.total` (read through the index that serves the filter), as the directory's
+    /// listings.
     fn events(
         &self,
         filter: &AuditFilter,
         seek: &Seek,
-    ) -> impl Future<Output = Result<Vec<AuditEvent>, StoreError>> + Send;
-
-    /// How many events match `filter`, exactly.
-    fn count(&self, filter: &AuditFilter) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Rows<AuditEvent>, StoreError>> + Send;
 
     /// Walks the whole chain in the order it was appended, recomputing every hash.
     fn verify(&self) -> impl Future<Output = Result<ChainCheck, StoreError>> + Send;

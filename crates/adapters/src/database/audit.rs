@@ -12,11 +12,12 @@ use std::collections::BTreeMap;
 
 use admin_domain::{
     Action, Actor, AuditEntry, AuditEvent, AuditEventId, AuditFilter, AuditTrail, ChainBreak,
-    ChainCheck, ChainHead, Detail, Details, Order, Seek, StoreError, Target, TargetKind, TokenId,
-    UserId, Via,
+    ChainCheck, ChainHead, Detail, Details, Order, Rows, Seek, StoreError, Target, TargetKind,
+    TokenId, UserId, Via,
 };
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use futures_util::future::try_join;
 use sha2::{Digest, Sha256};
 
 use super::errors;
@@ -263,19 +264,13 @@ macro_rules! events_where {
     }};
 }
 
-impl AuditTrail for Database {
-    async fn append(&self, event: &AuditEntry) -> Result<(), StoreError> {
-        self.appender.append(self, event).await
-    }
-
-    async fn events(
+impl Database {
+    /// A page of the events `filter` keeps.
+    async fn page_of_events(
         &self,
         filter: &AuditFilter,
         seek: &Seek,
     ) -> Result<Vec<AuditEvent>, StoreError> {
-        if filter.action.as_deref().is_some_and(|a| a.contains('\0')) {
-            return Ok(Vec::new());
-        }
         let (at, id) = (DbInstant(seek.after.at), DbUuid(seek.after.id));
         let rows = i64::try_from(seek.rows).unwrap_or(i64::MAX);
         let rows: Vec<AuditRow> = with_connection!(self, |conn| {
@@ -305,12 +300,10 @@ impl AuditTrail for Database {
         rows.into_iter().map(AuditEvent::try_from).collect()
     }
 
-    async fn count(&self, filter: &AuditFilter) -> Result<u64, StoreError> {
+    /// How many events match `filter`: the head's count for all of them.
+    async fn count_events(&self, filter: &AuditFilter) -> Result<u64, StoreError> {
         if *filter == AuditFilter::default() {
             return Ok(self.head().await?.events);
-        }
-        if filter.action.as_deref().is_some_and(|a| a.contains('\0')) {
-            return Ok(0);
         }
         let counted: i64 = with_connection!(self, |conn| {
             events_where!(filter)
@@ -320,6 +313,30 @@ impl AuditTrail for Database {
                 .map_err(errors::query)
         })?;
         Ok(counted.unsigned_abs())
+    }
+}
+
+impl AuditTrail for Database {
+    async fn append(&self, event: &AuditEntry) -> Result<(), StoreError> {
+        self.appender.append(self, event).await
+    }
+
+    async fn events(
+        &self,
+        filter: &AuditFilter,
+        seek: &Seek,
+    ) -> Result<Rows<AuditEvent>, StoreError> {
+        if filter.action.as_deref().is_some_and(|a| a.contains('\0')) {
+            return Ok(Rows::new(seek, Vec::new(), || 0));
+        }
+        let (rows, total) = try_join(self.page_of_events(filter, seek), async {
+            match seek.total {
+                true => self.count_events(filter).await.map(Some),
+                false => Ok(None),
+            }
+        })
+        .await?;
+        Ok(Rows { rows, total })
     }
 
     async fn verify(&self) -> Result<ChainCheck, StoreError> {

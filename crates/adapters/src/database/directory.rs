@@ -5,40 +5,30 @@
 //! n` (or the mirror for newest first), so an index on the listing's (creation time, id),
 //! read forwards or backwards, bounds it: the last page costs what the first does. Equality
 //! filters have indexes that lead with them (an organization's members and workspaces, the
-//! deactivated users), or are unique (an email, a slug). A prefix is a range of an index
-//! (emails and name keys compare byte by byte), and is read one of two ways (`narrowed`):
-//! when it matches few rows, their ids first, then the page among them; when it matches many,
-//! in keyset order with the prefix as a filter, which finds a page's rows quickly because they
-//! are many. docs/performance.md measures both with `EXPLAIN ANALYZE`.
+//! deactivated users), or are unique (an email, a slug). A prefix is read as `prefix` says.
+//! docs/performance.md measures each with `EXPLAIN ANALYZE`.
 
 use admin_domain::{
     AuditEntry, Caseless, Member, Membership, Order, Organization, OrganizationFilter,
-    OrganizationId, OrganizationMembership, OrganizationSummary, PlatformDirectory, Role,
-    RoleFilter, Seek, StoreError, Timestamp, TokenFilter, TokenRecord, TokenState, Total, User,
-    UserFilter, UserId, Workspace, WorkspaceFilter, WorkspaceId,
+    OrganizationId, OrganizationMembership, OrganizationSummary, PlatformDirectory, Position, Role,
+    RoleFilter, Rows, Seek, StoreError, TokenFilter, TokenRecord, TokenState, User, UserFilter,
+    UserId, Workspace, WorkspaceFilter, WorkspaceId,
 };
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 use diesel_async::RunQueryDsl;
+use futures_util::future::try_join;
 
 use super::backend::insert_all;
 use super::errors;
 use super::pools::{Database, with_connection};
-use super::rows::{self, MembershipRow, OrganizationRow, TokenRow, UserRow, WorkspaceRow};
-use super::schema::{listing_totals, memberships, organizations, tokens, users, workspaces};
+use super::prefix::{CHUNK, Head, Narrowed, Probed, SELECTIVE, unmatchable};
+use super::rows::{
+    self, MemberRow, MembershipRow, OrganizationRow, SummaryRow, TokenRow, UserRow, WorkspaceRow,
+};
+use super::schema::{memberships, organizations, tokens, users, workspaces};
 use super::sql_types::{DbInstant, DbUuid};
-
-/// The most rows a prefix may match and still be read through its index: their ids first,
-/// then the page among them. Beyond, the page is read in keyset order, the prefix a filter.
-pub const SELECTIVE: usize = 1_000;
-
-/// How a prefix narrows a listing.
-enum Narrowed {
-    /// To these few rows.
-    Ids(Vec<DbUuid>),
-    /// To many rows: read them in keyset order, filtering.
-    Broad,
-}
+use super::totals::{Kept, count, with_counted, with_kept};
 
 /// Orders `$query` by `($at, $id)` in `$seek`'s order, from just after its position, and
 /// keeps at most its rows.
@@ -59,24 +49,13 @@ macro_rules! keyset {
     }};
 }
 
-/// Keeps the rows of `$query` whose `$column` starts with `$prefix`, as `$narrowed` says:
-/// among its ids, or by a filter that no index can serve (`|| ''`), so that the listing's
-/// keyset index drives the scan.
-macro_rules! prefixed {
-    ($query:expr, $id:expr, $column:expr, $prefix:expr, $narrowed:expr) => {
-        match ($prefix, $narrowed) {
-            (Some(prefix), Some(Narrowed::Broad)) => {
-                let prefix: &Caseless = prefix;
-                let query = $query.filter($column.concat("").ge(prefix.as_str().to_owned()));
-                match prefix.prefix_end() {
-                    Some(end) => query.filter($column.concat("").lt(end)),
-                    None => query,
-                }
-            }
-            (_, Some(Narrowed::Ids(ids))) => $query.filter($id.eq_any(ids.clone())),
-            _ => $query,
-        }
-    };
+/// Keeps the rows of `$query` whose `$column` (of `$table`) starts with `$head` (one or two
+/// characters), through its head index.
+macro_rules! headed {
+    ($query:expr, $table:ident, $column:ident, $head:expr) => {{
+        let head: &String = $head;
+        $query.filter(Head::of($table::$column, head).eq(head.clone()))
+    }};
 }
 
 /// Keeps the rows of `$query` whose `$column` starts with `$prefix`, through `$column`'s
@@ -163,11 +142,16 @@ macro_rules! tokens_where {
 /// One page of `$table` as `$seek` says, of the rows `$query` keeps whose `$column` starts
 /// with `$prefix` (read as `narrow!` decides), each selected as `$select`.
 macro_rules! page {
-    ($db:expr, $table:ident, $query:expr, $column:expr, $prefix:expr, $select:expr, $seek:expr) => {{
-        let narrowed = narrow!($db, $table, $column, $prefix, $seek);
+    ($db:expr, $table:ident, $query:expr, $column:ident, $prefix:expr, $select:expr, $seek:expr) => {{
+        let seek: &Seek = $seek;
+        let narrowed = narrow!($db, $table, $query, $column, $prefix, seek);
         with_connection!($db, |conn| {
-            let query = prefixed!($query, $table::id, $column, $prefix, &narrowed);
-            keyset!(query, $table::created_at, $table::id, $seek)
+            let query = match &narrowed {
+                Some(Narrowed::Head(head)) => headed!($query, $table, $column, head),
+                Some(Narrowed::Ids(ids)) => $query.filter($table::id.eq_any(ids.clone())),
+                None => $query,
+            };
+            keyset!(query, $table::created_at, $table::id, seek)
                 .select($select)
                 .load(conn)
                 .await
@@ -186,99 +170,145 @@ macro_rules! counted {
     }};
 }
 
-/// How `$prefix` narrows a page of `$table` as `$seek` says: when at most [`SELECTIVE`] rows
-/// of `$table` have a `$column` starting with it, the ids of the page's rows among them, read
-/// with their keyset positions from `$column`'s index alone; else [`Narrowed::Broad`].
+/// How `$prefix` narrows the page `$seek` asks for of the rows `$query` (of `$table`) keeps:
+/// at once for a short prefix; else from a probe of `$column`'s index for the keyset positions
+/// of at most [`SELECTIVE`] + 1 rows it matches (`Narrowed::probed`), and for a broad one, the
+/// ids of the page's rows, found among the rows sharing its head (`broad!`).
 macro_rules! narrow {
-    ($db:expr, $table:ident, $column:expr, $prefix:expr, $seek:expr) => {{
+    ($db:expr, $table:ident, $query:expr, $column:ident, $prefix:expr, $seek:expr) => {{
         match $prefix {
             None => None,
-            Some(prefix) => {
-                let keys: Vec<(DbInstant, DbUuid)> = with_connection!($db, |conn| {
-                    in_range!(
-                        $table::table
-                            .select(($table::created_at, $table::id))
-                            .into_boxed(),
-                        $column,
-                        Some(prefix)
-                    )
-                    .limit(SELECTIVE as i64 + 1)
-                    .load(conn)
-                    .await
-                    .map_err(errors::query)
-                })?;
-                Some(if keys.len() > SELECTIVE {
-                    Narrowed::Broad
-                } else {
-                    Narrowed::Ids(page_of(keys, $seek))
-                })
-            }
+            Some(prefix) => match Narrowed::at_once(prefix) {
+                Some(narrowed) => Some(narrowed),
+                None => {
+                    let keys: Vec<(DbInstant, DbUuid)> = with_connection!($db, |conn| {
+                        in_range!(
+                            $table::table
+                                .select(($table::created_at, $table::id))
+                                .into_boxed(),
+                            $table::$column,
+                            Some(prefix)
+                        )
+                        .limit(SELECTIVE as i64 + 1)
+                        .load(conn)
+                        .await
+                        .map_err(errors::query)
+                    })?;
+                    Some(match Narrowed::probed(keys, $seek) {
+                        Probed::Few(ids) => Narrowed::Ids(ids),
+                        Probed::Many => {
+                            Narrowed::Ids(broad!($db, $table, $query, $column, prefix, $seek))
+                        }
+                    })
+                }
+            },
         }
     }};
 }
 
-/// The ids of the rows at `keys` that the page `seek` asks for holds, in its order.
-fn page_of(keys: Vec<(DbInstant, DbUuid)>, seek: &Seek) -> Vec<DbUuid> {
-    let after = (seek.after.at, seek.after.id);
-    let mut keys: Vec<(Timestamp, uuid::Uuid)> = keys
-        .into_iter()
-        .map(|(at, id)| (at.0, id.0))
-        .filter(|key| match seek.order {
-            Order::Asc => *key > after,
-            Order::Desc => *key < after,
-        })
-        .collect();
-    keys.sort_unstable();
-    if seek.order == Order::Desc {
-        keys.reverse();
-    }
-    keys.into_iter()
-        .take(seek.rows)
-        .map(|(_, id)| DbUuid(id))
-        .collect()
-}
-
-/// Whether a text filter can match no row: one holding a NUL. PostgreSQL's text cannot hold
-/// one (and refuses one as a parameter); no name or email the service stores holds a control
-/// character either.
-fn unmatchable(texts: &[&Option<Caseless>]) -> bool {
-    texts
-        .iter()
-        .filter_map(|text| text.as_ref())
-        .any(|text| text.as_str().contains('\0'))
-}
-
-fn count(n: i64) -> u64 {
-    n.unsigned_abs()
-}
-
-impl Database {
-    /// The kept total of an unfiltered listing: the sum of its shards.
-    async fn kept_total(&self, listing: &'static str) -> Result<u64, StoreError> {
-        let totals: Vec<i64> = with_connection!(self, |conn| {
-            listing_totals::table
-                .filter(listing_totals::listing.eq(listing))
-                .select(listing_totals::total)
+/// The ids of the page `$seek` asks for of the rows `$query` (of `$table`) keeps whose
+/// `$column` starts with `$prefix`, a broad prefix longer than the heads: the rows sharing its
+/// head are read in keyset order from their index, [`CHUNK`] pages' worth a statement (twice
+/// as many each next one), their keyset positions and text only, until the page is full. A
+/// statement with the whole prefix as a filter let the planner misjudge it as selective and
+/// read every row of the head to sort them (docs/performance.md).
+macro_rules! broad {
+    ($db:expr, $table:ident, $query:expr, $column:ident, $prefix:expr, $seek:expr) => {{
+        let (prefix, seek): (&Caseless, &Seek) = ($prefix, $seek);
+        let head = Narrowed::head(prefix);
+        let mut ids = Vec::with_capacity(seek.rows);
+        let mut part = Seek {
+            rows: seek.rows.saturating_mul(CHUNK),
+            ..*seek
+        };
+        loop {
+            let rows: Vec<(DbInstant, DbUuid, String)> = with_connection!($db, |conn| {
+                keyset!(
+                    headed!($query, $table, $column, &head),
+                    $table::created_at,
+                    $table::id,
+                    &part
+                )
+                .select(($table::created_at, $table::id, $table::$column))
                 .load(conn)
                 .await
                 .map_err(errors::query)
-        })?;
-        Ok(count(totals.iter().sum()))
+            })?;
+            let exhausted = rows.len() < part.rows;
+            if let Some((at, id, _)) = rows.last() {
+                part.after = Position { at: at.0, id: id.0 };
+            }
+            ids.extend(
+                rows.into_iter()
+                    .filter(|(.., text)| text.starts_with(prefix.as_str()))
+                    .map(|(_, id, _)| id),
+            );
+            if exhausted || ids.len() >= seek.rows {
+                ids.truncate(seek.rows);
+                break ids;
+            }
+            part.rows = part.rows.saturating_mul(2);
+        }
+    }};
+}
+
+/// One page of `$query` (of `$table`) as `$seek` says, each row selected as `$select` beside
+/// `$kept`, a kept total: the page and its total in one statement (see `totals`).
+macro_rules! kept {
+    ($db:expr, $table:ident, $query:expr, $select:expr, $kept:expr, $seek:expr) => {
+        with_connection!($db, |conn| {
+            keyset!($query, $table::created_at, $table::id, $seek)
+                .select(($select, $kept))
+                .load(conn)
+                .await
+                .map_err(errors::query)
+        })?
+    };
+}
+
+impl Database {
+    /// How many users `filter` keeps: the kept total when it keeps every one, or every active
+    /// one (all of them, less the few that are not); else counted through its index.
+    async fn users_total(&self, filter: &UserFilter) -> Result<u64, StoreError> {
+        let active = UserFilter {
+            is_active: Some(true),
+            ..UserFilter::default()
+        };
+        if *filter == UserFilter::default() {
+            self.kept_total(Kept::Users).await
+        } else if *filter == active {
+            let inactive = UserFilter {
+                is_active: Some(false),
+                ..UserFilter::default()
+            };
+            let (all, inactive) =
+                try_join(self.kept_total(Kept::Users), self.count_users(&inactive)).await?;
+            Ok(all.saturating_sub(inactive))
+        } else {
+            self.count_users(filter).await
+        }
     }
 
-    /// The kept member and workspace counts of an organization (zero for an unknown one).
-    async fn kept_counts(&self, organization: OrganizationId) -> Result<(u64, u64), StoreError> {
-        let counts: Option<(i64, i64)> = with_connection!(self, |conn| {
-            organizations::table
-                .find(DbUuid(organization.as_uuid()))
-                .select((organizations::member_count, organizations::workspace_count))
-                .first(conn)
-                .await
-                .optional()
-                .map_err(errors::query)
-        })?;
-        let (members, workspaces) = counts.unwrap_or((0, 0));
-        Ok((count(members), count(workspaces)))
+    async fn organizations_total(&self, filter: &OrganizationFilter) -> Result<u64, StoreError> {
+        if *filter == OrganizationFilter::default() {
+            self.kept_total(Kept::Organizations).await
+        } else {
+            self.count_organizations(filter).await
+        }
+    }
+
+    async fn workspaces_total(&self, filter: &WorkspaceFilter) -> Result<u64, StoreError> {
+        match filter {
+            WorkspaceFilter {
+                organization_id: None,
+                name_prefix: None,
+            } => self.kept_total(Kept::Workspaces).await,
+            WorkspaceFilter {
+                organization_id: Some(organization),
+                name_prefix: None,
+            } => self.kept_total(Kept::workspaces_of(*organization)).await,
+            _ => self.count_workspaces(filter).await,
+        }
     }
 
     async fn count_users(&self, filter: &UserFilter) -> Result<u64, StoreError> {
@@ -337,67 +367,144 @@ impl Database {
 }
 
 impl PlatformDirectory for Database {
-    async fn users(&self, filter: &UserFilter, seek: &Seek) -> Result<Vec<User>, StoreError> {
+    async fn users(&self, filter: &UserFilter, seek: &Seek) -> Result<Rows<User>, StoreError> {
         if unmatchable(&[&filter.email, &filter.email_prefix]) {
-            return Ok(Vec::new());
+            return Ok(Rows::new(seek, Vec::new(), || 0));
         }
-        let prefix = &filter.email_prefix;
-        let rows: Vec<UserRow> = page!(
-            self,
-            users,
-            users_where!(filter),
-            users::email,
-            prefix,
-            UserRow::as_select(),
-            seek
-        );
-        rows.into_iter().map(User::try_from).collect()
+        let (rows, total): (Vec<UserRow>, _) = if seek.total && *filter == UserFilter::default() {
+            let rows = kept!(
+                self,
+                users,
+                users::table.into_boxed(),
+                UserRow::as_select(),
+                Kept::Users,
+                seek
+            );
+            with_kept(rows, self.kept_total(Kept::Users)).await?
+        } else {
+            let prefix = &filter.email_prefix;
+            let page = async {
+                Ok(page!(
+                    self,
+                    users,
+                    users_where!(filter),
+                    email,
+                    prefix,
+                    UserRow::as_select(),
+                    seek
+                ))
+            };
+            with_counted(seek, page, self.users_total(filter)).await?
+        };
+        let rows = rows
+            .into_iter()
+            .map(User::try_from)
+            .collect::<Result<_, _>>()?;
+        Ok(Rows { rows, total })
     }
 
     async fn organizations(
         &self,
         filter: &OrganizationFilter,
         seek: &Seek,
-    ) -> Result<Vec<OrganizationSummary>, StoreError> {
+    ) -> Result<Rows<OrganizationSummary>, StoreError> {
         if unmatchable(&[&filter.slug, &filter.name_prefix]) {
-            return Ok(Vec::new());
+            return Ok(Rows::new(seek, Vec::new(), || 0));
         }
-        let prefix = &filter.name_prefix;
-        let rows: Vec<(OrganizationRow, i64, i64)> = page!(
-            self,
-            organizations,
-            organizations_where!(filter),
-            organizations::name_key,
-            prefix,
-            (
-                OrganizationRow::as_select(),
-                organizations::member_count,
-                organizations::workspace_count
-            ),
-            seek
-        );
-        rows.into_iter().map(rows::summary).collect()
+        let unfiltered = *filter == OrganizationFilter::default();
+        let (rows, total): (Vec<SummaryRow>, _) = if seek.total && unfiltered {
+            let kept = Kept::Organizations;
+            let rows = kept!(
+                self,
+                organizations,
+                organizations::table.into_boxed(),
+                SummaryRow::as_select(),
+                kept,
+                seek
+            );
+            with_kept(rows, self.kept_total(kept)).await?
+        } else {
+            let prefix = &filter.name_prefix;
+            let page = async {
+                Ok(page!(
+                    self,
+                    organizations,
+                    organizations_where!(filter),
+                    name_key,
+                    prefix,
+                    SummaryRow::as_select(),
+                    seek
+                ))
+            };
+            with_counted(seek, page, self.organizations_total(filter)).await?
+        };
+        let rows = rows
+            .into_iter()
+            .map(OrganizationSummary::try_from)
+            .collect::<Result<_, _>>()?;
+        Ok(Rows { rows, total })
     }
 
     async fn workspaces(
         &self,
         filter: &WorkspaceFilter,
         seek: &Seek,
-    ) -> Result<Vec<Workspace>, StoreError> {
+    ) -> Result<Rows<Workspace>, StoreError> {
         if unmatchable(&[&filter.name_prefix]) {
-            return Ok(Vec::new());
+            return Ok(Rows::new(seek, Vec::new(), || 0));
         }
-        let prefix = &filter.name_prefix;
-        let rows: Vec<WorkspaceRow> = page!(
-            self,
-            workspaces,
-            workspaces_where!(filter),
-            workspaces::name_key,
-            prefix,
-            WorkspaceRow::as_select(),
-            seek
-        );
-        rows.into_iter().map(Workspace::try_from).collect()
+        let (rows, total): (Vec<WorkspaceRow>, _) = match filter {
+            WorkspaceFilter {
+                organization_id: None,
+                name_prefix: None,
+            } if seek.total => {
+                let kept = Kept::Workspaces;
+                let rows = kept!(
+                    self,
+                    workspaces,
+                    workspaces::table.into_boxed(),
+                    WorkspaceRow::as_select(),
+                    kept,
+                    seek
+                );
+                with_kept(rows, self.kept_total(kept)).await?
+            }
+            WorkspaceFilter {
+                organization_id: Some(organization),
+                name_prefix: None,
+            } if seek.total => {
+                let kept = Kept::workspaces_of(*organization);
+                let rows = kept!(
+                    self,
+                    workspaces,
+                    workspaces_where!(filter),
+                    WorkspaceRow::as_select(),
+                    kept,
+                    seek
+                );
+                with_kept(rows, self.kept_total(kept)).await?
+            }
+            _ => {
+                let prefix = &filter.name_prefix;
+                let page = async {
+                    Ok(page!(
+                        self,
+                        workspaces,
+                        workspaces_where!(filter),
+                        name_key,
+                        prefix,
+                        WorkspaceRow::as_select(),
+                        seek
+                    ))
+                };
+                with_counted(seek, page, self.workspaces_total(filter)).await?
+            }
+        };
+        let rows = rows
+            .into_iter()
+            .map(Workspace::try_from)
+            .collect::<Result<_, _>>()?;
+        Ok(Rows { rows, total })
     }
 
     async fn members(
@@ -405,34 +512,46 @@ impl PlatformDirectory for Database {
         organization: OrganizationId,
         filter: &RoleFilter,
         seek: &Seek,
-    ) -> Result<Vec<Member>, StoreError> {
-        let page: Vec<(UserRow, String, DbInstant)> = with_connection!(self, |conn| {
-            let mut query = memberships::table
-                .inner_join(users::table)
-                .filter(memberships::organization_id.eq(DbUuid(organization.as_uuid())))
-                .into_boxed();
-            if let Some(role) = filter.role {
-                query = query.filter(memberships::role.eq(role.as_str()));
-            }
-            keyset!(query, memberships::created_at, memberships::user_id, seek)
-                .select((
-                    UserRow::as_select(),
-                    memberships::role,
-                    memberships::created_at,
-                ))
-                .load(conn)
-                .await
-                .map_err(errors::query)
-        })?;
-        page.into_iter()
-            .map(|(user, role, joined_at)| {
-                Ok(Member {
-                    user: User::try_from(user)?,
-                    role: rows::role(&role)?,
-                    joined_at: joined_at.0,
+    ) -> Result<Rows<Member>, StoreError> {
+        // The page of members, each selected as `$select`.
+        macro_rules! members {
+            ($select:expr) => {{
+                let mut query = memberships::table
+                    .inner_join(users::table)
+                    .filter(memberships::organization_id.eq(DbUuid(organization.as_uuid())))
+                    .into_boxed();
+                if let Some(role) = filter.role {
+                    query = query.filter(memberships::role.eq(role.as_str()));
+                }
+                keyset!(query, memberships::created_at, memberships::user_id, seek).select($select)
+            }};
+        }
+        let (rows, total): (Vec<MemberRow>, _) = if seek.total && filter.role.is_none() {
+            let kept = Kept::members_of(organization);
+            let rows = with_connection!(self, |conn| {
+                members!((MemberRow::as_select(), kept))
+                    .load(conn)
+                    .await
+                    .map_err(errors::query)
+            })?;
+            with_kept(rows, self.kept_total(kept)).await?
+        } else {
+            let page = async {
+                with_connection!(self, |conn| {
+                    members!(MemberRow::as_select())
+                        .load(conn)
+                        .await
+                        .map_err(errors::query)
                 })
-            })
-            .collect()
+            };
+            let counted = self.count_memberships(Ok(organization), filter.role);
+            with_counted(seek, page, counted).await?
+        };
+        let rows = rows
+            .into_iter()
+            .map(Member::try_from)
+            .collect::<Result<_, _>>()?;
+        Ok(Rows { rows, total })
     }
 
     async fn tokens(
@@ -440,20 +559,28 @@ impl PlatformDirectory for Database {
         user: UserId,
         filter: &TokenFilter,
         seek: &Seek,
-    ) -> Result<Vec<TokenRecord>, StoreError> {
-        let rows: Vec<TokenRow> = with_connection!(self, |conn| {
-            keyset!(
-                tokens_where!(user, filter),
-                tokens::issued_at,
-                tokens::id,
-                seek
-            )
-            .select(TokenRow::as_select())
-            .load(conn)
-            .await
-            .map_err(errors::query)
-        })?;
-        rows.into_iter().map(TokenRecord::try_from).collect()
+    ) -> Result<Rows<TokenRecord>, StoreError> {
+        let page = async {
+            with_connection!(self, |conn| {
+                keyset!(
+                    tokens_where!(user, filter),
+                    tokens::issued_at,
+                    tokens::id,
+                    seek
+                )
+                .select(TokenRow::as_select())
+                .load::<TokenRow>(conn)
+                .await
+                .map_err(errors::query)
+            })
+        };
+        let counted = async { counted!(self, tokens_where!(user, filter)) };
+        let (rows, total) = with_counted(seek, page, counted).await?;
+        let rows = rows
+            .into_iter()
+            .map(TokenRecord::try_from)
+            .collect::<Result<_, _>>()?;
+        Ok(Rows { rows, total })
     }
 
     async fn memberships(
@@ -461,31 +588,36 @@ impl PlatformDirectory for Database {
         user: UserId,
         filter: &RoleFilter,
         seek: &Seek,
-    ) -> Result<Vec<OrganizationMembership>, StoreError> {
-        let page: Vec<(OrganizationRow, String, DbInstant)> = with_connection!(self, |conn| {
-            let mut query = memberships::table
-                .inner_join(organizations::table)
-                .filter(memberships::user_id.eq(DbUuid(user.as_uuid())))
-                .into_boxed();
-            if let Some(role) = filter.role {
-                query = query.filter(memberships::role.eq(role.as_str()));
-            }
-            keyset!(
-                query,
-                memberships::created_at,
-                memberships::organization_id,
-                seek
-            )
-            .select((
-                OrganizationRow::as_select(),
-                memberships::role,
-                memberships::created_at,
-            ))
-            .load(conn)
-            .await
-            .map_err(errors::query)
-        })?;
-        page.into_iter()
+    ) -> Result<Rows<OrganizationMembership>, StoreError> {
+        let page = async {
+            with_connection!(self, |conn| {
+                let mut query = memberships::table
+                    .inner_join(organizations::table)
+                    .filter(memberships::user_id.eq(DbUuid(user.as_uuid())))
+                    .into_boxed();
+                if let Some(role) = filter.role {
+                    query = query.filter(memberships::role.eq(role.as_str()));
+                }
+                keyset!(
+                    query,
+                    memberships::created_at,
+                    memberships::organization_id,
+                    seek
+                )
+                .select((
+                    OrganizationRow::as_select(),
+                    memberships::role,
+                    memberships::created_at,
+                ))
+                .load::<(OrganizationRow, String, DbInstant)>(conn)
+                .await
+                .map_err(errors::query)
+            })
+        };
+        let counted = self.count_memberships(Err(user), filter.role);
+        let (rows, total) = with_counted(seek, page, counted).await?;
+        let rows = rows
+            .into_iter()
             .map(|(organization, role, joined_at)| {
                 Ok(OrganizationMembership {
                     organization: Organization::try_from(organization)?,
@@ -493,52 +625,8 @@ impl PlatformDirectory for Database {
                     joined_at: joined_at.0,
                 })
             })
-            .collect()
-    }
-
-    async fn total(&self, of: &Total) -> Result<u64, StoreError> {
-        let unfiltered_users = UserFilter::default();
-        match of {
-            Total::Users(filter) if *filter == unfiltered_users => self.kept_total("users").await,
-            // Nearly every user is active: all of them, less the few that are not.
-            Total::Users(filter)
-                if *filter
-                    == (UserFilter {
-                        is_active: Some(true),
-                        ..UserFilter::default()
-                    }) =>
-            {
-                let inactive = UserFilter {
-                    is_active: Some(false),
-                    ..UserFilter::default()
-                };
-                let all = self.kept_total("users").await?;
-                Ok(all.saturating_sub(self.count_users(&inactive).await?))
-            }
-            Total::Users(filter) => self.count_users(filter).await,
-            Total::Organizations(filter) if *filter == OrganizationFilter::default() => {
-                self.kept_total("organizations").await
-            }
-            Total::Organizations(filter) => self.count_organizations(filter).await,
-            Total::Workspaces(filter) if *filter == WorkspaceFilter::default() => {
-                self.kept_total("workspaces").await
-            }
-            Total::Workspaces(WorkspaceFilter {
-                organization_id: Some(organization),
-                name_prefix: None,
-            }) => Ok(self.kept_counts(*organization).await?.1),
-            Total::Workspaces(filter) => self.count_workspaces(filter).await,
-            Total::Members(organization, RoleFilter { role: None }) => {
-                Ok(self.kept_counts(*organization).await?.0)
-            }
-            Total::Members(organization, filter) => {
-                self.count_memberships(Ok(*organization), filter.role).await
-            }
-            Total::Memberships(user, filter) => {
-                self.count_memberships(Err(*user), filter.role).await
-            }
-            Total::Tokens(user, filter) => counted!(self, tokens_where!(user, filter)),
-        }
+            .collect::<Result<_, StoreError>>()?;
+        Ok(Rows { rows, total })
     }
 
     async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
@@ -558,20 +646,16 @@ impl PlatformDirectory for Database {
         &self,
         id: OrganizationId,
     ) -> Result<Option<OrganizationSummary>, StoreError> {
-        let row: Option<(OrganizationRow, i64, i64)> = with_connection!(self, |conn| {
+        let row: Option<SummaryRow> = with_connection!(self, |conn| {
             organizations::table
                 .find(DbUuid(id.as_uuid()))
-                .select((
-                    OrganizationRow::as_select(),
-                    organizations::member_count,
-                    organizations::workspace_count,
-                ))
+                .select(SummaryRow::as_select())
                 .first(conn)
                 .await
                 .optional()
                 .map_err(errors::query)
         })?;
-        row.map(rows::summary).transpose()
+        row.map(OrganizationSummary::try_from).transpose()
     }
 
     async fn find_workspace(&self, id: WorkspaceId) -> Result<Option<Workspace>, StoreError> {

@@ -3,7 +3,7 @@
 //! into something the service would never write is a storage failure, not a wrong answer.
 
 use admin_domain::{
-    Caseless, Email, Membership, Name, Organization, OrganizationId, OrganizationSummary,
+    Caseless, Email, Member, Membership, Name, Organization, OrganizationId, OrganizationSummary,
     RevocationId, Role, Slug, StoreError, TokenId, TokenRecord, User, UserId, Workspace,
     WorkspaceId,
 };
@@ -201,14 +201,48 @@ impl TryFrom<TokenRow> for TokenRecord {
 }
 
 /// An organization row read with its member and workspace counts.
-pub fn summary(
-    (row, members, workspaces): (OrganizationRow, i64, i64),
-) -> Result<OrganizationSummary, StoreError> {
-    Ok(OrganizationSummary {
-        organization: Organization::try_from(row)?,
-        member_count: members.unsigned_abs(),
-        workspace_count: workspaces.unsigned_abs(),
-    })
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = organizations)]
+pub struct SummaryRow {
+    #[diesel(embed)]
+    pub organization: OrganizationRow,
+    pub member_count: i64,
+    pub workspace_count: i64,
+}
+
+impl TryFrom<SummaryRow> for OrganizationSummary {
+    type Error = StoreError;
+
+    fn try_from(row: SummaryRow) -> Result<Self, StoreError> {
+        Ok(OrganizationSummary {
+            organization: Organization::try_from(row.organization)?,
+            member_count: row.member_count.unsigned_abs(),
+            workspace_count: row.workspace_count.unsigned_abs(),
+        })
+    }
+}
+
+/// An organization's member as its page reads them: the user, with the membership's role and
+/// when they joined.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = memberships)]
+pub struct MemberRow {
+    #[diesel(embed)]
+    pub user: UserRow,
+    pub role: String,
+    pub created_at: DbInstant,
+}
+
+impl TryFrom<MemberRow> for Member {
+    type Error = StoreError;
+
+    fn try_from(row: MemberRow) -> Result<Self, StoreError> {
+        Ok(Member {
+            user: User::try_from(row.user)?,
+            role: role(&row.role)?,
+            joined_at: row.created_at.0,
+        })
+    }
 }
 
 /// A stored role, which the table's check constraint keeps to the four names.

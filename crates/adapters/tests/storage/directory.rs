@@ -44,6 +44,7 @@ async fn organizations(db: &admin_adapters::Database, rows: usize) -> Vec<Organi
     db.organizations(&OrganizationFilter::default(), &seek)
         .await
         .expect("reads")
+        .rows
 }
 
 async fn users_pages_walk_to_the_end_with_no_row_missing_or_repeated_while_rows_are_inserted(
@@ -252,9 +253,10 @@ async fn cursors_at_the_ends_of_time_read_without_error(db: TestDatabase) {
             order,
             after: Position { at, id },
             rows: 10,
+            total: false,
         };
         let rows = db.database.users(&UserFilter::default(), &seek).await;
-        rows.expect("reads").len()
+        rows.expect("reads").rows.len()
     };
     assert_eq!(read(Order::Asc, Timestamp::MIN).await, 1);
     assert_eq!(read(Order::Asc, Timestamp::MAX).await, 0);

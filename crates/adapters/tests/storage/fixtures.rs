@@ -96,7 +96,7 @@ pub async fn walk<T: Listed>(
     listing: Listing,
     order: Order,
     limit: usize,
-    mut read: impl AsyncFnMut(Seek) -> Vec<T>,
+    mut read: impl AsyncFnMut(Seek) -> Rows<T>,
     mut between: impl AsyncFnMut(),
 ) -> Vec<T> {
     let mut seen = Vec::new();
@@ -106,7 +106,7 @@ pub async fn walk<T: Listed>(
         ..PageRequest::first(listing)
     };
     loop {
-        let page = Page::from_rows(&request, read(request.seek()).await, None);
+        let page = Page::from_rows(&request, read(request.seek()).await);
         seen.extend(page.items);
         let Some(text) = page.next_cursor else {
             return seen;
@@ -116,6 +116,27 @@ pub async fn walk<T: Listed>(
         request.after = Some(cursor.after);
         between().await;
     }
+}
+
+/// The total a listing reports: read beside its first page and again beside a page past its
+/// end, which must agree (a kept total is read in the page's statement, or alone when the page
+/// is empty).
+pub async fn total<T>(mut read: impl AsyncFnMut(Seek) -> Rows<T>) -> u64 {
+    let first = Seek {
+        order: Order::Asc,
+        after: Position::FIRST,
+        rows: 3,
+        total: true,
+    };
+    let beside = read(first).await.total.expect("a total, asked for");
+    let past = read(Seek {
+        after: Position::LAST,
+        ..first
+    })
+    .await;
+    assert!(past.rows.is_empty(), "a page past the end");
+    assert_eq!(past.total, Some(beside), "the total beside an empty page");
+    beside
 }
 
 /// Whether `rows` run strictly in `order` by (creation time, id).

@@ -1,18 +1,16 @@
 use std::future::Future;
 
-use futures_util::future::try_join;
-
 use crate::audit::{Action, AuditEntry, AuditEvent, AuditFilter, Details, Target};
 use crate::caller::Caller;
 use crate::entities::{
     Member, OrganizationMembership, OrganizationSummary, TokenRecord, User, Workspace,
 };
-use crate::errors::{AdminError, Missing, StoreError};
+use crate::errors::{AdminError, Missing};
 use crate::filters::{OrganizationFilter, RoleFilter, TokenFilter, UserFilter, WorkspaceFilter};
 use crate::ids::{OrganizationId, UserId, WorkspaceId};
-use crate::listing::{Listed, Page, PageRequest};
+use crate::listing::{Page, PageRequest};
 use crate::permission::Permission;
-use crate::ports::{AuditTrail, PlatformDirectory, Ports, Total};
+use crate::ports::{AuditTrail, PlatformDirectory, Ports};
 
 use super::admin::AdminService;
 use super::provisioning::{require_organization, require_user};
@@ -26,10 +24,8 @@ impl<P: Ports> AdminService<P> {
         filter: &UserFilter,
     ) -> Result<Page<User>, AdminError> {
         caller.require(Permission::UsersList)?;
-        let seek = request.seek();
-        let rows = self.directory.users(filter, &seek);
-        self.page(request, rows, || self.count(Total::Users(filter.clone())))
-            .await
+        let rows = self.directory.users(filter, &request.seek()).await?;
+        Ok(Page::from_rows(request, rows))
     }
 
     /// A page of the platform's organizations matching `filter`, with their sizes
@@ -41,12 +37,11 @@ impl<P: Ports> AdminService<P> {
         filter: &OrganizationFilter,
     ) -> Result<Page<OrganizationSummary>, AdminError> {
         caller.require(Permission::OrganizationsList)?;
-        let seek = request.seek();
-        let rows = self.directory.organizations(filter, &seek);
-        self.page(request, rows, || {
-            self.count(Total::Organizations(filter.clone()))
-        })
-        .await
+        let rows = self
+            .directory
+            .organizations(filter, &request.seek())
+            .await?;
+        Ok(Page::from_rows(request, rows))
     }
 
     /// A page of the platform's workspaces matching `filter` (`workspaces:list`).
@@ -57,12 +52,8 @@ impl<P: Ports> AdminService<P> {
         filter: &WorkspaceFilter,
     ) -> Result<Page<Workspace>, AdminError> {
         caller.require(Permission::WorkspacesList)?;
-        let seek = request.seek();
-        let rows = self.directory.workspaces(filter, &seek);
-        self.page(request, rows, || {
-            self.count(Total::Workspaces(filter.clone()))
-        })
-        .await
+        let rows = self.directory.workspaces(filter, &request.seek()).await?;
+        Ok(Page::from_rows(request, rows))
     }
 
     /// A page of an organization's members (`organizations:list`); an unknown organization is
@@ -75,13 +66,11 @@ impl<P: Ports> AdminService<P> {
         filter: &RoleFilter,
     ) -> Result<Page<Member>, AdminError> {
         caller.require(Permission::OrganizationsList)?;
-        let seek = request.seek();
-        let rows = self.directory.members(organization, filter, &seek);
-        let page = self
-            .page(request, rows, || {
-                self.count(Total::Members(organization, *filter))
-            })
+        let rows = self
+            .directory
+            .members(organization, filter, &request.seek())
             .await?;
+        let page = Page::from_rows(request, rows);
         of_existing(page, || require_organization(&self.directory, organization)).await
     }
 
@@ -95,13 +84,11 @@ impl<P: Ports> AdminService<P> {
         filter: &RoleFilter,
     ) -> Result<Page<OrganizationMembership>, AdminError> {
         caller.require(Permission::UsersList)?;
-        let seek = request.seek();
-        let rows = self.directory.memberships(user, filter, &seek);
-        let page = self
-            .page(request, rows, || {
-                self.count(Total::Memberships(user, *filter))
-            })
+        let rows = self
+            .directory
+            .memberships(user, filter, &request.seek())
             .await?;
+        let page = Page::from_rows(request, rows);
         of_existing(page, || require_user(&self.directory, user)).await
     }
 
@@ -115,11 +102,8 @@ impl<P: Ports> AdminService<P> {
         filter: &TokenFilter,
     ) -> Result<Page<TokenRecord>, AdminError> {
         caller.require(Permission::TokensList)?;
-        let seek = request.seek();
-        let rows = self.directory.tokens(user, filter, &seek);
-        let page = self
-            .page(request, rows, || self.count(Total::Tokens(user, *filter)))
-            .await?;
+        let rows = self.directory.tokens(user, filter, &request.seek()).await?;
+        let page = Page::from_rows(request, rows);
         of_existing(page, || require_user(&self.directory, user)).await
     }
 
@@ -161,9 +145,8 @@ impl<P: Ports> AdminService<P> {
         filter: &AuditFilter,
     ) -> Result<Page<AuditEvent>, AdminError> {
         caller.require(Permission::AuditList)?;
-        let seek = request.seek();
-        let rows = self.trail.events(filter, &seek);
-        self.page(request, rows, || self.trail.count(filter)).await
+        let rows = self.trail.events(filter, &request.seek()).await?;
+        Ok(Page::from_rows(request, rows))
     }
 
     /// Records that `caller` made the read `action` (of `target`, with the query's parameters
@@ -185,31 +168,6 @@ impl<P: Ports> AdminService<P> {
     /// Whether reads are recorded in the audit trail (`Settings::audit_reads`).
     pub fn records_reads(&self) -> bool {
         self.settings.audit_reads
-    }
-
-    /// How many rows `of` counts.
-    async fn count(&self, of: Total) -> Result<u64, StoreError> {
-        self.directory.total(&of).await
-    }
-
-    /// The page `rows` read, with the total `total` counts when the request asks for it (both
-    /// read at once).
-    async fn page<T: Listed, F>(
-        &self,
-        request: &PageRequest,
-        rows: impl Future<Output = Result<Vec<T>, StoreError>>,
-        total: impl FnOnce() -> F,
-    ) -> Result<Page<T>, AdminError>
-    where
-        F: Future<Output = Result<u64, StoreError>>,
-    {
-        let (rows, total) = if request.include_total {
-            let (rows, total) = try_join(rows, total()).await?;
-            (rows, Some(total))
-        } else {
-            (rows.await?, None)
-        };
-        Ok(Page::from_rows(request, rows, total))
     }
 }
 

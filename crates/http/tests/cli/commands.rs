@@ -126,7 +126,8 @@ async fn the_commands_build_a_platform_printing_only_ids_and_tokens(db: TestData
         .database
         .workspaces(&WorkspaceFilter::default(), &first(10))
         .await
-        .unwrap();
+        .unwrap()
+        .rows;
     assert_eq!(
         workspaces
             .iter()
@@ -332,8 +333,11 @@ async fn seed_writes_the_rows_asked_for(db: TestDatabase) {
     let users = db.database.users(&Default::default(), &page).await;
     let organizations = db.database.organizations(&Default::default(), &page).await;
     let workspaces = db.database.workspaces(&Default::default(), &page).await;
-    let (users, organizations, workspaces) =
-        (users.unwrap(), organizations.unwrap(), workspaces.unwrap());
+    let (users, organizations, workspaces) = (
+        users.unwrap().rows,
+        organizations.unwrap().rows,
+        workspaces.unwrap().rows,
+    );
     assert_eq!(
         (users.len(), organizations.len(), workspaces.len()),
         (30, 3, 7)
@@ -656,5 +660,6 @@ fn first(rows: usize) -> Seek {
         order: Order::Asc,
         after: Position::FIRST,
         rows,
+        total: false,
     }
 }

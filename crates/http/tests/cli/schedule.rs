@@ -187,6 +187,7 @@ async fn cleanup_events(db: &admin_adapters::Database) -> Vec<(String, String, u
         order: Order::Asc,
         after: Position::start(Order::Asc),
         rows: 100_000,
+        total: false,
     };
     let text = |details: &Details, name: &str| match details.get(name) {
         Some(Detail::Text(text)) => text.clone(),
@@ -195,6 +196,7 @@ async fn cleanup_events(db: &admin_adapters::Database) -> Vec<(String, String, u
     db.events(&filter, &seek)
         .await
         .expect("events read")
+        .rows
         .into_iter()
         .filter(|event| event.entry.via == Via::Scheduler)
         .map(|event| {

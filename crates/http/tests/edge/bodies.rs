@@ -135,7 +135,7 @@ async fn a_users_page_has_items_limit_and_next_cursor() {
                     }
                     .seek()
         })
-        .returning(move |_, _| ready(Ok(rows.clone())));
+        .returning(move |_, _| ready(Ok(found(rows.clone()))));
 
     let reply = world.send(get("/v1/admin/platform/users?limit=2")).await;
 
@@ -161,7 +161,7 @@ async fn the_last_page_has_a_null_cursor() {
     world
         .directory
         .expect_workspaces()
-        .returning(|_, _| ready(Ok(Vec::new())));
+        .returning(|_, _| ready(Ok(found(Vec::new()))));
     let reply = world.send(get("/v1/admin/platform/workspaces")).await;
     assert_eq!(
         reply.json(),
@@ -187,7 +187,7 @@ async fn organization_items_carry_their_counts() {
     world
         .directory
         .expect_organizations()
-        .returning(move |_, _| ready(Ok(vec![summary.clone()])));
+        .returning(move |_, _| ready(Ok(found(vec![summary.clone()]))));
     let reply = world.send(get("/v1/admin/platform/organizations")).await;
     assert_eq!(
         reply.json()["items"][0],
@@ -211,7 +211,7 @@ async fn workspace_items_name_their_organization() {
     world
         .directory
         .expect_workspaces()
-        .returning(move |_, _| ready(Ok(vec![workspace.clone()])));
+        .returning(move |_, _| ready(Ok(found(vec![workspace.clone()]))));
     let reply = world.send(get("/v1/admin/platform/workspaces")).await;
     assert_eq!(reply.json()["items"][0], expected);
 }

@@ -73,7 +73,7 @@ async fn the_filters_reach_the_directory_as_asked_and_others_are_ignored() {
                 && seek.rows == 11
         })
         .times(1)
-        .returning(|_, _| ready(Ok(Vec::new())));
+        .returning(|_, _| ready(Ok(found(Vec::new()))));
     let uri = "/v1/admin/platform/users?email=ADA@Example.com&email_prefix=Ad%25_\
                &is_active=no&order=desc&limit=10&slug=ignored&role=ignored&unknown=1";
     assert_eq!(world.send(get(uri)).await.status, 200);
@@ -91,7 +91,7 @@ async fn the_filters_reach_the_directory_as_asked_and_others_are_ignored() {
                 }
         })
         .times(1)
-        .returning(|_, _| ready(Ok(Vec::new())));
+        .returning(|_, _| ready(Ok(found(Vec::new()))));
     let uri = format!(
         "/v1/admin/platform/workspaces?organization_id={}&name_prefix=%C3%9Cber",
         organization.as_uuid().simple().to_string().to_uppercase()
@@ -111,7 +111,7 @@ async fn the_filters_reach_the_directory_as_asked_and_others_are_ignored() {
                 }
         })
         .times(1)
-        .returning(|_, _| ready(Ok(Vec::new())));
+        .returning(|_, _| ready(Ok(found(Vec::new()))));
     let uri = "/v1/admin/platform/organizations?slug=ACME&is_platform=on&email=x";
     assert_eq!(world.send(get(uri)).await.status, 200);
 }
@@ -122,13 +122,14 @@ async fn include_total_adds_the_total_and_without_it_there_is_no_key() {
     world
         .directory
         .expect_users()
-        .returning(|_, _| ready(Ok(vec![user(1)])));
-    world
-        .directory
-        .expect_total()
-        .withf(|of| *of == Total::Users(UserFilter::default()))
+        .withf(|filter, seek| *filter == UserFilter::default() && seek.total)
         .times(1)
-        .returning(|_| ready(Ok(1_000_000)));
+        .returning(|_, _| {
+            ready(Ok(Rows {
+                rows: vec![user(1)],
+                total: Some(1_000_000),
+            }))
+        });
     let body = world
         .send(get("/v1/admin/platform/users?include_total=true"))
         .await
@@ -140,8 +141,8 @@ async fn include_total_adds_the_total_and_without_it_there_is_no_key() {
     world
         .directory
         .expect_users()
-        .returning(|_, _| ready(Ok(vec![user(1)])));
-    world.directory.expect_total().never();
+        .withf(|_, seek| !seek.total)
+        .returning(|_, _| ready(Ok(found(vec![user(1)]))));
     let body = world
         .send(get("/v1/admin/platform/users?include_total=false"))
         .await
@@ -219,7 +220,7 @@ async fn a_cursor_continues_only_its_listing_its_parent_and_its_order() {
             *organization == one && seek.after == expected.after && seek.order == Order::Asc
         })
         .times(1)
-        .returning(|_, _, _| ready(Ok(Vec::new())));
+        .returning(|_, _, _| ready(Ok(found(Vec::new()))));
     world
         .directory
         .expect_find_organization()
@@ -251,7 +252,7 @@ async fn members_and_memberships_have_the_contracts_fields() {
         .directory
         .expect_members()
         .withf(|_, filter, _| filter.role == Some(Role::Admin))
-        .returning(move |_, _, _| ready(Ok(vec![row.clone()])));
+        .returning(move |_, _, _| ready(Ok(found(vec![row.clone()]))));
     let uri = format!(
         "/v1/admin/platform/organizations/{}/members?role=admin",
         acme.id
@@ -273,7 +274,7 @@ async fn members_and_memberships_have_the_contracts_fields() {
     world
         .directory
         .expect_memberships()
-        .returning(move |_, _, _| ready(Ok(vec![row.clone()])));
+        .returning(move |_, _, _| ready(Ok(found(vec![row.clone()]))));
     let uri = format!("/v1/admin/platform/users/{}/memberships", member.id);
     let body = world.send(get(&uri)).await.json();
     assert_eq!(
@@ -382,11 +383,11 @@ async fn an_unknown_id_is_404_with_the_contracts_message() {
         world
             .directory
             .expect_members()
-            .returning(|_, _, _| ready(Ok(Vec::new())));
+            .returning(|_, _, _| ready(Ok(found(Vec::new()))));
         world
             .directory
             .expect_memberships()
-            .returning(|_, _, _| ready(Ok(Vec::new())));
+            .returning(|_, _, _| ready(Ok(found(Vec::new()))));
         let uri = path.replace("ID", ID);
         let details = world
             .send(get(&uri))
@@ -433,7 +434,7 @@ async fn checks_run_in_the_order_401_403_422_404() {
     world
         .directory
         .expect_members()
-        .returning(|_, _, _| ready(Ok(Vec::new())));
+        .returning(|_, _, _| ready(Ok(found(Vec::new()))));
     world
         .directory
         .expect_find_organization()

@@ -102,6 +102,11 @@ impl Edge for World {
     }
 }
 
+/// What a listing port returns: `rows`, and no total.
+pub fn found<T>(rows: Vec<T>) -> Rows<T> {
+    Rows { rows, total: None }
+}
+
 pub fn get(uri: &str) -> TestRequest {
     TestRequest::get()
         .uri(uri)

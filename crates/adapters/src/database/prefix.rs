@@ -1,0 +1,223 @@
+//! How a prefix (`email_prefix`, `name_prefix`) narrows a listing, so that an index serves its
+//! pages whether it matches one row or most of them.
+//!
+//! Emails and name keys compare byte by byte, so the texts starting with a prefix are one
+//! range of the text's index; but that index does not give keyset order. So:
+//!
+//! - a prefix of one to three characters is an equality on the text's first characters, and
+//!   indexes lead with those, then (creation time, id) (migration `prefix_heads`): its pages
+//!   are read in keyset order like an unfiltered listing's, however many rows match;
+//! - a longer prefix is probed first: the keyset positions of at most [`SELECTIVE`] + 1
+//!   matching rows, from the text's index alone. When at most [`SELECTIVE`] match, the page is
+//!   chosen among them in memory and read by id; when more match, the rows sharing its first
+//!   three characters are read in keyset order from their index, a few pages' worth a
+//!   statement, and the ids of those that start with the whole prefix kept until the page is
+//!   full, then its rows read by id.
+//!
+//! docs/performance.md ("Filters") measures each with `EXPLAIN ANALYZE` on 1M users.
+
+use admin_domain::{Caseless, Order, Seek, Timestamp};
+use diesel::QueryResult;
+use diesel::backend::Backend;
+use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::sql_types::Text;
+
+use super::sql_types::{DbInstant, DbUuid};
+
+/// The most rows a prefix longer than the heads may match and still be read through the text's
+/// index: their ids first, then the page among them. Beyond, the page's ids are found among the
+/// rows of its head, in keyset order.
+pub const SELECTIVE: usize = 1_000;
+
+/// The longest prefix that indexes lead with, in characters.
+const HEAD: usize = 3;
+
+/// A broad prefix's first statement reads this many pages' worth of its head's rows, each next
+/// one twice as many: one statement when at least one in eight of them matches.
+pub const CHUNK: usize = 8;
+
+/// How a prefix narrows a listing.
+#[derive(Debug)]
+pub(super) enum Narrowed {
+    /// To the rows whose text starts with these one to three characters: an equality on their
+    /// head index, read in keyset order.
+    Head(String),
+    /// To these rows (at most a page of them, or every match of a selective prefix).
+    Ids(Vec<DbUuid>),
+}
+
+/// What a longer prefix's probe found.
+#[derive(Debug)]
+pub(super) enum Probed {
+    /// At most [`SELECTIVE`] rows: the ids of the page's rows among them.
+    Few(Vec<DbUuid>),
+    /// More.
+    Many,
+}
+
+impl Narrowed {
+    /// A prefix that needs no probe: one no longer than the indexes' heads.
+    pub(super) fn at_once(prefix: &Caseless) -> Option<Self> {
+        (prefix.as_str().chars().count() <= HEAD).then(|| Self::Head(prefix.as_str().to_owned()))
+    }
+
+    /// What a longer prefix's probe found, from the keyset positions of at most [`SELECTIVE`]
+    /// + 1 rows it matches: for the page `seek` asks for.
+    pub(super) fn probed(keys: Vec<(DbInstant, DbUuid)>, seek: &Seek) -> Probed {
+        if keys.len() > SELECTIVE {
+            Probed::Many
+        } else {
+            Probed::Few(page_of(keys, seek))
+        }
+    }
+
+    /// The head a longer prefix's rows share: its first characters, as many as the longest
+    /// head index has.
+    pub(super) fn head(prefix: &Caseless) -> String {
+        prefix.as_str().chars().take(HEAD).collect()
+    }
+}
+
+/// `substr(column, 1, n)`, `n` the characters of a head (one to three), written as a constant,
+/// exactly as the head indexes are: a bound length would not match them. Not `diesel::dsl::sql`,
+/// which marks its statement unsafe to keep prepared, so that every page was planned anew.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Head<C> {
+    column: C,
+    length: &'static str,
+}
+
+impl<C> Head<C> {
+    /// The expression whose value is `head` for the rows starting with it.
+    pub(super) fn of(column: C, head: &str) -> Self {
+        let length = match head.chars().count() {
+            0 | 1 => "1",
+            2 => "2",
+            _ => "3",
+        };
+        Self { column, length }
+    }
+}
+
+impl<C: Expression<SqlType = Text>> Expression for Head<C> {
+    type SqlType = Text;
+}
+
+impl<C: AppearsOnTable<QS>, QS> AppearsOnTable<QS> for Head<C> where Self: Expression {}
+
+impl<C: SelectableExpression<QS>, QS> SelectableExpression<QS> for Head<C> where Self: Expression {}
+
+impl<C: ValidGrouping<GB>, GB> ValidGrouping<GB> for Head<C> {
+    type IsAggregate = C::IsAggregate;
+}
+
+impl<C> QueryId for Head<C> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<C: QueryFragment<DB>, DB: Backend> QueryFragment<DB> for Head<C> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("substr(");
+        self.column.walk_ast(out.reborrow())?;
+        out.push_sql(", 1, ");
+        out.push_sql(self.length);
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+/// The ids of the rows at `keys` that the page `seek` asks for holds, in its order.
+fn page_of(keys: Vec<(DbInstant, DbUuid)>, seek: &Seek) -> Vec<DbUuid> {
+    let after = (seek.after.at, seek.after.id);
+    let mut keys: Vec<(Timestamp, uuid::Uuid)> = keys
+        .into_iter()
+        .map(|(at, id)| (at.0, id.0))
+        .filter(|key| match seek.order {
+            Order::Asc => *key > after,
+            Order::Desc => *key < after,
+        })
+        .collect();
+    keys.sort_unstable();
+    if seek.order == Order::Desc {
+        keys.reverse();
+    }
+    keys.into_iter()
+        .take(seek.rows)
+        .map(|(_, id)| DbUuid(id))
+        .collect()
+}
+
+/// Whether a text filter can match no row: one holding a NUL. PostgreSQL's text cannot hold
+/// one (and refuses one as a parameter); no name or email the service stores holds a control
+/// character either.
+pub(super) fn unmatchable(texts: &[&Option<Caseless>]) -> bool {
+    texts
+        .iter()
+        .filter_map(|text| text.as_ref())
+        .any(|text| text.as_str().contains('\0'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_of_up_to_three_characters_need_no_probe() {
+        for prefix in ["a", "ab", "日本", "ü.x"] {
+            assert!(
+                matches!(Narrowed::at_once(&Caseless::new(prefix)), Some(Narrowed::Head(head)) if head == prefix),
+                "{prefix}"
+            );
+        }
+        for prefix in ["abcd", "日本語x"] {
+            assert!(
+                Narrowed::at_once(&Caseless::new(prefix)).is_none(),
+                "{prefix}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_broad_prefix_is_read_among_its_first_three_characters() {
+        let key = (
+            DbInstant(Timestamp::from_unix_micros(0)),
+            DbUuid(uuid::Uuid::nil()),
+        );
+        let seek = admin_domain::PageRequest::first(admin_domain::Listing::Users).seek();
+        assert!(matches!(
+            Narrowed::probed(vec![key; SELECTIVE + 1], &seek),
+            Probed::Many
+        ));
+        assert!(matches!(
+            Narrowed::probed(vec![key; SELECTIVE], &seek),
+            Probed::Few(_)
+        ));
+        assert_eq!(Narrowed::head(&Caseless::new("日本語xyz")), "日本語");
+    }
+
+    #[test]
+    fn the_head_expression_counts_characters_not_bytes() {
+        use super::super::schema::users;
+        let sql = |head: &str| {
+            let head = Head::of(users::email, head);
+            diesel::debug_query::<diesel::pg::Pg, _>(&head).to_string()
+        };
+        assert_eq!(sql("a"), "substr(\"users\".\"email\", 1, 1) -- binds: []");
+        assert_eq!(
+            sql("日本"),
+            "substr(\"users\".\"email\", 1, 2) -- binds: []"
+        );
+    }
+
+    #[test]
+    fn the_head_expression_keeps_its_statement_prepared() {
+        use super::super::schema::users;
+        let head = Head::of(users::email, "a");
+        assert!(
+            QueryFragment::<diesel::pg::Pg>::is_safe_to_cache_prepared(&head, &diesel::pg::Pg)
+                .unwrap_or(false)
+        );
+    }
+}

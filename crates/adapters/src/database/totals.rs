@@ -1,0 +1,178 @@
+//! Totals: the counters kept for them, and a page read with its total.
+//!
+//! Triggers keep the total of each unfiltered listing (in 16 shards, so that concurrent writers
+//! do not queue on one row) and each organization's member and workspace counts. A page that
+//! has such a total reads it in its own statement, as a scalar subquery beside every row: one
+//! statement instead of two, which is most of what a kept total costs. Every other total is
+//! counted through the index that serves its filters, beside the page (pipelined with it).
+
+use std::future::Future;
+
+use admin_domain::{OrganizationId, Seek, StoreError};
+use diesel::QueryResult;
+use diesel::backend::Backend;
+use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::serialize::ToSql;
+use diesel::sql_types::{BigInt, HasSqlType, Nullable};
+use diesel::{ExpressionMethods, OptionalExtension, QueryDsl};
+use diesel_async::RunQueryDsl;
+use futures_util::future::try_join;
+
+use super::errors;
+use super::pools::{Database, with_connection};
+use super::schema::{listing_totals, organizations};
+use super::sql_types::{DbUuid, Uuid};
+
+/// A kept total, as an expression a page's statement selects (a scalar subquery): of an
+/// unfiltered listing, `(SELECT CAST(COALESCE(SUM(total), 0) AS BIGINT) FROM listing_totals
+/// WHERE listing = '…')`, the name one of three constants written into the statement so that
+/// it stays one prepared statement per listing; or an organization's member or workspace
+/// count, `(SELECT member_count FROM organizations WHERE id = $n)`.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Kept {
+    /// The users listing's.
+    Users,
+    /// The organizations listing's.
+    Organizations,
+    /// The workspaces listing's.
+    Workspaces,
+    /// An organization's members.
+    MembersOf(DbUuid),
+    /// An organization's workspaces.
+    WorkspacesOf(DbUuid),
+}
+
+impl Kept {
+    /// An organization's members.
+    pub(super) fn members_of(organization: OrganizationId) -> Self {
+        Self::MembersOf(DbUuid(organization.as_uuid()))
+    }
+
+    /// An organization's workspaces.
+    pub(super) fn workspaces_of(organization: OrganizationId) -> Self {
+        Self::WorkspacesOf(DbUuid(organization.as_uuid()))
+    }
+
+    fn listing(self) -> Option<&'static str> {
+        match self {
+            Kept::Users => Some("users"),
+            Kept::Organizations => Some("organizations"),
+            Kept::Workspaces => Some("workspaces"),
+            Kept::MembersOf(_) | Kept::WorkspacesOf(_) => None,
+        }
+    }
+}
+
+impl Expression for Kept {
+    type SqlType = Nullable<BigInt>;
+}
+
+impl<QS> AppearsOnTable<QS> for Kept {}
+
+impl<QS> SelectableExpression<QS> for Kept {}
+
+impl<GB> ValidGrouping<GB> for Kept {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+impl QueryId for Kept {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<DB> QueryFragment<DB> for Kept
+where
+    DB: Backend + HasSqlType<Uuid>,
+    DbUuid: ToSql<Uuid, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        let (column, organization) = match self {
+            Kept::MembersOf(organization) => ("member_count", organization),
+            Kept::WorkspacesOf(organization) => ("workspace_count", organization),
+            _ => {
+                out.push_sql("(SELECT CAST(COALESCE(SUM(total), 0) AS BIGINT) FROM listing_totals");
+                out.push_sql(" WHERE listing = '");
+                out.push_sql(self.listing().unwrap_or_default());
+                out.push_sql("')");
+                return Ok(());
+            }
+        };
+        out.push_sql("(SELECT ");
+        out.push_sql(column);
+        out.push_sql(" FROM organizations WHERE id = ");
+        out.push_bind_param::<Uuid, DbUuid>(organization)?;
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+/// The rows a page read beside its kept total, and the total: from its first row, or, for an
+/// empty page, as `alone` reads it.
+pub(super) async fn with_kept<R>(
+    rows: Vec<(R, Option<i64>)>,
+    alone: impl Future<Output = Result<u64, StoreError>>,
+) -> Result<(Vec<R>, Option<u64>), StoreError> {
+    let total = match rows.as_slice().first() {
+        Some((_, total)) => count(total.unwrap_or(0)),
+        None => alone.await?,
+    };
+    Ok((rows.into_iter().map(|(row, _)| row).collect(), Some(total)))
+}
+
+/// The rows `page` reads, with the total `counted` reads beside it when `seek` asks for one.
+pub(super) async fn with_counted<R>(
+    seek: &Seek,
+    page: impl Future<Output = Result<Vec<R>, StoreError>>,
+    counted: impl Future<Output = Result<u64, StoreError>>,
+) -> Result<(Vec<R>, Option<u64>), StoreError> {
+    if seek.total {
+        let (rows, total) = try_join(page, counted).await?;
+        Ok((rows, Some(total)))
+    } else {
+        Ok((page.await?, None))
+    }
+}
+
+/// A count as the domain keeps it.
+pub(super) fn count(n: i64) -> u64 {
+    n.unsigned_abs()
+}
+
+impl Database {
+    /// A kept total read on its own: an unfiltered listing's is the sum of its shards; an
+    /// unknown organization has no members and no workspaces.
+    pub(super) async fn kept_total(&self, kept: Kept) -> Result<u64, StoreError> {
+        let listing = match kept {
+            Kept::MembersOf(organization) => return Ok(self.kept_counts(organization).await?.0),
+            Kept::WorkspacesOf(organization) => {
+                return Ok(self.kept_counts(organization).await?.1);
+            }
+            _ => kept.listing().unwrap_or_default(),
+        };
+        let totals: Vec<i64> = with_connection!(self, |conn| {
+            listing_totals::table
+                .filter(listing_totals::listing.eq(listing))
+                .select(listing_totals::total)
+                .load(conn)
+                .await
+                .map_err(errors::query)
+        })?;
+        Ok(count(totals.iter().sum()))
+    }
+
+    /// The kept member and workspace counts of an organization (zero for an unknown one).
+    async fn kept_counts(&self, organization: DbUuid) -> Result<(u64, u64), StoreError> {
+        let counts: Option<(i64, i64)> = with_connection!(self, |conn| {
+            organizations::table
+                .find(organization)
+                .select((organizations::member_count, organizations::workspace_count))
+                .first(conn)
+                .await
+                .optional()
+                .map_err(errors::query)
+        })?;
+        let (members, workspaces) = counts.unwrap_or((0, 0));
+        Ok((count(members), count(workspaces)))
+    }
+}

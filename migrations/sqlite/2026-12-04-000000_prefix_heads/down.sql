@@ -1,0 +1,13 @@
+DROP INDEX memberships_user_keyset;
+CREATE INDEX memberships_user_keyset ON memberships (user_id, created_at, organization_id);
+DROP INDEX memberships_organization_keyset;
+CREATE INDEX memberships_organization_keyset ON memberships (organization_id, created_at, user_id);
+DROP INDEX workspaces_name_head3;
+DROP INDEX workspaces_name_head2;
+DROP INDEX workspaces_name_head1;
+DROP INDEX organizations_name_head3;
+DROP INDEX organizations_name_head2;
+DROP INDEX organizations_name_head1;
+DROP INDEX users_email_head3;
+DROP INDEX users_email_head2;
+DROP INDEX users_email_head1;
