@@ -14,10 +14,16 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use tokio::sync::{mpsc, oneshot};
 
+use diesel::QueryResult;
+use diesel::pg::Pg;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text};
+
 use super::audit::{AuditRow, append};
 use super::errors;
 use super::pools::{Database, Pools, in_transaction};
-use super::schema::{audit_events, audit_head};
+use super::schema::audit_head;
+use super::sql_types::{DbInstant, DbUuid, Instant, Uuid};
 
 /// The most events one batch commits.
 const MOST: usize = 256;
@@ -105,6 +111,7 @@ fn gone() -> StoreError {
 
 /// Commits the jobs in batches: every job waiting when a batch starts goes into it.
 async fn run(db: Database, mut jobs: mpsc::UnboundedReceiver<Job>) {
+    let mut head = None;
     while let Some(first) = jobs.recv().await {
         let mut batch = vec![first];
         while batch.len() < MOST {
@@ -113,7 +120,7 @@ async fn run(db: Database, mut jobs: mpsc::UnboundedReceiver<Job>) {
                 Err(_) => break,
             }
         }
-        let outcome = commit(&db, &batch).await;
+        let outcome = commit(&db, &mut head, &batch).await;
         for (_, done) in batch {
             let _ = done.send(match &outcome {
                 Ok(()) => Ok(()),
@@ -123,47 +130,48 @@ async fn run(db: Database, mut jobs: mpsc::UnboundedReceiver<Job>) {
     }
 }
 
-/// Appends the batch's events in one transaction: on PostgreSQL with one statement each to
-/// move the head by the whole batch, insert every event and set the head's hash, whatever the
-/// batch's size; SQLite, local and with one writer, appends them one by one. A batch of reads
-/// alone commits without waiting for its WAL to reach the disk (`synchronous_commit = off`):
-/// a crash of the database server within a fraction of a second may lose the newest read
-/// events, never an event of a change, and never a link of the chain (docs/audit.md).
-async fn commit(db: &Database, batch: &[Job]) -> Result<(), StoreError> {
+/// Appends the batch's events. On PostgreSQL in one statement, on the head this appender saw
+/// last (`Append`): when another instance or a change's transaction moved the head meanwhile,
+/// the statement appends nothing, and the batch is chained again on the head read afresh (at
+/// most [`ATTEMPTS`] times, then under the head's row lock, as a change's events are). SQLite,
+/// local and with one writer, appends them one by one under its write lock.
+async fn commit(db: &Database, head: &mut Option<Head>, batch: &[Job]) -> Result<(), StoreError> {
     let events: Vec<&AuditEntry> = batch.iter().map(|(event, _)| event).collect();
     match &db.pools {
         Pools::Postgres { pool, .. } => {
             let mut conn = pool.get().await.map_err(errors::pool)?;
-            diesel_async::AsyncConnection::transaction(&mut *conn, async |conn| {
-                if events.iter().all(|event| event.action.is_read()) {
-                    diesel::sql_query("SET LOCAL synchronous_commit = off")
-                        .execute(conn)
-                        .await?;
+            let relaxed = events.iter().all(|event| event.action.is_read());
+            for _ in 0..ATTEMPTS {
+                let from = match head.take() {
+                    Some(seen) => seen,
+                    None => audit_head::table
+                        .select((audit_head::seq, audit_head::hash))
+                        .first::<(i64, String)>(&mut *conn)
+                        .await
+                        .map(|(seq, hash)| Head { seq, hash })
+                        .map_err(errors::query)?,
+                };
+                let rows = chained(&events, &from);
+                let to = rows.last().map_or_else(|| from.clone(), Head::of);
+                let count = rows.len();
+                let append = Append {
+                    from: &from,
+                    to: &to,
+                    relaxed,
+                    rows: Columns::of(rows),
+                };
+                let appended = append.execute(&mut *conn).await.map_err(errors::query)?;
+                if appended == count {
+                    *head = Some(to);
+                    return Ok(());
                 }
-                let count = i64::try_from(events.len()).unwrap_or(i64::MAX);
-                let (last, mut prev): (i64, String) = diesel::update(audit_head::table)
-                    .set(audit_head::seq.eq(audit_head::seq + count))
-                    .returning((audit_head::seq, audit_head::hash))
-                    .get_result(conn)
-                    .await?;
-                let mut rows = Vec::with_capacity(events.len());
-                for (seq, event) in (last - count + 1..).zip(&events) {
-                    let row = AuditRow::chained(event, seq, prev);
-                    prev = row.hash.clone();
-                    rows.push(row);
+            }
+            in_transaction!(db, |conn, _backend| {
+                for event in &events {
+                    append!(diesel_async::RunQueryDsl, conn, *event, await);
                 }
-                diesel::insert_into(audit_events::table)
-                    .values(&rows)
-                    .execute(conn)
-                    .await?;
-                diesel::update(audit_head::table)
-                    .set(audit_head::hash.eq(prev))
-                    .execute(conn)
-                    .await?;
                 Ok(())
             })
-            .await
-            .map_err(errors::query)
         }
         Pools::Sqlite(_) => in_transaction!(db, |conn, _backend| {
             for event in &events {
@@ -171,6 +179,161 @@ async fn commit(db: &Database, batch: &[Job]) -> Result<(), StoreError> {
             }
             Ok(())
         }),
+    }
+}
+
+/// Times a batch is chained on a head it read before it takes the head's row lock instead.
+const ATTEMPTS: usize = 3;
+
+/// The chain's head as this appender last saw it: the newest event's `seq` and hash.
+#[derive(Debug, Clone)]
+struct Head {
+    seq: i64,
+    hash: String,
+}
+
+impl Head {
+    fn of(row: &AuditRow) -> Self {
+        Self {
+            seq: row.seq,
+            hash: row.hash.clone(),
+        }
+    }
+}
+
+/// `events` as the rows that follow `head`.
+fn chained(events: &[&AuditEntry], head: &Head) -> Vec<AuditRow> {
+    let mut prev = head.hash.clone();
+    (head.seq + 1..)
+        .zip(events)
+        .map(|(seq, event)| {
+            let row = AuditRow::chained(event, seq, std::mem::take(&mut prev));
+            prev.clone_from(&row.hash);
+            row
+        })
+        .collect()
+}
+
+/// One statement that appends `rows` when, and only when, the head is still `from`: it moves
+/// the head to `to` and inserts the rows, or does neither, and says how many rows it inserted.
+/// A batch of reads alone (`relaxed`) commits without waiting for its WAL to reach the disk
+/// (`synchronous_commit = off` for the statement's own transaction): a crash of the database
+/// server within a fraction of a second may lose the newest read events, never an event of a
+/// change, and never a link of the chain (docs/audit.md). Written by hand, because diesel has
+/// no data-modifying `WITH`; every value is bound, the rows as one array a column.
+struct Append<'a> {
+    from: &'a Head,
+    to: &'a Head,
+    relaxed: bool,
+    rows: Columns,
+}
+
+/// A batch's rows, a column at a time.
+struct Columns {
+    seq: Vec<i64>,
+    id: Vec<DbUuid>,
+    at: Vec<DbInstant>,
+    action: Vec<String>,
+    via: Vec<String>,
+    actor_user_id: Vec<Option<DbUuid>>,
+    actor_token_id: Vec<Option<DbUuid>>,
+    target_type: Vec<Option<String>>,
+    target_id: Vec<Option<DbUuid>>,
+    details: Vec<String>,
+    request_id: Vec<Option<String>>,
+    prev_hash: Vec<String>,
+    hash: Vec<String>,
+}
+
+impl Columns {
+    fn of(rows: Vec<AuditRow>) -> Self {
+        let mut columns = Self {
+            seq: Vec::with_capacity(rows.len()),
+            id: Vec::with_capacity(rows.len()),
+            at: Vec::with_capacity(rows.len()),
+            action: Vec::with_capacity(rows.len()),
+            via: Vec::with_capacity(rows.len()),
+            actor_user_id: Vec::with_capacity(rows.len()),
+            actor_token_id: Vec::with_capacity(rows.len()),
+            target_type: Vec::with_capacity(rows.len()),
+            target_id: Vec::with_capacity(rows.len()),
+            details: Vec::with_capacity(rows.len()),
+            request_id: Vec::with_capacity(rows.len()),
+            prev_hash: Vec::with_capacity(rows.len()),
+            hash: Vec::with_capacity(rows.len()),
+        };
+        for row in rows {
+            columns.seq.push(row.seq);
+            columns.id.push(row.id);
+            columns.at.push(row.at);
+            columns.action.push(row.action);
+            columns.via.push(row.via);
+            columns.actor_user_id.push(row.actor_user_id);
+            columns.actor_token_id.push(row.actor_token_id);
+            columns.target_type.push(row.target_type);
+            columns.target_id.push(row.target_id);
+            columns.details.push(row.details);
+            columns.request_id.push(row.request_id);
+            columns.prev_hash.push(row.prev_hash);
+            columns.hash.push(row.hash);
+        }
+        columns
+    }
+}
+
+impl QueryId for Append<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl QueryFragment<Pg> for Append<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        let rows = &self.rows;
+        out.push_sql("WITH durability AS (SELECT set_config('synchronous_commit', CASE WHEN ");
+        out.push_bind_param::<Bool, _>(&self.relaxed)?;
+        out.push_sql(" THEN 'off' ELSE current_setting('synchronous_commit') END, true) AS mode),");
+        out.push_sql(" moved AS (UPDATE audit_head SET seq = ");
+        out.push_bind_param::<BigInt, _>(&self.to.seq)?;
+        out.push_sql(", hash = ");
+        out.push_bind_param::<Text, _>(&self.to.hash)?;
+        out.push_sql(" WHERE seq = ");
+        out.push_bind_param::<BigInt, _>(&self.from.seq)?;
+        out.push_sql(" AND hash = ");
+        out.push_bind_param::<Text, _>(&self.from.hash)?;
+        out.push_sql(
+            " RETURNING 1) INSERT INTO audit_events (seq, id, at, action, via, actor_user_id, \
+             actor_token_id, target_type, target_id, details, request_id, prev_hash, hash) \
+             SELECT * FROM unnest(",
+        );
+        out.push_bind_param::<Array<BigInt>, _>(&rows.seq)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Uuid>, _>(&rows.id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Instant>, _>(&rows.at)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&rows.action)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&rows.via)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Uuid>>, _>(&rows.actor_user_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Uuid>>, _>(&rows.actor_token_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&rows.target_type)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Uuid>>, _>(&rows.target_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&rows.details)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Nullable<Text>>, _>(&rows.request_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&rows.prev_hash)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Array<Text>, _>(&rows.hash)?;
+        out.push_sql(
+            ") WHERE EXISTS (SELECT 1 FROM moved) AND (SELECT mode IS NOT NULL FROM durability)",
+        );
+        Ok(())
     }
 }
 

@@ -1,10 +1,13 @@
 //! The audit trail on real databases: events read back as written, in one chain however many
 //! pools append, written with their change or not at all, and tampering named.
 
+use std::collections::HashSet;
+
+use admin_adapters::database::{DatabaseUrl, PoolSettings};
 use admin_adapters::testing::TestDatabase;
 use admin_adapters::{Database, on_both_backends};
 use admin_domain::*;
-use futures_util::future::join_all;
+use futures_util::future::{join, join_all};
 
 use super::fixtures::{self, *};
 
@@ -14,6 +17,7 @@ on_both_backends!(
     a_change_whose_event_cannot_be_written_does_not_happen,
     a_revocation_that_changes_nothing_records_nothing,
     appends_from_two_pools_at_once_form_one_chain,
+    two_instances_batching_reads_beside_changes_form_one_chain,
     an_edited_event_is_named,
     a_deleted_event_names_the_one_after_the_gap,
     a_deleted_newest_event_or_one_added_past_the_head_is_named,
@@ -331,6 +335,43 @@ async fn appends_from_two_pools_at_once_form_one_chain(db: TestDatabase) {
     join_all(revocations).await;
     assert!(intact(80, &first.verify().await.expect("verifies")));
     assert_eq!(first.head().await.expect("head").events, 80);
+}
+
+/// Two instances, each with its own batching appender (which chains a batch on the head it
+/// saw last, and chains it again when another instance or a change moved the head), append
+/// reads at once beside revocations: one chain, every event in it once.
+async fn two_instances_batching_reads_beside_changes_form_one_chain(db: TestDatabase) {
+    let url = DatabaseUrl::parse(&db.url).expect("a URL");
+    let first = db.database.clone();
+    let second = Database::open(url, PoolSettings::default())
+        .await
+        .expect("a second instance");
+    let user = stored_user(&first).await;
+    let now = Timestamp::now();
+    let records: Vec<TokenRecord> = (0..20)
+        .map(|_| token(user.id, now.saturating_add(hours(1)), None))
+        .collect();
+    first.record(&records, &[]).await.expect("recorded");
+    let reads = (0..200).map(|i| {
+        let db = if i % 2 == 0 { &first } else { &second };
+        async move { db.append(&event(Action::UsersList)).await.expect("appends") }
+    });
+    let changes = records.iter().enumerate().map(|(i, record)| {
+        let db = if i % 2 == 0 { &second } else { &first };
+        async move {
+            db.revoke(record.id, now, &event(Action::TokenRevoke))
+                .await
+                .expect("revokes");
+        }
+    });
+    join(join_all(reads), join_all(changes)).await;
+    assert!(intact(220, &first.verify().await.expect("verifies")));
+    let ids: HashSet<AuditEventId> = all_events(&first, &AuditFilter::default(), Order::Asc)
+        .await
+        .iter()
+        .map(|event| event.entry.id)
+        .collect();
+    assert_eq!(ids.len(), 220, "every event once");
 }
 
 /// `n` events appended: their ids, oldest first.
