@@ -8,6 +8,8 @@
 //! | `url`, `settings`, `setup` | the URL, the pools' settings and status, setup errors |
 //! | `pools` | [`Database`]: its pools, made and sized; the connection a standalone statement runs on |
 //! | `shared` | PostgreSQL's shared, pipelined connections |
+//! | `writable` | keeping the primary's connections on the server that accepts writes |
+//! | `replica` | reads from a replica while it keeps up, and the watcher that says so |
 //! | `backend` | where PostgreSQL and SQLite are told different things |
 //! | `access`, `tokens`, `directory`, `audit` | the four storage ports; `audit` also the chain |
 //! | `prefix`, `totals` | how a prefix filter is read; kept totals, and a page read with its total |
@@ -24,6 +26,7 @@ mod errors;
 mod migrations;
 mod pools;
 mod prefix;
+mod replica;
 mod rows;
 mod schedule;
 mod schema;
@@ -34,13 +37,15 @@ mod sql_types;
 mod tokens;
 mod totals;
 mod url;
+mod writable;
 
 pub use audit::detail_json;
 pub use migrations::MigrationError;
 pub use pools::Database;
 pub use prefix::SELECTIVE;
+pub use replica::{ReplicaStatus, WATCH_EVERY};
 pub use schedule::{ClaimedRun, CleanupSchedule};
 pub use settings::{PoolSettings, PoolStatus};
 pub use setup::DatabaseError;
 pub use shared::PIPELINE_DEPTH;
-pub use url::DatabaseUrl;
+pub use url::{DatabaseUrl, Role};

@@ -17,7 +17,7 @@ pub mod testing;
 pub use biscuit::{BiscuitAuthority, PreviousKey, RootKey};
 pub use database::{
     ClaimedRun, CleanupSchedule, Database, DatabaseError, DatabaseUrl, PoolSettings, PoolStatus,
-    detail_json,
+    ReplicaStatus, detail_json,
 };
 
 /// The production ports: the database for storage, Biscuit for tokens.

@@ -194,7 +194,12 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    let database = open(&config).await?;
+    let mut database = open(&config).await?;
+    if let Some((url, max_lag)) = &config.replica {
+        database = database
+            .with_replica(url.clone(), *max_lag)
+            .context("cannot open the replica")?;
+    }
     if matches!(config.database_url, DatabaseUrl::Postgres(_)) {
         match database.pending_migrations().await {
             Ok(0) => {}

@@ -47,6 +47,10 @@ impl fmt::Debug for KeySource {
 pub struct Config {
     /// `DATABASE_URL`: `postgres://…` or `sqlite://PATH`; default `sqlite://data/admin-api.db`.
     pub database_url: DatabaseUrl,
+    /// `DATABASE_REPLICA_URL`: a PostgreSQL server the platform listings and reads may come
+    /// from, and `ADMIN_API_REPLICA_MAX_LAG` (default `5s`), how far behind the primary it may
+    /// be and still be read from.
+    pub replica: Option<(DatabaseUrl, Duration)>,
     /// Where the root key comes from.
     pub root_key: KeySource,
     /// `ADMIN_API_BIND`: the listen address; default `127.0.0.1:8080`.
@@ -115,6 +119,16 @@ impl Config {
             Some(url) => DatabaseUrl::parse(&url)?,
             None => DatabaseUrl::Sqlite(PathBuf::from(DATA_DIR).join("admin-api.db")),
         };
+        let replica = match lookup("DATABASE_REPLICA_URL") {
+            None => None,
+            Some(_) if matches!(database_url, DatabaseUrl::Sqlite(_)) => {
+                bail!("DATABASE_REPLICA_URL needs DATABASE_URL on PostgreSQL too")
+            }
+            Some(url) => Some((
+                DatabaseUrl::replica(&url)?,
+                duration("ADMIN_API_REPLICA_MAX_LAG", "5s")?,
+            )),
+        };
         let root_key = match (
             lookup("ADMIN_API_ROOT_KEY"),
             lookup("ADMIN_API_ROOT_KEY_FILE"),
@@ -134,6 +148,7 @@ impl Config {
         let workers = number("ADMIN_API_WORKERS", cpus)?;
         Ok(Self {
             database_url,
+            replica,
             root_key,
             bind: lookup("ADMIN_API_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
             management_bind: lookup("ADMIN_API_MANAGEMENT_BIND")
@@ -337,6 +352,55 @@ mod tests {
             assert!(
                 error.as_deref().is_some_and(|e| e.contains(name)),
                 "{name}: {error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_replica_is_read_from_only_when_named_within_the_lag_given() {
+        assert!(config(&[]).expect("valid").replica.is_none());
+        let primary = ("DATABASE_URL", "postgres://u@db1,db2/admin");
+        let named = config(&[
+            primary,
+            ("DATABASE_REPLICA_URL", "postgres://u:secret@db3/admin"),
+        ])
+        .expect("valid");
+        let (url, max_lag) = named.replica.clone().expect("a replica");
+        assert_eq!(url.location(), "db3:5432/admin as u");
+        assert_eq!(max_lag, Duration::from_secs(5));
+        assert!(!format!("{named:?}").contains("secret"));
+        let lagging = config(&[
+            primary,
+            ("DATABASE_REPLICA_URL", "postgresql://db3/admin"),
+            ("ADMIN_API_REPLICA_MAX_LAG", "30s"),
+        ])
+        .expect("valid");
+        assert_eq!(
+            lagging.replica.map(|(_, lag)| lag),
+            Some(Duration::from_secs(30))
+        );
+        for (vars, said) in [
+            (
+                vec![("DATABASE_REPLICA_URL", "postgres://db3/admin")],
+                "needs DATABASE_URL on PostgreSQL",
+            ),
+            (
+                vec![primary, ("DATABASE_REPLICA_URL", "sqlite://x")],
+                "DATABASE_REPLICA_URL must start",
+            ),
+            (
+                vec![
+                    primary,
+                    ("DATABASE_REPLICA_URL", "postgres://db3/admin"),
+                    ("ADMIN_API_REPLICA_MAX_LAG", "soon"),
+                ],
+                "ADMIN_API_REPLICA_MAX_LAG",
+            ),
+        ] {
+            let error = config(&vars).err().map(|e| format!("{e:#}"));
+            assert!(
+                error.as_deref().is_some_and(|e| e.contains(said)),
+                "{said}: {error:?}"
             );
         }
     }

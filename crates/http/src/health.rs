@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
-use admin_adapters::{Database, PoolStatus};
+use admin_adapters::{Database, PoolStatus, ReplicaStatus};
 use futures_util::future::LocalBoxFuture;
 
 use crate::errors::error_chain;
@@ -18,6 +18,11 @@ pub trait Probe: Send + Sync + 'static {
     fn pool_status(&self) -> Option<PoolStatus> {
         None
     }
+
+    /// The replica, when there is one.
+    fn replica_status(&self) -> Option<ReplicaStatus> {
+        None
+    }
 }
 
 impl Probe for Database {
@@ -27,6 +32,10 @@ impl Probe for Database {
 
     fn pool_status(&self) -> Option<PoolStatus> {
         Some(Database::pool_status(self))
+    }
+
+    fn replica_status(&self) -> Option<ReplicaStatus> {
+        Database::replica_status(self)
     }
 }
 
@@ -77,6 +86,11 @@ impl Health {
     /// Whether the instance is draining.
     pub fn is_draining(&self) -> bool {
         self.draining.load(Ordering::SeqCst)
+    }
+
+    /// The replica as the instance's watcher last found it, when there is one.
+    pub fn replica_status(&self) -> Option<ReplicaStatus> {
+        self.probe.replica_status()
     }
 
     /// The database pools' occupancy: the attached pools' together, else the probe's own.

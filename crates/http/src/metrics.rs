@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 use actix_web::HttpResponse;
 use actix_web::http::Method;
 use actix_web::web::Data;
-use admin_adapters::PoolStatus;
+use admin_adapters::{PoolStatus, ReplicaStatus};
 use admin_domain::{AdminError, AuthFailure, CleanupReport};
 use metrics::{
     Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram,
@@ -43,6 +43,8 @@ const POOL_OPEN: &str = "admin_api_db_pool_connections";
 const POOL_IN_USE: &str = "admin_api_db_pool_in_use";
 const POOL_WAITING: &str = "admin_api_db_pool_waiting";
 const PIPELINED: &str = "admin_api_db_pipelined_statements";
+const REPLICA_LAG: &str = "admin_api_db_replica_lag_seconds";
+const REPLICA_IN_USE: &str = "admin_api_db_replica_in_use";
 
 /// Request latency buckets, in seconds.
 const BUCKETS: [f64; 14] = [
@@ -103,6 +105,15 @@ fn describe() {
     describe_gauge!(
         PIPELINED,
         "Statements holding a place on a shared (pipelined) PostgreSQL connection"
+    );
+    describe_gauge!(
+        REPLICA_LAG,
+        Unit::Seconds,
+        "How far the replica was behind the primary at its last measure (-1 while it does not answer)"
+    );
+    describe_gauge!(
+        REPLICA_IN_USE,
+        "1 while listings and reads go to the replica, 0 while they fall back to the primary"
     );
     process().describe();
 }
@@ -211,10 +222,18 @@ fn observe_pool(status: PoolStatus) {
     gauge!(PIPELINED).set(as_f64(status.pipelined));
 }
 
+fn observe_replica(status: ReplicaStatus) {
+    gauge!(REPLICA_LAG).set(status.lag.map_or(-1.0, |lag| lag.as_secs_f64()));
+    gauge!(REPLICA_IN_USE).set(if status.in_use { 1.0 } else { 0.0 });
+}
+
 /// `GET /metrics`: every metric, in Prometheus text format.
 pub async fn metrics_endpoint(health: Data<Health>) -> HttpResponse {
     if let Some(status) = health.pool_status() {
         observe_pool(status);
+    }
+    if let Some(status) = health.replica_status() {
+        observe_replica(status);
     }
     let body = handle().map_or_else(String::new, |handle| {
         process().collect();

@@ -25,6 +25,7 @@ pub struct Running {
     health: Health,
     drain_delay: Duration,
     scheduler: Option<tokio::task::JoinHandle<()>>,
+    replica_watch: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Connections an instance keeps for token cleanup, beside `ADMIN_API_DB_POOL_SIZE`.
@@ -101,6 +102,8 @@ pub fn start(
             .run(),
         )
     });
+    // One watcher per instance measures the replica's lag, for every worker's reads.
+    let replica_watch = database.watch_replica().map(tokio::spawn);
     let cleanup_schedule = match config.cleanup_interval {
         Some(interval) => format!(
             "every {} at {} rows/s",
@@ -144,6 +147,14 @@ pub fn start(
         version = env!("CARGO_PKG_VERSION"),
         backend = config.database_url.backend(),
         database = %config.database_url.location(),
+        replica = %config
+            .replica
+            .as_ref()
+            .map_or("none".to_owned(), |(url, max_lag)| format!(
+                "{} while at most {} behind",
+                url.location(),
+                humantime_ish(*max_lag)
+            )),
         %address,
         %management_address,
         port,
@@ -162,6 +173,7 @@ pub fn start(
         health,
         drain_delay: config.drain_delay,
         scheduler,
+        replica_watch,
     })
 }
 
@@ -219,6 +231,9 @@ impl Running {
         if let Some(scheduler) = self.scheduler {
             // It notices the drain within a batch and a tick.
             let _ = scheduler.await;
+        }
+        if let Some(watch) = self.replica_watch {
+            watch.abort();
         }
         management.stop(true).await;
         let managed = managed.await;

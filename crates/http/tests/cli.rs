@@ -6,9 +6,11 @@ mod cli {
     mod audit;
     mod cluster;
     mod commands;
+    mod failover;
     mod first_minutes;
     mod hostile;
     mod process;
+    mod replica;
     mod resilience;
     mod schedule;
     mod serve;

@@ -121,6 +121,7 @@ async fn run(db: Database, mut jobs: mpsc::UnboundedReceiver<Job>) {
             }
         }
         let outcome = commit(&db, &mut head, &batch).await;
+        db.writable.notice(&outcome);
         for (_, done) in batch {
             let _ = done.send(match &outcome {
                 Ok(()) => Ok(()),

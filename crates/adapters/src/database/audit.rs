@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use super::errors;
 use super::pools::{Database, with_connection};
+use super::replica::on_replica;
 use super::schema::{audit_events, audit_head};
 use super::sql_types::{DbInstant, DbUuid};
 
@@ -265,6 +266,26 @@ macro_rules! events_where {
 }
 
 impl Database {
+    /// A page of the events `filter` keeps, with their total when `seek` asks, on whichever
+    /// database `on_replica!` chose.
+    async fn events_here(
+        &self,
+        filter: &AuditFilter,
+        seek: &Seek,
+    ) -> Result<Rows<AuditEvent>, StoreError> {
+        if filter.action.as_deref().is_some_and(|a| a.contains('\0')) {
+            return Ok(Rows::new(seek, Vec::new(), || 0));
+        }
+        let (rows, total) = try_join(self.page_of_events(filter, seek), async {
+            match seek.total {
+                true => self.count_events(filter).await.map(Some),
+                false => Ok(None),
+            }
+        })
+        .await?;
+        Ok(Rows { rows, total })
+    }
+
     /// A page of the events `filter` keeps.
     async fn page_of_events(
         &self,
@@ -326,17 +347,7 @@ impl AuditTrail for Database {
         filter: &AuditFilter,
         seek: &Seek,
     ) -> Result<Rows<AuditEvent>, StoreError> {
-        if filter.action.as_deref().is_some_and(|a| a.contains('\0')) {
-            return Ok(Rows::new(seek, Vec::new(), || 0));
-        }
-        let (rows, total) = try_join(self.page_of_events(filter, seek), async {
-            match seek.total {
-                true => self.count_events(filter).await.map(Some),
-                false => Ok(None),
-            }
-        })
-        .await?;
-        Ok(Rows { rows, total })
+        on_replica!(self, |db| db.events_here(filter, seek))
     }
 
     async fn verify(&self) -> Result<ChainCheck, StoreError> {

@@ -23,7 +23,7 @@ macro_rules! insert_all {
         match &$db.pools {
             $crate::database::pools::Pools::Postgres { pool, .. } => {
                 let mut conn = pool.get().await.map_err($crate::database::errors::pool)?;
-                diesel_async::AsyncConnection::transaction(&mut *conn, async |conn| {
+                let result = diesel_async::AsyncConnection::transaction(&mut *conn, async |conn| {
                     for $pg_part in rows.chunks(chunk) {
                         diesel_async::RunQueryDsl::execute($pg, conn).await?;
                     }
@@ -33,7 +33,9 @@ macro_rules! insert_all {
                     Ok(())
                 })
                 .await
-                .map_err($crate::database::errors::query)
+                .map_err($crate::database::errors::query);
+                $db.writable.notice(&result);
+                result
             }
             $crate::database::pools::Pools::Sqlite(pool) => {
                 let mut conn = pool.get().await.map_err($crate::database::errors::pool)?;

@@ -11,12 +11,16 @@ use diesel::ConnectionError;
 use diesel_async::AsyncPgConnection;
 use tokio_postgres::NoTls;
 
-use super::url::postgres_location;
+use super::url::{Role, postgres_config, postgres_location};
 
-/// A connection to the PostgreSQL server at `url`; its error names the servers tried (host,
-/// port, database, user: never the password) and every cause.
-pub async fn connect_postgres(url: &str) -> Result<AsyncPgConnection, ConnectionError> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls)
+/// A connection to the PostgreSQL server at `url` that plays `role` (for the primary, one that
+/// accepts writes: see `postgres_config`); its error names the servers tried (host, port,
+/// database, user: never the password) and every cause.
+pub async fn connect_postgres(url: &str, role: Role) -> Result<AsyncPgConnection, ConnectionError> {
+    let config = postgres_config(url, role)
+        .map_err(|error| ConnectionError::InvalidConnectionUrl(error.to_string()))?;
+    let (client, connection) = config
+        .connect(NoTls)
         .await
         .map_err(|error| ConnectionError::BadConnection(describe(url, &error)))?;
     AsyncPgConnection::try_from_client_and_connection(client, connection).await
@@ -44,7 +48,7 @@ mod tests {
     #[tokio::test]
     async fn a_refused_connection_says_so_and_where_without_the_password() {
         let url = "postgres://alice:hunter2@127.0.0.1:1/admin";
-        let Err(error) = connect_postgres(url).await else {
+        let Err(error) = connect_postgres(url, Role::Primary).await else {
             panic!("nothing listens on port 1");
         };
         let text = error.to_string();

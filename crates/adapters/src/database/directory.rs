@@ -23,6 +23,7 @@ use super::backend::insert_all;
 use super::errors;
 use super::pools::{Database, with_connection};
 use super::prefix::{CHUNK, Head, Narrowed, Probed, SELECTIVE, unmatchable};
+use super::replica::on_replica;
 use super::rows::{
     self, MemberRow, MembershipRow, OrganizationRow, SummaryRow, TokenRow, UserRow, WorkspaceRow,
 };
@@ -366,8 +367,9 @@ impl Database {
     }
 }
 
-impl PlatformDirectory for Database {
-    async fn users(&self, filter: &UserFilter, seek: &Seek) -> Result<Rows<User>, StoreError> {
+/// The directory's reads, on whichever database `Database::read` chose (see `replica`).
+impl Database {
+    async fn users_here(&self, filter: &UserFilter, seek: &Seek) -> Result<Rows<User>, StoreError> {
         if unmatchable(&[&filter.email, &filter.email_prefix]) {
             return Ok(Rows::new(seek, Vec::new(), || 0));
         }
@@ -403,7 +405,7 @@ impl PlatformDirectory for Database {
         Ok(Rows { rows, total })
     }
 
-    async fn organizations(
+    async fn organizations_here(
         &self,
         filter: &OrganizationFilter,
         seek: &Seek,
@@ -445,7 +447,7 @@ impl PlatformDirectory for Database {
         Ok(Rows { rows, total })
     }
 
-    async fn workspaces(
+    async fn workspaces_here(
         &self,
         filter: &WorkspaceFilter,
         seek: &Seek,
@@ -507,7 +509,7 @@ impl PlatformDirectory for Database {
         Ok(Rows { rows, total })
     }
 
-    async fn members(
+    async fn members_here(
         &self,
         organization: OrganizationId,
         filter: &RoleFilter,
@@ -554,36 +556,7 @@ impl PlatformDirectory for Database {
         Ok(Rows { rows, total })
     }
 
-    async fn tokens(
-        &self,
-        user: UserId,
-        filter: &TokenFilter,
-        seek: &Seek,
-    ) -> Result<Rows<TokenRecord>, StoreError> {
-        let page = async {
-            with_connection!(self, |conn| {
-                keyset!(
-                    tokens_where!(user, filter),
-                    tokens::issued_at,
-                    tokens::id,
-                    seek
-                )
-                .select(TokenRow::as_select())
-                .load::<TokenRow>(conn)
-                .await
-                .map_err(errors::query)
-            })
-        };
-        let counted = async { counted!(self, tokens_where!(user, filter)) };
-        let (rows, total) = with_counted(seek, page, counted).await?;
-        let rows = rows
-            .into_iter()
-            .map(TokenRecord::try_from)
-            .collect::<Result<_, _>>()?;
-        Ok(Rows { rows, total })
-    }
-
-    async fn memberships(
+    async fn memberships_here(
         &self,
         user: UserId,
         filter: &RoleFilter,
@@ -629,7 +602,7 @@ impl PlatformDirectory for Database {
         Ok(Rows { rows, total })
     }
 
-    async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+    async fn find_user_here(&self, id: UserId) -> Result<Option<User>, StoreError> {
         let row: Option<UserRow> = with_connection!(self, |conn| {
             users::table
                 .find(DbUuid(id.as_uuid()))
@@ -642,7 +615,7 @@ impl PlatformDirectory for Database {
         row.map(User::try_from).transpose()
     }
 
-    async fn find_organization(
+    async fn find_organization_here(
         &self,
         id: OrganizationId,
     ) -> Result<Option<OrganizationSummary>, StoreError> {
@@ -658,7 +631,7 @@ impl PlatformDirectory for Database {
         row.map(OrganizationSummary::try_from).transpose()
     }
 
-    async fn find_workspace(&self, id: WorkspaceId) -> Result<Option<Workspace>, StoreError> {
+    async fn find_workspace_here(&self, id: WorkspaceId) -> Result<Option<Workspace>, StoreError> {
         let row: Option<WorkspaceRow> = with_connection!(self, |conn| {
             workspaces::table
                 .find(DbUuid(id.as_uuid()))
@@ -669,6 +642,90 @@ impl PlatformDirectory for Database {
                 .map_err(errors::query)
         })?;
         row.map(Workspace::try_from).transpose()
+    }
+}
+
+impl PlatformDirectory for Database {
+    async fn users(&self, filter: &UserFilter, seek: &Seek) -> Result<Rows<User>, StoreError> {
+        on_replica!(self, |db| db.users_here(filter, seek))
+    }
+
+    async fn organizations(
+        &self,
+        filter: &OrganizationFilter,
+        seek: &Seek,
+    ) -> Result<Rows<OrganizationSummary>, StoreError> {
+        on_replica!(self, |db| db.organizations_here(filter, seek))
+    }
+
+    async fn workspaces(
+        &self,
+        filter: &WorkspaceFilter,
+        seek: &Seek,
+    ) -> Result<Rows<Workspace>, StoreError> {
+        on_replica!(self, |db| db.workspaces_here(filter, seek))
+    }
+
+    async fn members(
+        &self,
+        organization: OrganizationId,
+        filter: &RoleFilter,
+        seek: &Seek,
+    ) -> Result<Rows<Member>, StoreError> {
+        on_replica!(self, |db| db.members_here(organization, filter, seek))
+    }
+
+    async fn tokens(
+        &self,
+        user: UserId,
+        filter: &TokenFilter,
+        seek: &Seek,
+    ) -> Result<Rows<TokenRecord>, StoreError> {
+        let page = async {
+            with_connection!(self, |conn| {
+                keyset!(
+                    tokens_where!(user, filter),
+                    tokens::issued_at,
+                    tokens::id,
+                    seek
+                )
+                .select(TokenRow::as_select())
+                .load::<TokenRow>(conn)
+                .await
+                .map_err(errors::query)
+            })
+        };
+        let counted = async { counted!(self, tokens_where!(user, filter)) };
+        let (rows, total) = with_counted(seek, page, counted).await?;
+        let rows = rows
+            .into_iter()
+            .map(TokenRecord::try_from)
+            .collect::<Result<_, _>>()?;
+        Ok(Rows { rows, total })
+    }
+
+    async fn memberships(
+        &self,
+        user: UserId,
+        filter: &RoleFilter,
+        seek: &Seek,
+    ) -> Result<Rows<OrganizationMembership>, StoreError> {
+        on_replica!(self, |db| db.memberships_here(user, filter, seek))
+    }
+
+    async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        on_replica!(self, |db| db.find_user_here(id))
+    }
+
+    async fn find_organization(
+        &self,
+        id: OrganizationId,
+    ) -> Result<Option<OrganizationSummary>, StoreError> {
+        on_replica!(self, |db| db.find_organization_here(id))
+    }
+
+    async fn find_workspace(&self, id: WorkspaceId) -> Result<Option<Workspace>, StoreError> {
+        on_replica!(self, |db| db.find_workspace_here(id))
     }
 
     async fn add_users(&self, users: &[User], events: &[AuditEntry]) -> Result<(), StoreError> {

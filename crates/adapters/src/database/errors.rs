@@ -25,7 +25,12 @@ pub fn query(error: Error) -> StoreError {
         Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
             StoreError::NotFound(Missing::Referenced)
         }
-        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+        // A server that no longer accepts writes is a primary no more: the writable one is
+        // elsewhere, or coming (a failover), and the request may be tried again.
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::ReadOnlyTransaction,
+            _,
+        )
         | Error::BrokenTransactionManager => StoreError::Unavailable(Box::new(error)),
         Error::DatabaseError(_, ref info) if is_connection_failure(info.message()) => {
             StoreError::Unavailable(Box::new(error))
@@ -78,12 +83,15 @@ fn says(message: &str, signs: &[&str]) -> bool {
     signs.iter().any(|sign| message.contains(sign))
 }
 
-/// Whether `error` means the connection it ran on is gone for good (closed, or being closed
-/// by the server), as opposed to a statement that failed on a connection still usable.
+/// Whether `error` means the connection it ran on is of no more use (closed, being closed by
+/// the server, or on a server that no longer accepts writes), as opposed to a statement that
+/// failed on a connection still usable.
 pub fn connection_lost(error: &Error) -> bool {
     match error {
         Error::DatabaseError(
-            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            DatabaseErrorKind::ClosedConnection
+            | DatabaseErrorKind::UnableToSendCommand
+            | DatabaseErrorKind::ReadOnlyTransaction,
             _,
         )
         | Error::BrokenTransactionManager => true,

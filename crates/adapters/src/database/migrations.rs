@@ -12,6 +12,7 @@ use thiserror::Error;
 
 use super::connect::connect_postgres;
 use super::url::DatabaseUrl;
+use super::url::Role;
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
@@ -54,7 +55,9 @@ async fn on_blocking_connection(url: &DatabaseUrl, task: Task) -> Result<usize, 
     let failed = |e: &dyn std::fmt::Display| MigrationError(e.to_string());
     match url {
         DatabaseUrl::Postgres(url) => {
-            let conn = connect_postgres(url).await.map_err(|e| failed(&e))?;
+            let conn = connect_postgres(url, Role::Primary)
+                .await
+                .map_err(|e| failed(&e))?;
             tokio::task::spawn_blocking(move || {
                 let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
                 perform(&mut conn, || POSTGRES, task)

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use deadpool::managed::{Hook, HookError, Metrics};
 use diesel::ConnectionError;
 use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::pooled_connection::{
@@ -14,9 +15,12 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 
 use super::connect::connect_postgres;
+use super::replica::Replica;
 use super::settings::{PoolSettings, PoolStatus};
 use super::setup::DatabaseError;
 use super::url::DatabaseUrl;
+use super::url::Role;
+use super::writable::Writable;
 use super::{errors, migrations, shared};
 
 pub(super) type SqliteConnection = SyncConnectionWrapper<diesel::SqliteConnection>;
@@ -30,10 +34,12 @@ macro_rules! with_connection {
     ($db:expr, |$conn:ident| $body:expr) => {
         match &$db.pools {
             $crate::database::pools::Pools::Postgres { pool, shared } => {
-                let place = shared.place(pool).await?;
+                let place = shared.place(pool, &$db.writable).await?;
                 let mut connection = place.connection();
                 let $conn = &mut connection;
-                place.run(async { $body }).await
+                let result = place.run(async { $body }).await;
+                $db.writable.notice(&result);
+                result
             }
             $crate::database::pools::Pools::Sqlite(pool) => {
                 let mut pooled = pool.get().await.map_err($crate::database::errors::pool)?;
@@ -55,9 +61,12 @@ macro_rules! in_transaction {
             $crate::database::pools::Pools::Postgres { pool, .. } => {
                 let mut pooled = pool.get().await.map_err($crate::database::errors::pool)?;
                 let $backend = $crate::database::backend::Backend::Postgres;
-                diesel_async::AsyncConnection::transaction(&mut *pooled, async |$conn| $body)
-                    .await
-                    .map_err($crate::database::errors::query)
+                let result =
+                    diesel_async::AsyncConnection::transaction(&mut *pooled, async |$conn| $body)
+                        .await
+                        .map_err($crate::database::errors::query);
+                $db.writable.notice(&result);
+                result
             }
             $crate::database::pools::Pools::Sqlite(pool) => {
                 let mut pooled = pool.get().await.map_err($crate::database::errors::pool)?;
@@ -109,9 +118,14 @@ pub(super) enum Pools {
 #[derive(Clone)]
 pub struct Database {
     pub(super) pools: Pools,
-    url: DatabaseUrl,
-    settings: PoolSettings,
+    pub(super) url: DatabaseUrl,
+    pub(super) role: Role,
+    pub(super) settings: PoolSettings,
     pub(super) appender: Arc<super::appender::Appender>,
+    /// Shared by every pool of the instance: see `writable`.
+    pub(super) writable: Arc<Writable>,
+    /// Where reads may go instead: see `replica`.
+    pub(super) replica: Option<Replica>,
 }
 
 impl fmt::Debug for Database {
@@ -131,7 +145,7 @@ impl Database {
             create_sqlite_file(path)?;
             migrations::run(&url).await?;
         }
-        Self::pool(url, settings)
+        Self::pool(url, Role::Primary, settings, Arc::default())
     }
 
     /// Another pool on the same database, of at most `max_size` connections (say, one per
@@ -142,16 +156,45 @@ impl Database {
             max_size,
             ..self.settings
         };
+        let replica = match &self.replica {
+            Some(replica) => Some(Replica {
+                db: Box::new(replica.db.another_pool(max_size)?),
+                state: Arc::clone(&replica.state),
+            }),
+            None => None,
+        };
         Ok(Self {
             appender: Arc::clone(&self.appender),
-            ..Self::pool(self.url.clone(), settings)?
+            replica,
+            ..Self::pool(
+                self.url.clone(),
+                self.role,
+                settings,
+                Arc::clone(&self.writable),
+            )?
         })
     }
 
-    fn pool(url: DatabaseUrl, settings: PoolSettings) -> Result<Self, DatabaseError> {
+    /// Pools on a replica: connections to any server its URL names (see `url::Role`).
+    pub(super) fn replica_pool(
+        url: DatabaseUrl,
+        settings: PoolSettings,
+    ) -> Result<Self, DatabaseError> {
+        match url {
+            DatabaseUrl::Postgres(_) => Self::pool(url, Role::Replica, settings, Arc::default()),
+            DatabaseUrl::Sqlite(_) => Err(DatabaseError::Url),
+        }
+    }
+
+    fn pool(
+        url: DatabaseUrl,
+        role: Role,
+        settings: PoolSettings,
+        writable: Arc<Writable>,
+    ) -> Result<Self, DatabaseError> {
         let pools = match &url {
             DatabaseUrl::Postgres(url) => Pools::Postgres {
-                pool: postgres_pool(url, settings)?,
+                pool: postgres_pool(url, role, settings, &writable)?,
                 shared: Arc::new(shared::SharedConnections::for_pool(&settings)),
             },
             DatabaseUrl::Sqlite(path) => Pools::Sqlite(sqlite_pool(path, settings)?),
@@ -159,8 +202,11 @@ impl Database {
         Ok(Self {
             pools,
             url,
+            role,
             settings,
             appender: Arc::default(),
+            writable,
+            replica: None,
         })
     }
 
@@ -198,16 +244,43 @@ impl Database {
         Ok(migrations::pending(&self.url).await?)
     }
 
-    /// Whether the database answers a trivial query now.
+    /// Whether the database answers now, and, for the primary on PostgreSQL, still accepts
+    /// writes there (neither a standby nor read-only): a server that no longer does is marked
+    /// (see `writable`) and the answer is unavailable.
     pub async fn ping(&self) -> Result<(), admin_domain::StoreError> {
         use diesel_async::RunQueryDsl;
-        with_connection!(self, |conn| {
-            diesel::sql_query("SELECT 1")
-                .execute(conn)
+        #[derive(diesel::QueryableByName)]
+        struct Writes {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            writes: bool,
+        }
+        let writes = match (&self.pools, self.role) {
+            (Pools::Postgres { .. }, Role::Primary) => with_connection!(self, |conn| {
+                diesel::sql_query(
+                    "SELECT NOT pg_is_in_recovery() \
+                     AND current_setting('transaction_read_only') = 'off' AS writes",
+                )
+                .get_result::<Writes>(conn)
                 .await
-                .map(|_| ())
+                .map(|answer| answer.writes)
                 .map_err(errors::query)
-        })
+            })?,
+            _ => with_connection!(self, |conn| {
+                diesel::sql_query("SELECT 1")
+                    .execute(conn)
+                    .await
+                    .map(|_| true)
+                    .map_err(errors::query)
+            })?,
+        };
+        if writes {
+            Ok(())
+        } else {
+            self.writable.lose();
+            Err(admin_domain::StoreError::Unavailable(
+                "the primary's server no longer accepts writes".into(),
+            ))
+        }
     }
 
     /// The pool's occupancy.
@@ -254,7 +327,9 @@ fn create_sqlite_file(path: &std::path::Path) -> Result<(), DatabaseError> {
 
 fn postgres_pool(
     url: &str,
+    role: Role,
     settings: PoolSettings,
+    writable: &Arc<Writable>,
 ) -> Result<Pool<AsyncPgConnection>, DatabaseError> {
     let session = postgres_session(settings.statement_timeout);
     let mut config = ManagerConfig::default();
@@ -262,7 +337,7 @@ fn postgres_pool(
     config.custom_setup = Box::new(move |url| {
         let session = session.clone();
         async move {
-            let mut conn = connect_postgres(url).await?;
+            let mut conn = connect_postgres(url, role).await?;
             conn.batch_execute(&session)
                 .await
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
@@ -271,7 +346,19 @@ fn postgres_pool(
         .boxed()
     });
     let manager = AsyncDieselConnectionManager::new_with_config(url, config);
-    build_pool(manager, settings.max_size, settings)
+    // Connections made before a server was found not to accept writes are dropped as they
+    // come back out of the pool (`writable`).
+    let writable = Arc::clone(writable);
+    let fresh = Hook::sync_fn(move |_, metrics: &Metrics| {
+        if writable.stale(metrics.created) {
+            Err(HookError::Message(
+                "made before its server stopped accepting writes".into(),
+            ))
+        } else {
+            Ok(())
+        }
+    });
+    build_pool(manager, settings.max_size, settings, Some(fresh))
 }
 
 fn sqlite_pool(
@@ -291,19 +378,25 @@ fn sqlite_pool(
         .boxed()
     });
     let manager = AsyncDieselConnectionManager::new_with_config(path.to_string_lossy(), config);
-    build_pool(manager, settings.max_size.min(4), settings)
+    build_pool(manager, settings.max_size.min(4), settings, None)
 }
 
 fn build_pool<C>(
     manager: AsyncDieselConnectionManager<C>,
     max_size: usize,
     settings: PoolSettings,
+    pre_recycle: Option<Hook<AsyncDieselConnectionManager<C>>>,
 ) -> Result<Pool<C>, DatabaseError>
 where
     C: diesel_async::pooled_connection::PoolableConnection + Send + 'static,
     AsyncDieselConnectionManager<C>: deadpool::managed::Manager,
 {
-    Pool::builder(manager)
+    let builder = Pool::builder(manager);
+    let builder = match pre_recycle {
+        Some(hook) => builder.pre_recycle(hook),
+        None => builder,
+    };
+    builder
         .max_size(max_size.max(1))
         .wait_timeout(Some(settings.checkout_timeout))
         .create_timeout(Some(settings.checkout_timeout))

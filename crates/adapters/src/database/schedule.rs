@@ -22,6 +22,7 @@ use super::pools::{Database, with_connection};
 use super::schema::cleanup_runs;
 use super::sql_types::{DbInstant, DbUuid};
 use super::url::DatabaseUrl;
+use super::url::Role;
 
 /// The advisory lock's key: "cleanup" in ASCII, on any database of this schema.
 const LOCK: i64 = 0x0063_6c65_616e_7570;
@@ -137,7 +138,9 @@ impl CleanupSchedule {
             return Ok(true);
         };
         if self.session.is_none() {
-            let session = connect_postgres(url).await.map_err(errors::connection)?;
+            let session = connect_postgres(url, Role::Primary)
+                .await
+                .map_err(errors::connection)?;
             self.session = Some(session);
         }
         let Some(session) = self.session.as_mut() else {

@@ -12,6 +12,18 @@ pub enum DatabaseError {
     /// The URL names no supported backend.
     #[error("DATABASE_URL must start with postgres://, postgresql:// or sqlite://")]
     Url,
+    /// The replica's URL names no PostgreSQL server.
+    #[error("DATABASE_REPLICA_URL must start with postgres:// or postgresql://")]
+    ReplicaUrl,
+    /// A PostgreSQL URL that libpq's rules cannot read.
+    #[error("the PostgreSQL URL cannot be read")]
+    Unreadable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// `DATABASE_URL` asks for servers that need not accept writes.
+    #[error(
+        "DATABASE_URL says target_session_attrs={0}, but the service writes there: leave it \
+         out, or say read-write"
+    )]
+    NotWritable(String),
     /// The SQLite file, or its folder, cannot be created.
     #[error("cannot create the SQLite database {path}")]
     Folder {

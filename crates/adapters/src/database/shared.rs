@@ -27,6 +27,7 @@ use tokio::time::{Instant, timeout, timeout_at};
 
 use super::errors;
 use super::settings::PoolSettings;
+use super::writable::Writable;
 
 /// Most statements in flight at once on one shared connection.
 pub const PIPELINE_DEPTH: usize = 8;
@@ -106,7 +107,13 @@ impl SharedConnections {
     /// A place on the next slot in turn, once it has room (strict turns: the other choices
     /// measured stalled, docs/performance.md); on the connection in flight there, else one
     /// checked out of `pool`. Waits at most the checkout timeout in all.
-    pub async fn place(&self, pool: &Pool<AsyncPgConnection>) -> Result<Place<'_>, StoreError> {
+    /// A shared connection made before its server was found not to accept writes is shared
+    /// no more (`writable`).
+    pub async fn place(
+        &self,
+        pool: &Pool<AsyncPgConnection>,
+        writable: &Writable,
+    ) -> Result<Place<'_>, StoreError> {
         let deadline = Instant::now() + self.checkout_timeout;
         let slot = &self.slots[self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len()];
         let place = timeout_at(deadline, slot.places.acquire())
@@ -114,13 +121,22 @@ impl SharedConnections {
             .map_err(|_| StoreError::Unavailable(Box::new(Unanswered::NoPlace)))?
             .map_err(|closed| StoreError::Unavailable(Box::new(closed)))?;
         let timed_out = || errors::pool(PoolError::Timeout(TimeoutType::Wait));
-        let connection = match slot.current() {
+        let current = || {
+            slot.current().filter(|connection| {
+                let stale = writable.stale(Object::metrics(connection).created);
+                if stale {
+                    slot.forget(connection);
+                }
+                !stale
+            })
+        };
+        let connection = match current() {
             Some(connection) => connection,
             None => {
                 let _turn = timeout_at(deadline, slot.checkout.lock())
                     .await
                     .map_err(|_| timed_out())?;
-                match slot.current() {
+                match current() {
                     Some(checked_out_meanwhile) => checked_out_meanwhile,
                     None => slot.share(
                         timeout_at(deadline, pool.get())

@@ -3,9 +3,25 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use tokio_postgres::config::Host;
+use std::time::Duration;
+
+use tokio_postgres::config::{Host, TargetSessionAttrs};
 
 use super::setup::DatabaseError;
+
+/// How long a connection attempt to one host may take when the URL does not say
+/// (`connect_timeout`): an unreachable host is given up on in time to try the next, and the
+/// pool's checkout timeout is not spent on one.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// What a PostgreSQL server is to the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// `DATABASE_URL`: the server that accepts writes, whichever of its hosts that is.
+    Primary,
+    /// `DATABASE_REPLICA_URL`: a server to read from, standby or not.
+    Replica,
+}
 
 /// Where the data lives, parsed from a `DATABASE_URL`.
 #[derive(Clone, PartialEq, Eq)]
@@ -17,14 +33,26 @@ pub enum DatabaseUrl {
 }
 
 impl DatabaseUrl {
-    /// Reads `postgres://…`, `postgresql://…` or `sqlite://PATH`.
+    /// Reads `postgres://…`, `postgresql://…` or `sqlite://PATH`: a `DATABASE_URL`, whose
+    /// PostgreSQL servers must accept writes (see [`postgres_config`]).
     pub fn parse(url: &str) -> Result<Self, DatabaseError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            postgres_config(url, Role::Primary)?;
             Ok(Self::Postgres(url.to_owned()))
         } else if let Some(path) = url.strip_prefix("sqlite://").filter(|p| !p.is_empty()) {
             Ok(Self::Sqlite(PathBuf::from(path)))
         } else {
             Err(DatabaseError::Url)
+        }
+    }
+
+    /// Reads a `DATABASE_REPLICA_URL`: `postgres://…` or `postgresql://…`, any server.
+    pub fn replica(url: &str) -> Result<Self, DatabaseError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            postgres_config(url, Role::Replica)?;
+            Ok(Self::Postgres(url.to_owned()))
+        } else {
+            Err(DatabaseError::ReplicaUrl)
         }
     }
 
@@ -54,6 +82,35 @@ impl fmt::Debug for DatabaseUrl {
             Self::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
         }
     }
+}
+
+/// How to connect to the PostgreSQL server `url` names, as libpq reads it (several hosts, tried
+/// in turn), with a [`CONNECT_TIMEOUT`] when the URL sets none. For the [`Role::Primary`],
+/// `target_session_attrs=read-write` whether the URL says so or not: the service writes there,
+/// so with several hosts only the one that accepts writes will do, and a URL naming several
+/// without it connected to a standby and answered writes with errors. Any other value is
+/// refused, as it can only be a mistake.
+pub fn postgres_config(url: &str, role: Role) -> Result<tokio_postgres::Config, DatabaseError> {
+    let mut config: tokio_postgres::Config = url
+        .parse()
+        .map_err(|error| DatabaseError::Unreadable(Box::new(error)))?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    if role == Role::Primary {
+        let said = url
+            .split_once('?')
+            .into_iter()
+            .flat_map(|(_, query)| query.split('&'))
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(name, _)| *name == "target_session_attrs")
+            .map(|(_, value)| value);
+        if let Some(value) = said.filter(|value| *value != "read-write") {
+            return Err(DatabaseError::NotWritable(value.to_owned()));
+        }
+        config.target_session_attrs(TargetSessionAttrs::ReadWrite);
+    }
+    Ok(config)
 }
 
 /// The servers, database and user a PostgreSQL URL names, as `host:port,…/database as user`:
@@ -93,6 +150,46 @@ pub(super) fn postgres_location(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_primary_is_always_the_server_that_accepts_writes() {
+        for url in [
+            "postgres://u@db1,db2/admin",
+            "postgres://u@db1:5432,db2:5433/admin?target_session_attrs=read-write",
+            "postgres://u@db/admin",
+        ] {
+            let config = postgres_config(url, Role::Primary).expect(url);
+            assert_eq!(
+                config.get_target_session_attrs(),
+                TargetSessionAttrs::ReadWrite,
+                "{url}"
+            );
+            assert_eq!(
+                config.get_connect_timeout(),
+                Some(&CONNECT_TIMEOUT),
+                "{url}"
+            );
+        }
+        let url = "postgres://u@db1,db2/admin?target_session_attrs=any&connect_timeout=3";
+        let refused = DatabaseUrl::parse(url)
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        assert_eq!(
+            refused,
+            Err(
+                "DATABASE_URL says target_session_attrs=any, but the service writes there: \
+                 leave it out, or say read-write"
+                    .to_owned()
+            )
+        );
+        let replica = postgres_config(url, Role::Replica).expect("a replica may be any server");
+        assert_eq!(replica.get_target_session_attrs(), TargetSessionAttrs::Any);
+        assert_eq!(replica.get_connect_timeout(), Some(&Duration::from_secs(3)));
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://u@db/admin?sslmode=nonsense"),
+            Err(DatabaseError::Unreadable(_))
+        ));
+    }
 
     #[test]
     fn a_location_names_servers_database_and_user_never_the_password() {

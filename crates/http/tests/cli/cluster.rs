@@ -1,5 +1,5 @@
-//! A PostgreSQL server of the test's own, in a temporary folder, that the test may stop and
-//! start (never the shared server).
+//! PostgreSQL servers of the test's own, in temporary folders, that the test may stop, start,
+//! replicate and promote (never the shared server).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,25 +15,7 @@ impl PrivateCluster {
     /// Initializes and starts a cluster, or `None` when PostgreSQL's server programs are not
     /// installed (outside CI; in CI that fails the test).
     pub fn start() -> Option<Self> {
-        let Some(bin) = server_programs() else {
-            assert_ne!(
-                std::env::var("CI").as_deref(),
-                Ok("true"),
-                "CI needs PostgreSQL's server programs (initdb, pg_ctl)"
-            );
-            eprintln!("note: no initdb found: private-cluster test skipped");
-            return None;
-        };
-        let folder = tempfile::tempdir().expect("a temporary folder");
-        if running_as_root() {
-            run(Command::new("chown").args(["postgres:postgres", &folder.path().to_string_lossy()]));
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("a free port")
-            .local_addr()
-            .expect("an address")
-            .port();
-        let cluster = Self { folder, bin, port };
+        let cluster = Self::empty()?;
         cluster.as_owner(
             &cluster.bin.join("initdb"),
             &[
@@ -47,6 +29,94 @@ impl PrivateCluster {
         );
         cluster.resume();
         Some(cluster)
+    }
+
+    /// A folder and a port of its own, nothing in them yet; `None` as [`PrivateCluster::start`].
+    fn empty() -> Option<Self> {
+        let Some(bin) = server_programs() else {
+            assert_ne!(
+                std::env::var("CI").as_deref(),
+                Ok("true"),
+                "CI needs PostgreSQL's server programs (initdb, pg_ctl, pg_basebackup)"
+            );
+            eprintln!("note: no initdb found: private-cluster test skipped");
+            return None;
+        };
+        let folder = tempfile::tempdir().expect("a temporary folder");
+        if running_as_root() {
+            run(Command::new("chown").args(["postgres:postgres", &folder.path().to_string_lossy()]));
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("a free port")
+            .local_addr()
+            .expect("an address")
+            .port();
+        Some(Self { folder, bin, port })
+    }
+
+    /// A streaming standby of `primary`, made with `pg_basebackup -R` and started. With
+    /// `synchronous`, the primary then waits for it to flush every commit
+    /// (`synchronous_standby_names = '*'`): an acknowledged write survives the primary.
+    pub fn standby_of(primary: &PrivateCluster, synchronous: bool) -> Self {
+        let standby = Self::empty().expect("the primary found the server programs");
+        let port = primary.port.to_string();
+        standby.as_owner(
+            &standby.bin.join("pg_basebackup"),
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-U",
+                "postgres",
+                "-D",
+                &standby.data(),
+                "-R",
+                "-X",
+                "stream",
+                "--no-sync",
+            ],
+        );
+        standby.resume();
+        if synchronous {
+            primary.sql(
+                "postgres",
+                "ALTER SYSTEM SET synchronous_standby_names = '*'; SELECT pg_reload_conf();",
+            );
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            while primary.sql("postgres", "SELECT sync_state FROM pg_stat_replication") != "sync" {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the standby never synced"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        }
+        standby
+    }
+
+    /// Promotes this standby to a primary, and waits until it is one.
+    pub fn promote(&self) {
+        self.pg_ctl(&["promote", "-w", "-t", "60"]);
+    }
+
+    /// Runs `sql` in `database` with psql, each `;`-separated statement on its own (so that
+    /// `ALTER SYSTEM` runs outside a transaction), and returns what it printed, trimmed
+    /// (unaligned, tuples only).
+    pub fn sql(&self, database: &str, sql: &str) -> String {
+        let url = self.url(database);
+        let mut psql = Command::new("psql");
+        psql.args(["-qAtX", "-v", "ON_ERROR_STOP=1", "-d", &url]);
+        for statement in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            psql.args(["-c", statement]);
+        }
+        let output = psql.output().expect("psql runs");
+        assert!(
+            output.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
     }
 
     /// A URL to one of its databases.

@@ -1,0 +1,315 @@
+//! Reads from a replica (`DATABASE_REPLICA_URL`), and the primary whenever the replica is
+//! down or further behind than allowed.
+//!
+//! The platform listings, single-resource reads and the audit-events listing may run on the
+//! replica ([`Database::read`]); everything else, authentication and token listings included,
+//! stays on the primary, so a revocation or a demotion holds on the next request. A watcher
+//! ([`Database::watch_replica`]) measures, once a second, how far behind the replica is: the
+//! primary's WAL position is sampled with the time, and the replica's lag is how long ago the
+//! primary first held WAL the replica has not replayed yet (zero when it has replayed all the
+//! primary held at the last sample). A replica that does not answer, or lags more than
+//! `max_lag`, is not read from until it answers and catches up; a read on the replica that
+//! fails as unavailable is run on the primary at once, and the replica set aside until the
+//! watcher finds it fit again. No error ever comes from the replica alone.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use admin_domain::StoreError;
+use diesel::QueryableByName;
+use diesel::sql_types::{Bool, Nullable, Text};
+use diesel_async::RunQueryDsl;
+
+/// Runs `$read` (a future of a `Result`, with `$on` bound to the database to read from) on the
+/// replica of `$db` when there is one fit to read from, else on `$db`, the primary; a read the
+/// replica cannot answer (unavailable) runs on the primary at once.
+macro_rules! on_replica {
+    ($db:expr, |$on:ident| $read:expr) => {{
+        let primary: &$crate::database::Database = $db;
+        let mut answered = None;
+        if let Some($on) = primary.fit_replica() {
+            match $read.await {
+                Err(admin_domain::StoreError::Unavailable(error)) => {
+                    primary.replica_failed(&error);
+                }
+                answer => answered = Some(answer),
+            }
+        }
+        match answered {
+            Some(answer) => answer,
+            None => {
+                let $on = primary;
+                $read.await
+            }
+        }
+    }};
+}
+pub(crate) use on_replica;
+
+use super::errors;
+use super::pools::{Database, with_connection};
+use super::setup::DatabaseError;
+use super::url::DatabaseUrl;
+
+/// How often the watcher measures the replica's lag.
+pub const WATCH_EVERY: Duration = Duration::from_secs(1);
+
+/// How many of the primary's positions the watcher keeps: a lag longer than this many
+/// samples is known only to be longer.
+const SAMPLES: usize = 600;
+
+/// A replica's pools, and what every pool of the instance knows of it.
+#[derive(Clone)]
+pub(super) struct Replica {
+    pub(super) db: Box<Database>,
+    pub(super) state: Arc<ReplicaState>,
+}
+
+/// What the watcher last found.
+#[derive(Debug)]
+pub(super) struct ReplicaState {
+    max_lag: Duration,
+    watched: Mutex<Watched>,
+}
+
+#[derive(Debug, Default)]
+struct Watched {
+    /// Whether reads go to the replica now.
+    fit: bool,
+    /// Its lag at the last measure; `None` while it does not answer.
+    lag: Option<Duration>,
+    /// The primary's WAL positions, newest last.
+    samples: VecDeque<(Instant, u64)>,
+}
+
+/// The replica as the metrics show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplicaStatus {
+    /// How far behind the primary it was at the last measure; `None` while it does not answer.
+    pub lag: Option<Duration>,
+    /// Whether reads go to it now.
+    pub in_use: bool,
+}
+
+impl ReplicaState {
+    fn watched(&self) -> std::sync::MutexGuard<'_, Watched> {
+        self.watched.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn fit(&self) -> bool {
+        self.watched().fit
+    }
+
+    /// A read on it failed as unavailable: none go there until the watcher finds it fit.
+    fn set_aside(&self) {
+        self.watched().fit = false;
+    }
+
+    /// Records a measure: the primary at `primary` now, the replica replayed to `replayed`
+    /// (`None`: it did not answer).
+    fn measured(&self, now: Instant, primary: Option<u64>, replayed: Option<u64>) {
+        let mut watched = self.watched();
+        if let Some(position) = primary {
+            watched.samples.push_back((now, position));
+            if watched.samples.len() > SAMPLES {
+                watched.samples.pop_front();
+            }
+        }
+        watched.lag = replayed.map(|replayed| lag(&watched.samples, now, replayed));
+        watched.fit = watched.lag.is_some_and(|lag| lag <= self.max_lag);
+    }
+}
+
+/// How long ago the primary first held WAL past `replayed`, by its `samples` (oldest first):
+/// zero when the replica has replayed all it held at the newest.
+fn lag(samples: &VecDeque<(Instant, u64)>, now: Instant, replayed: u64) -> Duration {
+    match samples.iter().find(|(_, position)| *position > replayed) {
+        Some((since, _)) => now.saturating_duration_since(*since),
+        None => Duration::ZERO,
+    }
+}
+
+/// A WAL position as PostgreSQL writes it (`16/B374D848`), as a number.
+fn position(text: &str) -> Option<u64> {
+    let (high, low) = text.split_once('/')?;
+    Some((u64::from_str_radix(high, 16).ok()? << 32) | u64::from_str_radix(low, 16).ok()?)
+}
+
+#[derive(QueryableByName)]
+struct Position {
+    #[diesel(sql_type = Nullable<Text>)]
+    position: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct Replayed {
+    #[diesel(sql_type = Nullable<Text>)]
+    position: Option<String>,
+    #[diesel(sql_type = Bool)]
+    recovering: bool,
+}
+
+impl Database {
+    /// This primary, with reads that may go to the replica at `url` (a PostgreSQL server, a
+    /// standby or not) while it is at most `max_lag` behind. Nothing is read there until
+    /// [`Database::watch_replica`] has measured it.
+    pub fn with_replica(self, url: DatabaseUrl, max_lag: Duration) -> Result<Self, DatabaseError> {
+        let replica = Replica {
+            db: Box::new(Database::replica_pool(url, self.settings)?),
+            state: Arc::new(ReplicaState {
+                max_lag,
+                watched: Mutex::default(),
+            }),
+        };
+        Ok(Self {
+            replica: Some(replica),
+            ..self
+        })
+    }
+
+    /// The replica, when there is one fit to read from now.
+    pub(super) fn fit_replica(&self) -> Option<&Database> {
+        self.replica
+            .as_ref()
+            .filter(|replica| replica.state.fit())
+            .map(|replica| &*replica.db)
+    }
+
+    /// A read on the replica failed as unavailable: none go there until the watcher finds it
+    /// fit again.
+    pub(super) fn replica_failed(&self, error: &dyn std::fmt::Display) {
+        tracing::warn!(%error, "the replica did not answer: reading from the primary");
+        if let Some(replica) = &self.replica {
+            replica.state.set_aside();
+        }
+    }
+
+    /// Measures the replica's lag every [`WATCH_EVERY`], for as long as it runs (`None`
+    /// without a replica). One per instance.
+    pub fn watch_replica(&self) -> Option<impl Future<Output = ()> + Send + 'static> {
+        let replica = self.replica.clone()?;
+        let primary = Database {
+            replica: None,
+            ..self.clone()
+        };
+        Some(async move {
+            let mut ticks = tokio::time::interval(WATCH_EVERY);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                let (primary, replayed) =
+                    futures_util::future::join(primary.wal_position(), replica.db.replayed()).await;
+                replica
+                    .state
+                    .measured(Instant::now(), primary.ok(), replayed.ok());
+            }
+        })
+    }
+
+    /// The replica at the last measure, if there is one.
+    pub fn replica_status(&self) -> Option<ReplicaStatus> {
+        let replica = self.replica.as_ref()?;
+        let watched = replica.state.watched();
+        Some(ReplicaStatus {
+            lag: watched.lag,
+            in_use: watched.fit,
+        })
+    }
+
+    /// The primary's WAL position now.
+    async fn wal_position(&self) -> Result<u64, StoreError> {
+        let answer: Position = with_connection!(self, |conn| {
+            diesel::sql_query("SELECT pg_current_wal_lsn()::text AS position")
+                .get_result(conn)
+                .await
+                .map_err(errors::query)
+        })?;
+        answer
+            .position
+            .as_deref()
+            .and_then(position)
+            .ok_or_else(|| StoreError::Failed("the primary has no WAL position".into()))
+    }
+
+    /// The position this replica has replayed to; for a server that is not a standby (say, one
+    /// promoted since), the end of its own WAL: it is as fresh as a primary.
+    async fn replayed(&self) -> Result<u64, StoreError> {
+        let answer: Replayed = with_connection!(self, |conn| {
+            diesel::sql_query(
+                "SELECT pg_is_in_recovery() AS recovering, \
+                 CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() \
+                 ELSE pg_current_wal_lsn() END::text AS position",
+            )
+            .get_result(conn)
+            .await
+            .map_err(errors::query)
+        })?;
+        match answer.position.as_deref().and_then(position) {
+            Some(_) if !answer.recovering => Ok(u64::MAX),
+            Some(replayed) => Ok(replayed),
+            None => Err(StoreError::Failed(
+                "the replica has replayed nothing".into(),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wal_positions_read_as_numbers() {
+        assert_eq!(position("0/0"), Some(0));
+        assert_eq!(position("16/B374D848"), Some((0x16 << 32) | 0xB374_D848));
+        assert_eq!(position("nonsense"), None);
+    }
+
+    #[test]
+    fn the_lag_is_how_long_ago_the_primary_first_held_what_the_replica_lacks() {
+        let start = Instant::now();
+        let at = |s: u64| start + Duration::from_secs(s);
+        let samples: VecDeque<(Instant, u64)> =
+            [(at(0), 100), (at(1), 100), (at(2), 250), (at(3), 400)].into();
+        assert_eq!(lag(&samples, at(4), 400), Duration::ZERO, "all replayed");
+        assert_eq!(
+            lag(&samples, at(4), 500),
+            Duration::ZERO,
+            "ahead of the samples"
+        );
+        assert_eq!(lag(&samples, at(4), 250), Duration::from_secs(1));
+        assert_eq!(lag(&samples, at(4), 100), Duration::from_secs(2));
+        assert_eq!(lag(&samples, at(4), 50), Duration::from_secs(4));
+    }
+
+    #[test]
+    fn a_replica_is_read_from_while_it_answers_and_keeps_up() {
+        let state = ReplicaState {
+            max_lag: Duration::from_secs(2),
+            watched: Mutex::default(),
+        };
+        let start = Instant::now();
+        let at = |s: u64| start + Duration::from_secs(s);
+        assert!(!state.fit(), "not before it is measured");
+        state.measured(at(0), Some(10), Some(10));
+        assert!(state.fit());
+        state.measured(at(1), Some(20), Some(10));
+        state.measured(at(3), Some(30), Some(10));
+        assert!(state.fit(), "2 s behind");
+        state.measured(at(4), Some(40), Some(10));
+        assert!(!state.fit(), "3 s behind");
+        state.measured(at(5), Some(50), Some(50));
+        assert!(state.fit(), "caught up");
+        state.measured(at(6), Some(50), None);
+        assert!(!state.fit(), "not answering");
+        assert_eq!(state.watched().lag, None);
+        state.measured(at(7), None, Some(50));
+        assert!(
+            state.fit(),
+            "the primary unanswered: the replica is as fresh as the last sample"
+        );
+        state.set_aside();
+        assert!(!state.fit());
+    }
+}
