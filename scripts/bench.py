@@ -95,14 +95,17 @@ def free_port() -> int:
 class Side:
     """A binary with the contract's CLI, on its own fresh database."""
 
-    def __init__(self, name: str, binary: str, workers: int | None = None):
+    def __init__(self, name: str, binary: str, workers: int | None = None,
+                 url: str | None = None):
+        """On a fresh database of BENCH_DATABASE_URL's server, or on `url` as it is."""
         self.name, self.binary = name, binary
-        self.database = f"bench_{name}_{random.randrange(10**9)}"
+        self.database = None if url else f"bench_{name}_{random.randrange(10**9)}"
         self.port = free_port()
-        psql(f"CREATE DATABASE {self.database}")
+        if self.database:
+            psql(f"CREATE DATABASE {self.database}")
         self.env = dict(
             os.environ,
-            DATABASE_URL=f"{ADMIN_URL.rsplit('/', 1)[0]}/{self.database}",
+            DATABASE_URL=url or f"{ADMIN_URL.rsplit('/', 1)[0]}/{self.database}",
             ADMIN_API_BIND=f"127.0.0.1:{self.port}",
             ADMIN_API_MANAGEMENT_BIND=f"127.0.0.1:{free_port()}",
             RUST_LOG="warn",
@@ -170,7 +173,8 @@ class Side:
         if self.server:
             self.server.terminate()
             self.server.wait(timeout=30)
-        psql(f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")
+        if self.database:
+            psql(f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)")
 
 
 def process_tree(root: int) -> list[int]:
@@ -190,8 +194,8 @@ def process_tree(root: int) -> list[int]:
 
 
 @contextmanager
-def side(name: str, binary: str, workers: int | None = None):
-    s = Side(name, binary, workers)
+def side(name: str, binary: str, workers: int | None = None, url: str | None = None):
+    s = Side(name, binary, workers, url)
     try:
         yield s
     finally:
@@ -777,6 +781,208 @@ def audit_cost(binary: str) -> dict:
         }
 
 
+# --- part 6: a failover under load, and a read replica ----------------------------------------
+
+
+def as_postgres(*args: str) -> list[str]:
+    """PostgreSQL's server programs refuse to run as root: as `postgres` then."""
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else list(args)
+
+
+class Cluster:
+    """A PostgreSQL cluster of the bench's own in a temporary folder: a primary, or a streaming
+    standby of `primary` (`pg_basebackup -R`), synchronous when asked."""
+
+    def __init__(self, primary: Cluster | None = None, synchronous: bool = False):
+        self.bin = Path(run("pg_config", "--bindir"))
+        self.folder = tempfile.mkdtemp(prefix="bench-pg-")
+        if os.geteuid() == 0:
+            run("chown", "postgres:postgres", self.folder)
+        self.data, self.port = f"{self.folder}/data", free_port()
+        if primary is None:
+            run(*as_postgres(str(self.bin / "initdb"), "-D", self.data, "--auth=trust",
+                             "-U", "postgres", "--no-sync"))
+        else:
+            run(*as_postgres(str(self.bin / "pg_basebackup"), "-h", "127.0.0.1", "-p",
+                             str(primary.port), "-U", "postgres", "-D", self.data, "-R",
+                             "-X", "stream", "--no-sync"))
+        self.start()
+        if primary is not None and synchronous:
+            primary.sql("ALTER SYSTEM SET synchronous_standby_names = '*'")
+            primary.sql("SELECT pg_reload_conf()")
+            while primary.sql("SELECT sync_state FROM pg_stat_replication") != "sync":
+                time.sleep(0.05)
+
+    def pg_ctl(self, *args: str) -> None:
+        run(*as_postgres(str(self.bin / "pg_ctl"), "-D", self.data, *args))
+
+    def start(self) -> None:
+        self.pg_ctl("start", "-w", "-l", f"{self.folder}/server.log", "-o",
+                    f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1")
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def sql(self, sql: str) -> str:
+        return run("psql", "-qAtX", "-d", self.url(), "-c", sql)
+
+    def close(self) -> None:
+        subprocess.run(as_postgres(str(self.bin / "pg_ctl"), "-D", self.data, "stop", "-m",
+                                   "immediate"), capture_output=True, check=False)
+        subprocess.run(["rm", "-rf", self.folder], check=False)
+
+
+# Counts each response by the second it came in and its status, in every wrk thread.
+BUCKETS_LUA = """
+threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) counts = {} end
+function response(status, headers, body)
+  local key = os.time() .. " " .. status
+  counts[key] = (counts[key] or 0) + 1
+end
+function done(summary, latency, requests)
+  for _, thread in ipairs(threads) do
+    for key, n in pairs(thread:get("counts")) do io.write("bucket " .. key .. " " .. n .. "\\n") end
+  end
+end
+"""
+FAILOVER_SECONDS, KILL_AT, PROMOTE_AFTER = 20, 5, 2
+
+
+def failover(binary: str) -> dict:
+    """Users listing traffic through one instance on a primary and a synchronous standby
+    (DATABASE_URL naming both); the primary killed at KILL_AT s, the standby promoted
+    PROMOTE_AFTER s later, as a failover manager would: each second's answers by status, and a
+    writer's first successful write after the promotion."""
+    log("part 6: a failover under load")
+    primary = Cluster()
+    standby = Cluster(primary, synchronous=True)
+    url = (f"postgres://postgres@127.0.0.1:{primary.port},127.0.0.1:{standby.port}/postgres"
+           "?target_session_attrs=read-write")
+    try:
+        with side("failover", binary, url=url) as s:
+            s.seed(USERS, 0)
+            s.env["ADMIN_API_DB_TIMEOUT"] = "1s"
+            s.serve()
+            script = Path(s.env.get("TMPDIR", "/tmp")) / f"bench-buckets-{s.port}.lua"
+            script.write_text(BUCKETS_LUA)
+            load_run = subprocess.Popen(
+                ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{FAILOVER_SECONDS}s", "-s", str(script),
+                 "-H", f"Authorization: Bearer {s.token}", s.url("platform/users?limit=50")],
+                text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            writes: list[tuple[float, int]] = []
+            stop = threading.Event()
+
+            def writer() -> None:
+                while not stop.is_set():
+                    try:
+                        status, _ = s.get("/v1/admin/cleanup-tokens", method="POST")
+                    except OSError:
+                        status = 0
+                    writes.append((time.time(), status))
+                    time.sleep(0.02)
+
+            thread = threading.Thread(target=writer)
+            started = time.time()
+            thread.start()
+            time.sleep(KILL_AT)
+            killed = time.time()
+            primary.pg_ctl("stop", "-m", "immediate")
+            time.sleep(PROMOTE_AFTER)
+            promoting = time.time()
+            standby.pg_ctl("promote", "-w")
+            promoted = time.time()
+            output = load_run.communicate(timeout=FAILOVER_SECONDS + 30)[0]
+            stop.set()
+            thread.join()
+            script.unlink()
+    finally:
+        standby.close()
+        primary.close()
+    seconds: dict[int, Counter] = {}
+    for second, status, n in re.findall(r"^bucket (\d+) (\d+) (\d+)$", output, re.MULTILINE):
+        seconds.setdefault(int(second), Counter())[int(status)] += int(n)
+    first_write = next((at for at, status in writes if at >= promoting and status == 200), None)
+    return {
+        "seconds": {second - int(killed): counts for second, counts in sorted(seconds.items())},
+        "killed": killed - started, "promote_took": promoted - promoting,
+        "first_write": None if first_write is None else first_write - promoting,
+        "writes": Counter(status for _, status in writes),
+        "answers": sum(seconds.values(), Counter()),
+    }
+
+
+def replica_throughput(binary: str) -> dict:
+    """The users listing with DATABASE_REPLICA_URL (a streaming standby on this machine) and
+    without, alternated."""
+    log("part 6: the users listing with and without a replica")
+    primary = Cluster()
+    standby = Cluster(primary)
+    try:
+        with side("replica", binary, url=primary.url()) as s:
+            s.seed(USERS, 0)
+            s.serve()
+            off, on = [], []
+            for _ in range(2):
+                off.append(load(s, "platform/users?limit=50", SECONDS // 2))
+                restart(s, DATABASE_REPLICA_URL=standby.url())
+                time.sleep(2)  # the watcher measures it before it is read from
+                on.append(load(s, "platform/users?limit=50", SECONDS // 2))
+                restart(s, DATABASE_REPLICA_URL="")
+    finally:
+        standby.close()
+        primary.close()
+    mean = lambda runs, key: sum(r[key] for r in runs) / len(runs)  # noqa: E731
+    return {"off": {key: mean(off, key) for key in ("rps", "p50", "p99")},
+            "on": {key: mean(on, key) for key in ("rps", "p50", "p99")}}
+
+
+def ha_report(f: dict, r: dict) -> str:
+    """Part 6's section: its own markers, so `BENCH_PARTS=ha` rewrites it alone."""
+    lines = [
+        HA_START,
+        f"### Failover and a read replica ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
+        "",
+        f"`GET /v1/admin/platform/users?limit=50`, wrk with {CONNECTIONS} connections, through "
+        "one instance whose `DATABASE_URL` names a primary and a synchronous standby (clusters "
+        "of the bench's own on this machine), and a writer posting `cleanup-tokens` every "
+        f"20 ms. The primary is killed (`pg_ctl stop -m immediate`) at {f['killed']:.1f} s; "
+        f"{PROMOTE_AFTER} s later, as a failover manager would, the standby is promoted "
+        f"(`pg_ctl promote -w` took {f['promote_took'] * 1000:.0f} ms). Answers by second, "
+        "from the kill:",
+        "",
+        "| second | 200 | 503 | other |",
+        "| ---: | ---: | ---: | ---: |",
+    ]
+    for second, counts in f["seconds"].items():
+        other = sum(n for status, n in counts.items() if status not in (200, 503))
+        lines.append(f"| {second:+d} | {counts[200]:,} | {counts[503]:,} | {other:,} |")
+    answers, writes = f["answers"], f["writes"]
+    others = {status: n for status, n in {**answers, **writes}.items() if status not in (200, 503)}
+    first = "none" if f["first_write"] is None else f"{f['first_write'] * 1000:.0f} ms"
+    ratio = r["on"]["rps"] / r["off"]["rps"]
+    lines += [
+        "",
+        f"Reads: {answers[200]:,} answered 200 and {answers[503]:,} the 503 with `Retry-After`; "
+        f"writes: {writes[200]:,} and {writes[503]:,}; any other status: "
+        f"{others or 'none'}. First successful write after the promotion began: **{first}** "
+        "(target: within 15 s).",
+        "",
+        f"The same listing on {USERS:,} users with `DATABASE_REPLICA_URL` (a streaming standby "
+        "on the same two cores) and without, alternated twice:",
+        "",
+        "| replica | req/s | p50 | p99 |",
+        "| --- | ---: | ---: | ---: |",
+        f"| none | {r['off']['rps']:,.0f} | {r['off']['p50']:.2f} ms | {r['off']['p99']:.2f} ms |",
+        f"| standby | {r['on']['rps']:,.0f} | {r['on']['p50']:.2f} ms | {r['on']['p99']:.2f} ms |",
+        "",
+        f"With the replica: **{ratio:.2f}x** the throughput.",
+        HA_END,
+    ]
+    return "\n".join(lines)
+
+
 def deep(binary: str) -> dict:
     log(f"part 3: project, {DEEP_USERS} users and {EXPIRED} expired tokens")
     with side("deep", binary) as s:
@@ -1226,6 +1432,7 @@ def limit(big: dict, quiet: dict, spun: dict, floor_spun: dict) -> list[str]:
 
 AUDIT_START, AUDIT_END = "<!-- bench-audit:start -->", "<!-- bench-audit:end -->"
 FIND_START, FIND_END = "<!-- bench-find:start -->", "<!-- bench-find:end -->"
+HA_START, HA_END = "<!-- bench-ha:start -->", "<!-- bench-ha:end -->"
 
 
 def audit_report(r: dict) -> str:
@@ -1271,6 +1478,12 @@ def main() -> None:
     global HOSTILE_VARIANTS
     HOSTILE_VARIANTS = run(tool, "--describe")
     parts = os.environ.get("BENCH_PARTS", "all")
+    if parts in ("ha", "all"):
+        ha = ha_report(failover(binary), replica_throughput(binary))
+        write(ha, HA_START, HA_END)
+        print(ha)
+        if parts == "ha":
+            return
     if parts == "find":
         found = find_report(find_alone(binary))
         write(found, FIND_START, FIND_END)

@@ -9,6 +9,7 @@ mod cli {
     mod failover;
     mod first_minutes;
     mod hostile;
+    mod pgbouncer;
     mod process;
     mod replica;
     mod resilience;
