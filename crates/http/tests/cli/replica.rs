@@ -54,7 +54,7 @@ fn replicated(max_lag: &str) -> Option<(PrivateCluster, PrivateCluster, String, 
     let served = Served::start(serve);
     until(
         &served,
-        Duration::from_secs(10),
+        Duration::from_secs(15),
         "the replica is never read from",
         || gauge(&served, "admin_api_db_replica_in_use") == Some(1.0),
     );
@@ -114,7 +114,7 @@ fn listings_read_from_the_replica_while_authentication_and_token_listings_do_not
     );
     until(
         &served,
-        Duration::from_secs(5),
+        Duration::from_secs(15),
         "the lag is never measured",
         || gauge(&served, "admin_api_db_replica_lag_seconds").is_some_and(|lag| lag >= 1.0),
     );
@@ -123,7 +123,7 @@ fn listings_read_from_the_replica_while_authentication_and_token_listings_do_not
     standby.sql("postgres", "SELECT pg_wal_replay_resume()");
     until(
         &served,
-        Duration::from_secs(10),
+        Duration::from_secs(15),
         "the replica never caught up",
         || found(&served, &admin.token, "late@example.com") == 1,
     );
@@ -144,7 +144,7 @@ fn listings_read_from_the_replica_while_authentication_and_token_listings_do_not
     assert_eq!(one.status, 200, "{one:?}");
     until(
         &served,
-        Duration::from_secs(5),
+        Duration::from_secs(15),
         "the replica is still in use",
         || {
             gauge(&served, "admin_api_db_replica_in_use") == Some(0.0)
@@ -172,7 +172,7 @@ fn a_replica_further_behind_than_allowed_is_not_read_from() {
     .line();
     until(
         &served,
-        Duration::from_secs(5),
+        Duration::from_secs(15),
         "the replica is read from however far behind",
         || gauge(&served, "admin_api_db_replica_in_use") == Some(0.0),
     );
@@ -184,7 +184,7 @@ fn a_replica_further_behind_than_allowed_is_not_read_from() {
     standby.sql("postgres", "SELECT pg_wal_replay_resume()");
     until(
         &served,
-        Duration::from_secs(5),
+        Duration::from_secs(15),
         "the replica is never read from again",
         || gauge(&served, "admin_api_db_replica_in_use") == Some(1.0),
     );
