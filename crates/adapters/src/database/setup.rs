@@ -16,8 +16,14 @@ pub enum DatabaseError {
     #[error("DATABASE_REPLICA_URL must start with postgres:// or postgresql://")]
     ReplicaUrl,
     /// A PostgreSQL URL that libpq's rules cannot read.
-    #[error("the PostgreSQL URL cannot be read")]
-    Unreadable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("{variable} cannot be read as a PostgreSQL URL")]
+    Unreadable {
+        /// The variable it came from.
+        variable: &'static str,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// `DATABASE_URL` asks for servers that need not accept writes.
     #[error(
         "DATABASE_URL says target_session_attrs={0}, but the service writes there: leave it \

@@ -23,6 +23,16 @@ pub enum Role {
     Replica,
 }
 
+impl Role {
+    /// The variable its URL comes from.
+    pub fn variable(self) -> &'static str {
+        match self {
+            Role::Primary => "DATABASE_URL",
+            Role::Replica => "DATABASE_REPLICA_URL",
+        }
+    }
+}
+
 /// Where the data lives, parsed from a `DATABASE_URL`.
 #[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
@@ -91,9 +101,11 @@ impl fmt::Debug for DatabaseUrl {
 /// without it connected to a standby and answered writes with errors. Any other value is
 /// refused, as it can only be a mistake.
 pub fn postgres_config(url: &str, role: Role) -> Result<tokio_postgres::Config, DatabaseError> {
-    let mut config: tokio_postgres::Config = url
-        .parse()
-        .map_err(|error| DatabaseError::Unreadable(Box::new(error)))?;
+    let mut config: tokio_postgres::Config =
+        url.parse().map_err(|error| DatabaseError::Unreadable {
+            variable: role.variable(),
+            source: Box::new(error),
+        })?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
@@ -185,10 +197,28 @@ mod tests {
         let replica = postgres_config(url, Role::Replica).expect("a replica may be any server");
         assert_eq!(replica.get_target_session_attrs(), TargetSessionAttrs::Any);
         assert_eq!(replica.get_connect_timeout(), Some(&Duration::from_secs(3)));
-        assert!(matches!(
-            DatabaseUrl::parse("postgres://u@db/admin?sslmode=nonsense"),
-            Err(DatabaseError::Unreadable(_))
-        ));
+        let unreadable = DatabaseUrl::parse("postgres://u:hunter2@db/admin?sslmode=nonsense");
+        let said = unreadable.map(|_| ()).map_err(|error| {
+            let mut text = error.to_string();
+            let mut cause = std::error::Error::source(&error);
+            while let Some(error) = cause {
+                text = format!("{text}: {error}");
+                cause = error.source();
+            }
+            text
+        });
+        assert!(
+            said.as_ref()
+                .is_err_and(|text| text.starts_with("DATABASE_URL cannot be read")
+                    && !text.contains("hunter2")),
+            "{said:?}"
+        );
+        let replica = DatabaseUrl::replica("postgres://db/admin?connect_timeout=soon");
+        let said = replica.map(|_| ()).map_err(|e| e.to_string());
+        assert_eq!(
+            said,
+            Err("DATABASE_REPLICA_URL cannot be read as a PostgreSQL URL".to_owned())
+        );
     }
 
     #[test]
