@@ -253,31 +253,47 @@ macro_rules! broad {
     }};
 }
 
-/// One page of `$query` (of `$table`) as `$seek` says, each row selected as `$select` beside
-/// `$kept`, a kept total: the page and its total in one statement (see `totals`).
-macro_rules! kept {
-    ($db:expr, $table:ident, $query:expr, $select:expr, $kept:expr, $seek:expr) => {
-        with_connection!($db, |conn| {
-            keyset!($query, $table::created_at, $table::id, $seek)
-                .select(($select, $kept))
-                .load(conn)
-                .await
-                .map_err(errors::query)
-        })?
-    };
+/// One page of `$query` (of `$table`) as `$seek` says, of the rows whose `$column` starts with
+/// `$prefix`, each selected as `$select`, with the total `$seek` may ask for: a kept total
+/// (`$kept`, when the listing has one) read in the page's own statement, beside every row
+/// (see `totals`); else counted by `$counted` beside the page.
+macro_rules! listed {
+    (
+        $db:expr, $table:ident, $query:expr, $column:ident, $prefix:expr, $select:expr,
+        $kept:expr, $counted:expr, $seek:expr
+    ) => {{
+        let seek: &Seek = $seek;
+        let kept: Option<Kept> = $kept;
+        match kept {
+            Some(kept) if seek.total => {
+                let rows = with_connection!($db, |conn| {
+                    keyset!($query, $table::created_at, $table::id, seek)
+                        .select(($select, kept))
+                        .load(conn)
+                        .await
+                        .map_err(errors::query)
+                })?;
+                with_kept(rows, $db.kept_total(kept)).await?
+            }
+            _ => {
+                let page =
+                    async { Ok(page!($db, $table, $query, $column, $prefix, $select, seek)) };
+                with_counted(seek, page, $counted).await?
+            }
+        }
+    }};
 }
 
 impl Database {
-    /// How many users `filter` keeps: the kept total when it keeps every one, or every active
-    /// one (all of them, less the few that are not); else counted through its index.
+    /// How many users `filter` keeps, when it is not the kept total of them all: every active
+    /// one is all of them less the few that are not; any other filter is counted through its
+    /// index.
     async fn users_total(&self, filter: &UserFilter) -> Result<u64, StoreError> {
         let active = UserFilter {
             is_active: Some(true),
             ..UserFilter::default()
         };
-        if *filter == UserFilter::default() {
-            self.kept_total(Kept::Users).await
-        } else if *filter == active {
+        if *filter == active {
             let inactive = UserFilter {
                 is_active: Some(false),
                 ..UserFilter::default()
@@ -287,28 +303,6 @@ impl Database {
             Ok(all.saturating_sub(inactive))
         } else {
             self.count_users(filter).await
-        }
-    }
-
-    async fn organizations_total(&self, filter: &OrganizationFilter) -> Result<u64, StoreError> {
-        if *filter == OrganizationFilter::default() {
-            self.kept_total(Kept::Organizations).await
-        } else {
-            self.count_organizations(filter).await
-        }
-    }
-
-    async fn workspaces_total(&self, filter: &WorkspaceFilter) -> Result<u64, StoreError> {
-        match filter {
-            WorkspaceFilter {
-                organization_id: None,
-                name_prefix: None,
-            } => self.kept_total(Kept::Workspaces).await,
-            WorkspaceFilter {
-                organization_id: Some(organization),
-                name_prefix: None,
-            } => self.kept_total(Kept::workspaces_of(*organization)).await,
-            _ => self.count_workspaces(filter).await,
         }
     }
 
@@ -373,31 +367,18 @@ impl Database {
         if unmatchable(&[&filter.email, &filter.email_prefix]) {
             return Ok(Rows::new(seek, Vec::new(), || 0));
         }
-        let (rows, total): (Vec<UserRow>, _) = if seek.total && *filter == UserFilter::default() {
-            let rows = kept!(
-                self,
-                users,
-                users::table.into_boxed(),
-                UserRow::as_select(),
-                Kept::Users,
-                seek
-            );
-            with_kept(rows, self.kept_total(Kept::Users)).await?
-        } else {
-            let prefix = &filter.email_prefix;
-            let page = async {
-                Ok(page!(
-                    self,
-                    users,
-                    users_where!(filter),
-                    email,
-                    prefix,
-                    UserRow::as_select(),
-                    seek
-                ))
-            };
-            with_counted(seek, page, self.users_total(filter)).await?
-        };
+        let kept = (*filter == UserFilter::default()).then_some(Kept::Users);
+        let (rows, total): (Vec<UserRow>, _) = listed!(
+            self,
+            users,
+            users_where!(filter),
+            email,
+            &filter.email_prefix,
+            UserRow::as_select(),
+            kept,
+            self.users_total(filter),
+            seek
+        );
         let rows = rows
             .into_iter()
             .map(User::try_from)
@@ -413,33 +394,18 @@ impl Database {
         if unmatchable(&[&filter.slug, &filter.name_prefix]) {
             return Ok(Rows::new(seek, Vec::new(), || 0));
         }
-        let unfiltered = *filter == OrganizationFilter::default();
-        let (rows, total): (Vec<SummaryRow>, _) = if seek.total && unfiltered {
-            let kept = Kept::Organizations;
-            let rows = kept!(
-                self,
-                organizations,
-                organizations::table.into_boxed(),
-                SummaryRow::as_select(),
-                kept,
-                seek
-            );
-            with_kept(rows, self.kept_total(kept)).await?
-        } else {
-            let prefix = &filter.name_prefix;
-            let page = async {
-                Ok(page!(
-                    self,
-                    organizations,
-                    organizations_where!(filter),
-                    name_key,
-                    prefix,
-                    SummaryRow::as_select(),
-                    seek
-                ))
-            };
-            with_counted(seek, page, self.organizations_total(filter)).await?
-        };
+        let kept = (*filter == OrganizationFilter::default()).then_some(Kept::Organizations);
+        let (rows, total): (Vec<SummaryRow>, _) = listed!(
+            self,
+            organizations,
+            organizations_where!(filter),
+            name_key,
+            &filter.name_prefix,
+            SummaryRow::as_select(),
+            kept,
+            self.count_organizations(filter),
+            seek
+        );
         let rows = rows
             .into_iter()
             .map(OrganizationSummary::try_from)
@@ -455,53 +421,28 @@ impl Database {
         if unmatchable(&[&filter.name_prefix]) {
             return Ok(Rows::new(seek, Vec::new(), || 0));
         }
-        let (rows, total): (Vec<WorkspaceRow>, _) = match filter {
+        let kept = match filter {
             WorkspaceFilter {
                 organization_id: None,
                 name_prefix: None,
-            } if seek.total => {
-                let kept = Kept::Workspaces;
-                let rows = kept!(
-                    self,
-                    workspaces,
-                    workspaces::table.into_boxed(),
-                    WorkspaceRow::as_select(),
-                    kept,
-                    seek
-                );
-                with_kept(rows, self.kept_total(kept)).await?
-            }
+            } => Some(Kept::Workspaces),
             WorkspaceFilter {
                 organization_id: Some(organization),
                 name_prefix: None,
-            } if seek.total => {
-                let kept = Kept::workspaces_of(*organization);
-                let rows = kept!(
-                    self,
-                    workspaces,
-                    workspaces_where!(filter),
-                    WorkspaceRow::as_select(),
-                    kept,
-                    seek
-                );
-                with_kept(rows, self.kept_total(kept)).await?
-            }
-            _ => {
-                let prefix = &filter.name_prefix;
-                let page = async {
-                    Ok(page!(
-                        self,
-                        workspaces,
-                        workspaces_where!(filter),
-                        name_key,
-                        prefix,
-                        WorkspaceRow::as_select(),
-                        seek
-                    ))
-                };
-                with_counted(seek, page, self.workspaces_total(filter)).await?
-            }
+            } => Some(Kept::workspaces_of(*organization)),
+            _ => None,
         };
+        let (rows, total): (Vec<WorkspaceRow>, _) = listed!(
+            self,
+            workspaces,
+            workspaces_where!(filter),
+            name_key,
+            &filter.name_prefix,
+            WorkspaceRow::as_select(),
+            kept,
+            self.count_workspaces(filter),
+            seek
+        );
         let rows = rows
             .into_iter()
             .map(Workspace::try_from)
