@@ -635,11 +635,12 @@ def find_alone(binary: str) -> dict:
         return find(s)
 
 
-SCHEDULED_RATES = (5_000, 20_000, 50_000)
+SCHEDULED_RATES = tuple(int(rate) for rate in
+                        os.environ.get("BENCH_SCHEDULE_RATES", "5000,20000,50000").split(","))
 # Quiet and cleaning windows alternate this many times, each this long: the tail of one
 # window moves by 2x and more on this machine whatever runs (stalls of the VM itself), so
 # the figures are the medians of the windows' p99s.
-SCHEDULE_PAIRS, SCHEDULE_WINDOW = 6, 3
+SCHEDULE_PAIRS, SCHEDULE_WINDOW = int(os.environ.get("BENCH_SCHEDULE_PAIRS", "6")), 3
 
 
 def restart(s: Side, **env: str) -> None:

@@ -164,7 +164,10 @@ pub trait PlatformDirectory: Send + Sync + 'static {
         seek: &Seek,
     ) -> impl Future<Output = Result<Rows<OrganizationMembership>, StoreError>> + Send;
 
-    /// A page of a user's token records (none for an unknown user), by when they were issued.
+    /// A page of a user's token records, by when they were issued. MUST return
+    /// [`StoreError::NotFound`] with [`Missing::User`](crate::Missing::User) for an unknown
+    /// user, known or not where the records are read: a user just made has its tokens listed,
+    /// wherever else users are read from.
     fn tokens(
         &self,
         user: UserId,

@@ -9,7 +9,7 @@
 //! docs/performance.md measures each with `EXPLAIN ANALYZE`.
 
 use admin_domain::{
-    AuditEntry, Caseless, Member, Membership, Order, Organization, OrganizationFilter,
+    AuditEntry, Caseless, Member, Membership, Missing, Order, Organization, OrganizationFilter,
     OrganizationId, OrganizationMembership, OrganizationSummary, PlatformDirectory, Position, Role,
     RoleFilter, Rows, Seek, StoreError, TokenFilter, TokenRecord, TokenState, User, UserFilter,
     UserId, Workspace, WorkspaceFilter, WorkspaceId,
@@ -638,6 +638,9 @@ impl PlatformDirectory for Database {
         };
         let counted = async { counted!(self, tokens_where!(user, filter)) };
         let (rows, total) = with_counted(seek, page, counted).await?;
+        if rows.is_empty() && self.find_user_here(user).await?.is_none() {
+            return Err(StoreError::NotFound(Missing::User));
+        }
         let rows = rows
             .into_iter()
             .map(TokenRecord::try_from)

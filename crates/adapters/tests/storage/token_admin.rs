@@ -72,11 +72,14 @@ async fn a_users_tokens_are_listed_by_state_in_both_orders_with_exact_totals(db:
         state: None,
         at: now,
     };
+    let first = PageRequest::first(Listing::Tokens(user)).seek();
+    let unknown = db.tokens(UserId::generate(), &nobody, &first).await;
     assert!(
-        listed(&db, UserId::generate(), nobody, Order::Asc)
-            .await
-            .is_empty()
+        matches!(unknown, Err(StoreError::NotFound(Missing::User))),
+        "an unknown user is said so where the tokens are read: {unknown:?}"
     );
+    let tokenless = stored_user(&db).await.id;
+    assert!(listed(&db, tokenless, nobody, Order::Asc).await.is_empty());
     for record in &records[..7] {
         let state = record.state(now);
         let expected = match (record.revoked_at, record.expires_at > now) {

@@ -112,6 +112,16 @@ fn listings_read_from_the_replica_while_authentication_and_token_listings_do_not
         Some(1),
         "token listings too"
     );
+    let tokenless = run(cli(), &["user", "create", "--email", "new@example.com"]).line();
+    let none = served.get(
+        &format!("/v1/admin/platform/users/{tokenless}/tokens"),
+        Some(&admin.token),
+    );
+    assert_eq!(
+        none.status, 200,
+        "the user is known where its tokens are: {none:?}"
+    );
+    assert_eq!(none.json()["items"], serde_json::json!([]));
     until(
         &served,
         Duration::from_secs(15),
