@@ -22,7 +22,7 @@ use futures_util::future::try_join;
 use super::backend::insert_all;
 use super::errors;
 use super::pools::{Database, with_connection};
-use super::prefix::{CHUNK, Head, Narrowed, Probed, SELECTIVE, unmatchable};
+use super::prefix::{CHUNK, Head, MOST_CHUNK, Narrowed, Probed, SELECTIVE, unmatchable};
 use super::replica::on_replica;
 use super::rows::{
     self, MemberRow, MembershipRow, OrganizationRow, SummaryRow, TokenRow, UserRow, WorkspaceRow,
@@ -50,7 +50,7 @@ macro_rules! keyset {
     }};
 }
 
-/// Keeps the rows of `$query` whose `$column` (of `$table`) starts with `$head` (one or two
+/// Keeps the rows of `$query` whose `$column` (of `$table`) starts with `$head` (one to three
 /// characters), through its head index.
 macro_rules! headed {
     ($query:expr, $table:ident, $column:ident, $head:expr) => {{
@@ -141,11 +141,15 @@ macro_rules! tokens_where {
 }
 
 /// One page of `$table` as `$seek` says, of the rows `$query` keeps whose `$column` starts
-/// with `$prefix` (read as `narrow!` decides), each selected as `$select`.
+/// with `$prefix` (read as `narrow!` decides), each selected as `$select`; `$others` says
+/// whether `$query` keeps fewer rows than the prefix alone would.
 macro_rules! page {
-    ($db:expr, $table:ident, $query:expr, $column:ident, $prefix:expr, $select:expr, $seek:expr) => {{
+    (
+        $db:expr, $table:ident, $query:expr, $column:ident, $prefix:expr, $others:expr,
+        $select:expr, $seek:expr
+    ) => {{
         let seek: &Seek = $seek;
-        let narrowed = narrow!($db, $table, $query, $column, $prefix, seek);
+        let narrowed = narrow!($db, $table, $query, $column, $prefix, $others, seek);
         with_connection!($db, |conn| {
             let query = match &narrowed {
                 Some(Narrowed::Head(head)) => headed!($query, $table, $column, head),
@@ -176,7 +180,10 @@ macro_rules! counted {
 /// of at most [`SELECTIVE`] + 1 rows it matches (`Narrowed::probed`), and for a broad one, the
 /// ids of the page's rows, found among the rows sharing its head (`broad!`).
 macro_rules! narrow {
-    ($db:expr, $table:ident, $query:expr, $column:ident, $prefix:expr, $seek:expr) => {{
+    (
+        $db:expr, $table:ident, $query:expr, $column:ident, $prefix:expr, $others:expr,
+        $seek:expr
+    ) => {{
         match $prefix {
             None => None,
             Some(prefix) => match Narrowed::at_once(prefix) {
@@ -195,7 +202,7 @@ macro_rules! narrow {
                         .await
                         .map_err(errors::query)
                     })?;
-                    Some(match Narrowed::probed(keys, $seek) {
+                    Some(match Narrowed::probed(keys, $seek, $others) {
                         Probed::Few(ids) => Narrowed::Ids(ids),
                         Probed::Many => {
                             Narrowed::Ids(broad!($db, $table, $query, $column, prefix, $seek))
@@ -210,7 +217,8 @@ macro_rules! narrow {
 /// The ids of the page `$seek` asks for of the rows `$query` (of `$table`) keeps whose
 /// `$column` starts with `$prefix`, a broad prefix longer than the heads: the rows sharing its
 /// head are read in keyset order from their index, [`CHUNK`] pages' worth a statement (twice
-/// as many each next one), their keyset positions and text only, until the page is full. A
+/// as many each next one, at most [`MOST_CHUNK`] rows), their keyset positions and text only,
+/// until the page is full. A
 /// statement with the whole prefix as a filter let the planner misjudge it as selective and
 /// read every row of the head to sort them (docs/performance.md).
 macro_rules! broad {
@@ -219,7 +227,7 @@ macro_rules! broad {
         let head = Narrowed::head(prefix);
         let mut ids = Vec::with_capacity(seek.rows);
         let mut part = Seek {
-            rows: seek.rows.saturating_mul(CHUNK),
+            rows: seek.rows.saturating_mul(CHUNK).min(MOST_CHUNK),
             ..*seek
         };
         loop {
@@ -248,19 +256,20 @@ macro_rules! broad {
                 ids.truncate(seek.rows);
                 break ids;
             }
-            part.rows = part.rows.saturating_mul(2);
+            part.rows = part.rows.saturating_mul(2).min(MOST_CHUNK);
         }
     }};
 }
 
 /// One page of `$query` (of `$table`) as `$seek` says, of the rows whose `$column` starts with
-/// `$prefix`, each selected as `$select`, with the total `$seek` may ask for: a kept total
+/// `$prefix` (`$others`: `$query` has filters besides), each selected as `$select`, with the
+/// total `$seek` may ask for: a kept total
 /// (`$kept`, when the listing has one) read in the page's own statement, beside every row
 /// (see `totals`); else counted by `$counted` beside the page.
 macro_rules! listed {
     (
-        $db:expr, $table:ident, $query:expr, $column:ident, $prefix:expr, $select:expr,
-        $kept:expr, $counted:expr, $seek:expr
+        $db:expr, $table:ident, $query:expr, $column:ident, $prefix:expr, $others:expr,
+        $select:expr, $kept:expr, $counted:expr, $seek:expr
     ) => {{
         let seek: &Seek = $seek;
         let kept: Option<Kept> = $kept;
@@ -276,8 +285,11 @@ macro_rules! listed {
                 with_kept(rows, $db.kept_total(kept)).await?
             }
             _ => {
-                let page =
-                    async { Ok(page!($db, $table, $query, $column, $prefix, $select, seek)) };
+                let page = async {
+                    Ok(page!(
+                        $db, $table, $query, $column, $prefix, $others, $select, seek
+                    ))
+                };
                 with_counted(seek, page, $counted).await?
             }
         }
@@ -374,6 +386,7 @@ impl Database {
             users_where!(filter),
             email,
             &filter.email_prefix,
+            filter.email.is_some() || filter.is_active.is_some(),
             UserRow::as_select(),
             kept,
             self.users_total(filter),
@@ -401,6 +414,7 @@ impl Database {
             organizations_where!(filter),
             name_key,
             &filter.name_prefix,
+            filter.slug.is_some() || filter.is_platform.is_some(),
             SummaryRow::as_select(),
             kept,
             self.count_organizations(filter),
@@ -438,6 +452,7 @@ impl Database {
             workspaces_where!(filter),
             name_key,
             &filter.name_prefix,
+            filter.organization_id.is_some(),
             WorkspaceRow::as_select(),
             kept,
             self.count_workspaces(filter),

@@ -37,6 +37,10 @@ const HEAD: usize = 3;
 /// one twice as many: one statement when at least one in eight of them matches.
 pub const CHUNK: usize = 8;
 
+/// The most rows of a head one statement reads: what a request holds at once stays small,
+/// however crowded the head.
+pub const MOST_CHUNK: usize = 4_096;
+
 /// How a prefix narrows a listing.
 #[derive(Debug)]
 pub(super) enum Narrowed {
@@ -62,13 +66,16 @@ impl Narrowed {
         (prefix.as_str().chars().count() <= HEAD).then(|| Self::Head(prefix.as_str().to_owned()))
     }
 
-    /// What a longer prefix's probe found, from the keyset positions of at most [`SELECTIVE`]
-    /// + 1 rows it matches: for the page `seek` asks for.
-    pub(super) fn probed(keys: Vec<(DbInstant, DbUuid)>, seek: &Seek) -> Probed {
+    /// What a longer prefix's probe found, from the keyset positions of at most
+    /// [`SELECTIVE`] + 1 rows it matches, for the page `seek` asks for: the ids of that page
+    /// when the listing has no other filter, else of every match after the cursor, for the
+    /// page's statement to filter (the first `seek.rows` matches may all be filtered out).
+    pub(super) fn probed(keys: Vec<(DbInstant, DbUuid)>, seek: &Seek, others: bool) -> Probed {
         if keys.len() > SELECTIVE {
             Probed::Many
         } else {
-            Probed::Few(page_of(keys, seek))
+            let rows = if others { keys.len() } else { seek.rows };
+            Probed::Few(after(keys, seek, rows))
         }
     }
 
@@ -128,8 +135,8 @@ impl<C: QueryFragment<DB>, DB: Backend> QueryFragment<DB> for Head<C> {
     }
 }
 
-/// The ids of the rows at `keys` that the page `seek` asks for holds, in its order.
-fn page_of(keys: Vec<(DbInstant, DbUuid)>, seek: &Seek) -> Vec<DbUuid> {
+/// The ids of the first `rows` rows at `keys` after `seek`'s position, in its order.
+fn after(keys: Vec<(DbInstant, DbUuid)>, seek: &Seek, rows: usize) -> Vec<DbUuid> {
     let after = (seek.after.at, seek.after.id);
     let mut keys: Vec<(Timestamp, uuid::Uuid)> = keys
         .into_iter()
@@ -144,7 +151,7 @@ fn page_of(keys: Vec<(DbInstant, DbUuid)>, seek: &Seek) -> Vec<DbUuid> {
         keys.reverse();
     }
     keys.into_iter()
-        .take(seek.rows)
+        .take(rows)
         .map(|(_, id)| DbUuid(id))
         .collect()
 }
@@ -187,14 +194,33 @@ mod tests {
         );
         let seek = admin_domain::PageRequest::first(admin_domain::Listing::Users).seek();
         assert!(matches!(
-            Narrowed::probed(vec![key; SELECTIVE + 1], &seek),
+            Narrowed::probed(vec![key; SELECTIVE + 1], &seek, false),
             Probed::Many
         ));
         assert!(matches!(
-            Narrowed::probed(vec![key; SELECTIVE], &seek),
+            Narrowed::probed(vec![key; SELECTIVE], &seek, false),
             Probed::Few(_)
         ));
         assert_eq!(Narrowed::head(&Caseless::new("日本語xyz")), "日本語");
+    }
+
+    #[test]
+    fn with_another_filter_every_match_after_the_cursor_is_a_candidate() {
+        let keys: Vec<(DbInstant, DbUuid)> = (0..200)
+            .map(|i| {
+                (
+                    DbInstant(Timestamp::from_unix_micros(i)),
+                    DbUuid(uuid::Uuid::nil()),
+                )
+            })
+            .collect();
+        let seek = admin_domain::PageRequest::first(admin_domain::Listing::Users).seek();
+        let count = |others| match Narrowed::probed(keys.clone(), &seek, others) {
+            Probed::Few(ids) => ids.len(),
+            Probed::Many => 0,
+        };
+        assert_eq!(count(false), seek.rows);
+        assert_eq!(count(true), 200);
     }
 
     #[test]

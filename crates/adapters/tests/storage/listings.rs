@@ -18,6 +18,7 @@ on_both_backends!(
     workspaces_are_found_by_organization_and_by_the_start_of_the_name,
     a_prefix_is_text_not_a_pattern,
     a_prefix_matching_many_rows_reads_them_all_in_both_orders,
+    a_long_prefix_with_another_filter_walks_every_page,
     every_listing_walks_in_both_orders_with_rows_inserted_between_pages,
     members_and_memberships_are_found_by_role_and_keep_when_they_joined,
     totals_are_exact_after_inserts_deletes_and_role_changes,
@@ -378,6 +379,49 @@ async fn a_prefix_matching_many_rows_reads_them_all_in_both_orders(db: TestDatab
     )
     .await;
     assert_eq!(short.len(), bulk.len() + near.len());
+}
+
+/// A prefix longer than the heads that matches few rows, with another filter that keeps only
+/// the later of them: the page is chosen among every match after the cursor, not among the
+/// first page's worth (which the filter may empty, ending the walk early).
+async fn a_long_prefix_with_another_filter_walks_every_page(db: TestDatabase) {
+    let db = db.database.clone();
+    let first = stored_organization(&db, "first", false).await;
+    let second = stored_organization(&db, "second", false).await;
+    let mut workspaces: Vec<Workspace> = (0..120)
+        .map(|i| workspace(first.id, &format!("w{i}"), at(i)))
+        .collect();
+    workspaces.extend((0..10).map(|i| workspace(second.id, &format!("x{i}"), at(200 + i))));
+    db.add_workspaces(&workspaces, &[]).await.expect("stored");
+    let found = workspaces_where(
+        &db,
+        WorkspaceFilter {
+            organization_id: Some(second.id),
+            name_prefix: caseless("workspace"),
+        },
+    )
+    .await;
+    let expected: Vec<String> = (0..10).map(|i| format!("Workspace x{i}")).collect();
+    assert_eq!(found, expected);
+
+    let users: Vec<User> = (0..120)
+        .map(|i| person(&format!("team{i:03}@example.com"), i < 110, i))
+        .collect();
+    db.add_users(&users, &[]).await.expect("stored");
+    let inactive = users_paged(
+        &db,
+        UserFilter {
+            email_prefix: caseless("team"),
+            is_active: Some(false),
+            ..UserFilter::default()
+        },
+        7,
+    )
+    .await;
+    let expected: Vec<String> = (110..120)
+        .map(|i| format!("team{i:03}@example.com"))
+        .collect();
+    assert_eq!(inactive, expected);
 }
 
 /// Walks a listing in `order`, `inserting` two rows between pages: one at a time the walk has
