@@ -84,7 +84,9 @@ pub trait TokenStore: Send + Sync + 'static {
     /// `event.counted(n)` when it revoked `n > 0`.
     ///
     /// MUST count exactly the records it revoked, whatever runs beside it: a record revoked
-    /// meanwhile by another call is counted by that call only.
+    /// meanwhile by another call is counted by that call only. MUST return
+    /// [`StoreError::NotFound`] with [`Missing::User`](crate::Missing::User) for an unknown
+    /// user, known or not where the records are (a user just made is known).
     fn revoke_all(
         &self,
         user: UserId,

@@ -1,7 +1,8 @@
 //! The token store port.
 
 use admin_domain::{
-    AuditEntry, Revocation, StoreError, Timestamp, TokenId, TokenRecord, TokenStore, UserId,
+    AuditEntry, Missing, Revocation, StoreError, Timestamp, TokenId, TokenRecord, TokenStore,
+    UserId,
 };
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
@@ -12,7 +13,7 @@ use super::backend::{StaleBy, insert_all};
 use super::errors;
 use super::pools::{Database, in_transaction, with_connection};
 use super::rows::TokenRow;
-use super::schema::tokens;
+use super::schema::{tokens, users};
 use super::sql_types::{DbInstant, DbUuid, Instant};
 
 impl TokenStore for Database {
@@ -65,11 +66,11 @@ impl TokenStore for Database {
         at: Timestamp,
         event: &AuditEntry,
     ) -> Result<u64, StoreError> {
-        let at = DbInstant(at);
+        let (at, id) = (DbInstant(at), DbUuid(user.as_uuid()));
         let revoked = in_transaction!(self, |conn, _backend| {
             let revoked = diesel::update(
                 tokens::table
-                    .filter(tokens::user_id.eq(DbUuid(user.as_uuid())))
+                    .filter(tokens::user_id.eq(id))
                     .filter(tokens::revoked_at.is_null())
                     .filter(tokens::expires_at.gt(at)),
             )
@@ -83,10 +84,15 @@ impl TokenStore for Database {
                     &event.counted(revoked),
                     await
                 );
+                return Ok(Some(revoked));
             }
-            Ok(revoked)
+            // Nothing to revoke: say whether the user exists, where its tokens are.
+            let known: bool = diesel::select(diesel::dsl::exists(users::table.find(id)))
+                .get_result(conn)
+                .await?;
+            Ok(known.then_some(0))
         })?;
-        Ok(revoked)
+        revoked.ok_or(StoreError::NotFound(Missing::User))
     }
 
     async fn count_stale(&self, cutoff: Timestamp) -> Result<u64, StoreError> {

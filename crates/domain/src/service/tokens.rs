@@ -97,7 +97,6 @@ impl<P: Ports> AdminService<P> {
         user: UserId,
     ) -> Result<UserRevocation, AdminError> {
         caller.require(Permission::TokensRevoke)?;
-        require_user(&self.directory, user).await?;
         let event = AuditEntry::new(
             &caller.origin(),
             Action::UserRevokeTokens,
