@@ -9,6 +9,7 @@ mod storage {
     mod fixtures;
     mod listings;
     mod migrations;
+    mod replica;
     mod sharing;
     mod token_admin;
     mod tokens;

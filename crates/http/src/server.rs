@@ -25,7 +25,7 @@ pub struct Running {
     health: Health,
     drain_delay: Duration,
     scheduler: Option<tokio::task::JoinHandle<()>>,
-    replica_watch: Option<tokio::task::JoinHandle<()>>,
+    watchers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// Connections an instance keeps for token cleanup, beside `ADMIN_API_DB_POOL_SIZE`.
@@ -102,8 +102,15 @@ pub fn start(
             .run(),
         )
     });
-    // One watcher per instance measures the replica's lag, for every worker's reads.
-    let replica_watch = database.watch_replica().map(tokio::spawn);
+    // One watcher per instance for every worker's pools: is the primary's server still the
+    // writable one, and how far behind is the replica.
+    let watchers: Vec<_> = [
+        database.watch_primary().map(|watch| tokio::spawn(watch)),
+        database.watch_replica().map(|watch| tokio::spawn(watch)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let cleanup_schedule = match config.cleanup_interval {
         Some(interval) => format!(
             "every {} at {} rows/s",
@@ -173,7 +180,7 @@ pub fn start(
         health,
         drain_delay: config.drain_delay,
         scheduler,
-        replica_watch,
+        watchers,
     })
 }
 
@@ -232,8 +239,8 @@ impl Running {
             // It notices the drain within a batch and a tick.
             let _ = scheduler.await;
         }
-        if let Some(watch) = self.replica_watch {
-            watch.abort();
+        for watcher in self.watchers {
+            watcher.abort();
         }
         management.stop(true).await;
         let managed = managed.await;

@@ -18,10 +18,15 @@ CREATE INDEX workspaces_name_head2 ON workspaces (substr(name_key, 1, 2), create
 CREATE INDEX workspaces_name_head3 ON workspaces (substr(name_key, 1, 3), created_at, id);
 
 -- A page of members or memberships reads the membership rows from the index alone, the role
--- included: only the member's user (or the organization) is read from its table.
+-- included: only the member's user (or the organization) is read from its table. The new
+-- indexes are built beside the old ones, which are dropped last: every authenticated request
+-- reads memberships, and dropping an index locks its table out of reads until the migration
+-- commits, so the lock is held for an instant, not while the indexes above are built.
+CREATE INDEX memberships_organization_keyset_role ON memberships
+    (organization_id, created_at, user_id) INCLUDE (role);
+CREATE INDEX memberships_user_keyset_role ON memberships
+    (user_id, created_at, organization_id) INCLUDE (role);
 DROP INDEX memberships_organization_keyset;
-CREATE INDEX memberships_organization_keyset ON memberships (organization_id, created_at, user_id)
-    INCLUDE (role);
 DROP INDEX memberships_user_keyset;
-CREATE INDEX memberships_user_keyset ON memberships (user_id, created_at, organization_id)
-    INCLUDE (role);
+ALTER INDEX memberships_organization_keyset_role RENAME TO memberships_organization_keyset;
+ALTER INDEX memberships_user_keyset_role RENAME TO memberships_user_keyset;

@@ -9,8 +9,8 @@
 //! primary first held WAL the replica has not replayed yet (zero when it has replayed all the
 //! primary held at the last sample). A replica that does not answer, or lags more than
 //! `max_lag`, is not read from until it answers and catches up; a read on the replica that
-//! fails as unavailable is run on the primary at once, and the replica set aside until the
-//! watcher finds it fit again. No error ever comes from the replica alone.
+//! fails is run on the primary at once, and the replica set aside until the watcher finds it
+//! fit again. No error ever comes from the replica alone.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -23,16 +23,15 @@ use diesel_async::RunQueryDsl;
 
 /// Runs `$read` (a future of a `Result`, with `$on` bound to the database to read from) on the
 /// replica of `$db` when there is one fit to read from, else on `$db`, the primary; a read the
-/// replica cannot answer (unavailable) runs on the primary at once.
+/// replica fails, whatever the failure (unreachable, or a statement a standby cancels for a
+/// conflict with recovery), runs on the primary at once: no error comes from the replica.
 macro_rules! on_replica {
     ($db:expr, |$on:ident| $read:expr) => {{
         let primary: &$crate::database::Database = $db;
         let mut answered = None;
         if let Some($on) = primary.fit_replica() {
             match $read.await {
-                Err(admin_domain::StoreError::Unavailable(error)) => {
-                    primary.replica_failed(&error);
-                }
+                Err(error) => primary.replica_failed(&error),
                 answer => answered = Some(answer),
             }
         }
@@ -77,10 +76,30 @@ pub(super) struct ReplicaState {
 struct Watched {
     /// Whether reads go to the replica now.
     fit: bool,
-    /// Its lag at the last measure; `None` while it does not answer.
+    /// Its lag at the last measure; `None` while it does not answer, or cannot be trusted.
     lag: Option<Duration>,
     /// The primary's WAL positions, newest last.
     samples: VecDeque<(Instant, u64)>,
+    /// The primary's cluster (`system_identifier`), once read.
+    cluster: Option<String>,
+}
+
+/// What the watcher read of the primary.
+#[derive(Debug)]
+struct Sample {
+    /// Its WAL position.
+    position: u64,
+    /// Its cluster: a physical replica of it has the same.
+    cluster: String,
+}
+
+/// What the watcher read of the replica.
+#[derive(Debug)]
+struct Replay {
+    /// Its cluster.
+    cluster: String,
+    /// How far it has replayed; `None` when it is not a standby (a promoted one, say).
+    replayed: Option<u64>,
 }
 
 /// The replica as the metrics show it.
@@ -101,22 +120,49 @@ impl ReplicaState {
         self.watched().fit
     }
 
-    /// A read on it failed as unavailable: none go there until the watcher finds it fit.
+    /// A read on it failed: none go there until the watcher finds it fit.
     fn set_aside(&self) {
         self.watched().fit = false;
     }
 
-    /// Records a measure: the primary at `primary` now, the replica replayed to `replayed`
-    /// (`None`: it did not answer).
-    fn measured(&self, now: Instant, primary: Option<u64>, replayed: Option<u64>) {
+    /// Records a measure begun at `now`: what was read of the primary and of the replica
+    /// (`None`: it did not answer). The lag is trusted only for a replica of the primary's
+    /// cluster: a server of another one is never read from, and a server of the same one that
+    /// is no standby is as fresh as the primary (a standby promoted since). While the primary
+    /// does not answer, the lag counts at least from its last sample: nothing newer is known.
+    fn measured(&self, now: Instant, primary: Option<Sample>, replica: Option<Replay>) {
         let mut watched = self.watched();
-        if let Some(position) = primary {
-            watched.samples.push_back((now, position));
+        let sampled = primary.is_some();
+        if let Some(sample) = primary {
+            watched.samples.push_back((now, sample.position));
             if watched.samples.len() > SAMPLES {
                 watched.samples.pop_front();
             }
+            watched.cluster = Some(sample.cluster);
         }
-        watched.lag = replayed.map(|replayed| lag(&watched.samples, now, replayed));
+        let lag = match replica {
+            Some(replay) if watched.cluster.as_ref() == Some(&replay.cluster) => {
+                match replay.replayed {
+                    Some(replayed) => Some(lag(&watched.samples, now, replayed)),
+                    None => Some(Duration::ZERO),
+                }
+            }
+            Some(replay) => {
+                if watched.cluster.is_some() {
+                    tracing::warn!(
+                        cluster = %replay.cluster,
+                        "DATABASE_REPLICA_URL names a server of another cluster: not read from"
+                    );
+                }
+                None
+            }
+            None => None,
+        };
+        let unsampled = match (sampled, watched.samples.back()) {
+            (false, Some((last, _))) => now.saturating_duration_since(*last),
+            _ => Duration::ZERO,
+        };
+        watched.lag = lag.map(|lag| lag.max(unsampled));
         watched.fit = watched.lag.is_some_and(|lag| lag <= self.max_lag);
     }
 }
@@ -140,6 +186,8 @@ fn position(text: &str) -> Option<u64> {
 struct Position {
     #[diesel(sql_type = Nullable<Text>)]
     position: Option<String>,
+    #[diesel(sql_type = Text)]
+    cluster: String,
 }
 
 #[derive(QueryableByName)]
@@ -148,6 +196,8 @@ struct Replayed {
     position: Option<String>,
     #[diesel(sql_type = Bool)]
     recovering: bool,
+    #[diesel(sql_type = Text)]
+    cluster: String,
 }
 
 impl Database {
@@ -176,10 +226,9 @@ impl Database {
             .map(|replica| &*replica.db)
     }
 
-    /// A read on the replica failed as unavailable: none go there until the watcher finds it
-    /// fit again.
+    /// A read on the replica failed: none go there until the watcher finds it fit again.
     pub(super) fn replica_failed(&self, error: &dyn std::fmt::Display) {
-        tracing::warn!(%error, "the replica did not answer: reading from the primary");
+        tracing::warn!(%error, "a read failed on the replica: reading from the primary");
         if let Some(replica) = &self.replica {
             replica.state.set_aside();
         }
@@ -217,41 +266,56 @@ impl Database {
         })
     }
 
-    /// The primary's WAL position now.
-    async fn wal_position(&self) -> Result<u64, StoreError> {
+    /// The primary's WAL position now, and its cluster.
+    async fn wal_position(&self) -> Result<Sample, StoreError> {
         let answer: Position = with_connection!(self, |conn| {
-            diesel::sql_query("SELECT pg_current_wal_lsn()::text AS position")
-                .get_result(conn)
-                .await
-                .map_err(errors::query)
-        })?;
-        answer
-            .position
-            .as_deref()
-            .and_then(position)
-            .ok_or_else(|| StoreError::Failed("the primary has no WAL position".into()))
-    }
-
-    /// The position this replica has replayed to; for a server that is not a standby (say, one
-    /// promoted since), the end of its own WAL: it is as fresh as a primary.
-    async fn replayed(&self) -> Result<u64, StoreError> {
-        let answer: Replayed = with_connection!(self, |conn| {
             diesel::sql_query(
-                "SELECT pg_is_in_recovery() AS recovering, \
-                 CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() \
-                 ELSE pg_current_wal_lsn() END::text AS position",
+                "SELECT pg_current_wal_lsn()::text AS position, \
+                 (SELECT system_identifier FROM pg_control_system())::text AS cluster",
             )
             .get_result(conn)
             .await
             .map_err(errors::query)
         })?;
-        match answer.position.as_deref().and_then(position) {
-            Some(_) if !answer.recovering => Ok(u64::MAX),
-            Some(replayed) => Ok(replayed),
-            None => Err(StoreError::Failed(
-                "the replica has replayed nothing".into(),
-            )),
-        }
+        let position = answer
+            .position
+            .as_deref()
+            .and_then(position)
+            .ok_or_else(|| StoreError::Failed("the primary has no WAL position".into()))?;
+        Ok(Sample {
+            position,
+            cluster: answer.cluster,
+        })
+    }
+
+    /// Which cluster this replica is of, and how far it has replayed.
+    async fn replayed(&self) -> Result<Replay, StoreError> {
+        let answer: Replayed = with_connection!(self, |conn| {
+            diesel::sql_query(
+                "SELECT pg_is_in_recovery() AS recovering, \
+                 pg_last_wal_replay_lsn()::text AS position, \
+                 (SELECT system_identifier FROM pg_control_system())::text AS cluster",
+            )
+            .get_result(conn)
+            .await
+            .map_err(errors::query)
+        })?;
+        let replayed = match (
+            answer.recovering,
+            answer.position.as_deref().and_then(position),
+        ) {
+            (false, _) => None,
+            (true, Some(replayed)) => Some(replayed),
+            (true, None) => {
+                return Err(StoreError::Failed(
+                    "the replica has replayed nothing".into(),
+                ));
+            }
+        };
+        Ok(Replay {
+            cluster: answer.cluster,
+            replayed,
+        })
     }
 }
 
@@ -291,25 +355,68 @@ mod tests {
         };
         let start = Instant::now();
         let at = |s: u64| start + Duration::from_secs(s);
+        let primary = |position| {
+            Some(Sample {
+                position,
+                cluster: "7".to_owned(),
+            })
+        };
+        let replica = |replayed| {
+            Some(Replay {
+                cluster: "7".to_owned(),
+                replayed: Some(replayed),
+            })
+        };
         assert!(!state.fit(), "not before it is measured");
-        state.measured(at(0), Some(10), Some(10));
+        state.measured(at(0), primary(10), replica(10));
         assert!(state.fit());
-        state.measured(at(1), Some(20), Some(10));
-        state.measured(at(3), Some(30), Some(10));
+        state.measured(at(1), primary(20), replica(10));
+        state.measured(at(3), primary(30), replica(10));
         assert!(state.fit(), "2 s behind");
-        state.measured(at(4), Some(40), Some(10));
+        state.measured(at(4), primary(40), replica(10));
         assert!(!state.fit(), "3 s behind");
-        state.measured(at(5), Some(50), Some(50));
+        state.measured(at(5), primary(50), replica(50));
         assert!(state.fit(), "caught up");
-        state.measured(at(6), Some(50), None);
+        state.measured(at(6), primary(50), None);
         assert!(!state.fit(), "not answering");
         assert_eq!(state.watched().lag, None);
-        state.measured(at(7), None, Some(50));
+        state.measured(at(7), None, replica(50));
         assert!(
             state.fit(),
-            "the primary unanswered: the replica is as fresh as the last sample"
+            "the primary unanswered for a second: its last sample holds"
         );
+        state.measured(at(9), None, replica(50));
+        assert!(
+            !state.fit(),
+            "unanswered for 4 s: the replica may be 4 s behind"
+        );
+        state.measured(at(10), primary(50), replica(50));
+        assert!(state.fit());
         state.set_aside();
         assert!(!state.fit());
+        state.measured(
+            at(11),
+            primary(60),
+            Some(Replay {
+                cluster: "7".to_owned(),
+                replayed: None,
+            }),
+        );
+        assert!(
+            state.fit(),
+            "a standby of the cluster promoted since is as fresh as the primary"
+        );
+        state.measured(
+            at(12),
+            primary(60),
+            Some(Replay {
+                cluster: "8".to_owned(),
+                replayed: None,
+            }),
+        );
+        assert!(
+            !state.fit(),
+            "a server of another cluster is never read from"
+        );
     }
 }

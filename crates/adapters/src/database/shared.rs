@@ -180,8 +180,8 @@ impl Place<'_> {
     }
 
     /// Runs `statements`, giving up on them once the statement timeout has passed. When the
-    /// connection turns out lost, the slot stops sharing it, so the statements after them get
-    /// a new one.
+    /// connection turns out lost or unanswering, the slot stops sharing it, so the statements
+    /// after them get a new one.
     pub async fn run<T>(
         &self,
         statements: impl Future<Output = Result<T, StoreError>>,
@@ -189,10 +189,14 @@ impl Place<'_> {
         let result = timeout(self.statement_timeout, statements)
             .await
             .unwrap_or_else(|_| Err(StoreError::Unavailable(Box::new(Unanswered::NoAnswer))));
+        // A connection lost, or one that answered nothing within the statement timeout (its
+        // server may be gone from the network without a word): the statements after these get
+        // another.
         if let Err(StoreError::Unavailable(source)) = &result
-            && source
-                .downcast_ref::<diesel::result::Error>()
-                .is_some_and(errors::connection_lost)
+            && (source.downcast_ref::<Unanswered>().is_some()
+                || source
+                    .downcast_ref::<diesel::result::Error>()
+                    .is_some_and(errors::connection_lost))
         {
             self.slot.forget(&self.connection);
         }

@@ -14,6 +14,12 @@ use super::setup::DatabaseError;
 /// pool's checkout timeout is not spent on one.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// How long what a connection sent may stay unacknowledged before the connection is given up
+/// on, when the URL does not say (`tcp_user_timeout`): a server gone from the network without
+/// a word (a host down, a partition) fails a transaction in this long, not in the quarter of
+/// an hour the kernel would otherwise retry.
+const TCP_USER_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// What a PostgreSQL server is to the service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -95,7 +101,7 @@ impl fmt::Debug for DatabaseUrl {
 }
 
 /// How to connect to the PostgreSQL server `url` names, as libpq reads it (several hosts, tried
-/// in turn), with a [`CONNECT_TIMEOUT`] when the URL sets none. For the [`Role::Primary`],
+/// in turn), with a [`CONNECT_TIMEOUT`] and a [`TCP_USER_TIMEOUT`] when the URL sets none. For the [`Role::Primary`],
 /// `target_session_attrs=read-write` whether the URL says so or not: the service writes there,
 /// so with several hosts only the one that accepts writes will do, and a URL naming several
 /// without it connected to a standby and answered writes with errors. Any other value is
@@ -108,6 +114,9 @@ pub fn postgres_config(url: &str, role: Role) -> Result<tokio_postgres::Config, 
         })?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    if config.get_tcp_user_timeout().is_none() {
+        config.tcp_user_timeout(TCP_USER_TIMEOUT);
     }
     if role == Role::Primary {
         let said = url

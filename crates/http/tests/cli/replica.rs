@@ -112,6 +112,19 @@ fn listings_read_from_the_replica_while_authentication_and_token_listings_do_not
         Some(1),
         "token listings too"
     );
+    let revoked = request(
+        served.port,
+        "POST",
+        &format!("/v1/admin/platform/users/{late}/revoke-tokens"),
+        Some(&admin.token),
+    );
+    assert_eq!(
+        revoked.status, 200,
+        "revocations know the user: {revoked:?}"
+    );
+    assert_eq!(revoked.json()["revoked_count"], 1);
+    let refused = served.get("/v1/admin/platform-status", Some(&token));
+    assert_eq!(refused.status, 401, "and hold at once");
     let tokenless = run(cli(), &["user", "create", "--email", "new@example.com"]).line();
     let none = served.get(
         &format!("/v1/admin/platform/users/{tokenless}/tokens"),
