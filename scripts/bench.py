@@ -62,7 +62,8 @@ HOSTILE_SENDERS = 8
 # `name<TAB>what it appends`, one line per variant, from the tool (`--describe`).
 HOSTILE_VARIANTS = ""
 DOC = ROOT / "docs" / "performance.md"
-FIND_SECONDS = int(os.environ.get("BENCH_FIND_SECONDS", "8"))
+FIND_WINDOW = int(os.environ.get("BENCH_FIND_WINDOW", "2"))
+FIND_ROUNDS = int(os.environ.get("BENCH_FIND_ROUNDS", "3"))
 CROWD = 100_000
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
@@ -619,10 +620,35 @@ def find(s: Side) -> dict:
                              "matches": total["total"], "path": path})
                 paths.append(path)
     with_total = f"{users}&order=asc&include_total=true"
-    results = alternating(s, [*paths, with_total], seconds=FIND_SECONDS)
+    base = f"{users}&order=asc"
+    results = paired(s, base, [*paths, with_total])
     for row, result in zip(rows, results):
         row.update(result)
-    return {"rows": rows, "with_total": results[-1], "plans": plans(s, one, crowd)}
+    return {"rows": rows, "with_total": results[-1], "plans": plans(s, one, crowd),
+            "rss": s.resident_mib()}
+
+
+def paired(s: Side, base: str, paths: list[str]) -> list[dict]:
+    """Each path loaded right after `base`, FIND_ROUNDS times in turn, FIND_WINDOW s each: the
+    machine's drift (its speed moves by a fifth within minutes) then weighs on both halves of
+    a pair alike. A path's figures are its windows' means; its ratios to the base, the median
+    of its pairs' ratios. The base paired with itself shows the noise left."""
+    load(s, base, 1)
+    window = lambda path: parse_wrk(run(*wrk_command(s, path, FIND_WINDOW)))  # noqa: E731
+    runs: dict[str, list[tuple[dict, dict]]] = {path: [] for path in paths}
+    for _ in range(FIND_ROUNDS):
+        for path in paths:
+            before = window(base)
+            runs[path].append((before, window(path)))
+    middle = lambda values: sorted(values)[len(values) // 2]  # noqa: E731
+    results = []
+    for path in paths:
+        pairs = runs[path]
+        mean = {key: sum(r[key] for _, r in pairs) / len(pairs) for key in ("rps", "p50", "p99")}
+        results.append({**mean,
+                        "r50": middle([r["p50"] / b["p50"] for b, r in pairs]),
+                        "r99": middle([r["p99"] / b["p99"] for b, r in pairs])})
+    return results
 
 
 def find_alone(binary: str) -> dict:
@@ -1311,34 +1337,38 @@ def find_report(found: dict) -> str:
     """The filters' section, the total's cost and the plans: its own markers, so that
     `BENCH_PARTS=find` rewrites it alone."""
     rows = found["rows"]
-    base = next(r for r in rows if r["filter"] == "none" and r["order"] == "asc"
-                and r["page"] == "first")
     lines = [
         FIND_START,
         f"### Filters, {DEEP_USERS:,} users ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
         "",
         "Emails spread (each starts with 8 hex digits of a hash of the user's id), 1% of users "
-        f"deactivated, an organization of {CROWD:,} members; `limit=50`, the same load, every "
-        f"page in turns ({FIND_SECONDS} s each, two rounds, the means). Last pages from the cursor "
-        "of the last full 200-row page of a walk, whose row count matched the total. Target: "
-        "p50 and p99 within 1.5x the unfiltered first page's (oldest first).",
+        f"deactivated, an organization of {CROWD:,} members; `limit=50`, the same load. Each page "
+        f"is loaded for {FIND_WINDOW} s right after the unfiltered first page (oldest first), "
+        f"{FIND_ROUNDS} rounds of every page in turn; req/s, p50 and p99 are the page's means, "
+        "the ratios the median of its pairs' (the first row, the unfiltered page paired with "
+        "itself, is the noise left). Last pages from the cursor of the last full 200-row page of "
+        "a walk, whose row count matched the total. Target: p50 and p99 within 1.5x the "
+        "unfiltered first page's.",
         "",
         "| filter | order | page | matches | req/s | p50 | p99 | p50, p99 / unfiltered | |",
         "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in rows:
-        p50, p99 = r["p50"] / base["p50"], r["p99"] / base["p99"]
+        p50, p99 = r["r50"], r["r99"]
         lines.append(
             f"| {r['filter']} | {r['order']} | {r['page']} | {r['matches']:,} | {r['rps']:,.0f} | "
             f"{r['p50']:.2f} ms | {r['p99']:.2f} ms | {p50:.2f}, {p99:.2f} | "
             f"{verdict(p50 <= 1.5 and p99 <= 1.5)} |")
     total = found["with_total"]
-    p50, p99 = total["p50"] / base["p50"], total["p99"] / base["p99"]
+    p50, p99 = total["r50"], total["r99"]
     lines += [
         "",
         f"`include_total=true` on the unfiltered first page: {total['rps']:,.0f} req/s, p50 "
         f"{total['p50']:.2f} ms, p99 {total['p99']:.2f} ms: **{p50:.2f}x, {p99:.2f}x** the page "
         f"without it; target within 1.1x: {verdict(p50 <= 1.1 and p99 <= 1.1)}.",
+        "",
+        f"The project's resident memory after these pages: {found['rss'][0]:.1f} MiB, at its "
+        f"peak {found['rss'][1]:.1f} MiB.",
         "",
         "The statements behind a users page with a prefix, and the other filters' "
         "(`EXPLAIN (ANALYZE, BUFFERS)`, generic plans as the service's, after the load):",
@@ -1512,6 +1542,9 @@ def main() -> None:
         print(ha)
         if parts == "ha":
             return
+    if parts == "hostile":
+        print("\n".join(hostile_report(hostile(binary, tool))))
+        return
     if parts == "schedule":
         with side("schedule", binary) as s:
             s.serve()
