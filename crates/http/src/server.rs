@@ -103,8 +103,9 @@ pub fn start(
         )
     });
     // One watcher per instance for every worker's pools: is the primary's server still the
-    // writable one, and how far behind is the replica.
+    // writable one, and how far behind is the replica; and the metrics' upkeep.
     let watchers: Vec<_> = [
+        Some(tokio::spawn(crate::metrics::keep_up())),
         database.watch_primary().map(|watch| tokio::spawn(watch)),
         database.watch_replica().map(|watch| tokio::spawn(watch)),
     ]
