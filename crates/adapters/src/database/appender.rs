@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use admin_domain::{AuditEntry, StoreError};
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use tokio::sync::{mpsc, oneshot};
 
 use diesel::QueryResult;
@@ -121,7 +121,6 @@ async fn run(db: Database, mut jobs: mpsc::UnboundedReceiver<Job>) {
             }
         }
         let outcome = commit(&db, &mut head, &batch).await;
-        db.writable.notice(&outcome);
         for (_, done) in batch {
             let _ = done.send(match &outcome {
                 Ok(()) => Ok(()),
@@ -132,55 +131,61 @@ async fn run(db: Database, mut jobs: mpsc::UnboundedReceiver<Job>) {
 }
 
 /// Appends the batch's events. On PostgreSQL in one statement, on the head this appender saw
-/// last (`Append`): when another instance or a change's transaction moved the head meanwhile,
-/// the statement appends nothing, and the batch is chained again on the head read afresh (at
-/// most [`ATTEMPTS`] times, then under the head's row lock, as a change's events are). SQLite,
-/// local and with one writer, appends them one by one under its write lock.
+/// last ([`on_seen_head`]); when other appends keep moving the head, and always on SQLite
+/// (local, with one writer), one by one under the head's lock, as a change's events are.
 async fn commit(db: &Database, head: &mut Option<Head>, batch: &[Job]) -> Result<(), StoreError> {
     let events: Vec<&AuditEntry> = batch.iter().map(|(event, _)| event).collect();
-    match &db.pools {
-        Pools::Postgres { pool, .. } => {
-            let mut conn = pool.get().await.map_err(errors::pool)?;
-            let relaxed = events.iter().all(|event| event.action.is_read());
-            for _ in 0..ATTEMPTS {
-                let from = match head.take() {
-                    Some(seen) => seen,
-                    None => audit_head::table
-                        .select((audit_head::seq, audit_head::hash))
-                        .first::<(i64, String)>(&mut *conn)
-                        .await
-                        .map(|(seq, hash)| Head { seq, hash })
-                        .map_err(errors::query)?,
-                };
-                let rows = chained(&events, &from);
-                let to = rows.last().map_or_else(|| from.clone(), Head::of);
-                let count = rows.len();
-                let append = Append {
-                    from: &from,
-                    to: &to,
-                    relaxed,
-                    rows: Columns::of(rows),
-                };
-                let appended = append.execute(&mut *conn).await.map_err(errors::query)?;
-                if appended == count {
-                    *head = Some(to);
-                    return Ok(());
-                }
-            }
-            in_transaction!(db, |conn, _backend| {
-                for event in &events {
-                    append!(diesel_async::RunQueryDsl, conn, *event, await);
-                }
-                Ok(())
-            })
+    if let Pools::Postgres { pool, .. } = &db.pools {
+        let mut conn = pool.get().await.map_err(errors::pool)?;
+        let appended = on_seen_head(&mut conn, head, &events).await;
+        db.writable.notice(&appended);
+        if appended? {
+            return Ok(());
         }
-        Pools::Sqlite(_) => in_transaction!(db, |conn, _backend| {
-            for event in &events {
-                append!(diesel_async::RunQueryDsl, conn, *event, await);
-            }
-            Ok(())
-        }),
     }
+    in_transaction!(db, |conn, _backend| {
+        for event in &events {
+            append!(diesel_async::RunQueryDsl, conn, *event, await);
+        }
+        Ok(())
+    })
+}
+
+/// Chains `events` on `head` (read afresh when unknown) and appends them in one statement
+/// ([`Append`]): whether they went in. When another instance or a change's transaction moved
+/// the head meanwhile, the statement appends nothing, and the batch is chained again on the
+/// head read afresh, at most [`ATTEMPTS`] times.
+async fn on_seen_head(
+    conn: &mut AsyncPgConnection,
+    head: &mut Option<Head>,
+    events: &[&AuditEntry],
+) -> Result<bool, StoreError> {
+    let relaxed = events.iter().all(|event| event.action.is_read());
+    for _ in 0..ATTEMPTS {
+        let from = match head.take() {
+            Some(seen) => seen,
+            None => audit_head::table
+                .select((audit_head::seq, audit_head::hash))
+                .first::<(i64, String)>(conn)
+                .await
+                .map(|(seq, hash)| Head { seq, hash })
+                .map_err(errors::query)?,
+        };
+        let rows = chained(events, &from);
+        let to = rows.last().map_or_else(|| from.clone(), Head::of);
+        let count = rows.len();
+        let append = Append {
+            from: &from,
+            to: &to,
+            relaxed,
+            rows: Columns::of(rows),
+        };
+        if append.execute(conn).await.map_err(errors::query)? == count {
+            *head = Some(to);
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Times a batch is chained on a head it read before it takes the head's row lock instead.
@@ -230,6 +235,7 @@ struct Append<'a> {
 }
 
 /// A batch's rows, a column at a time.
+#[derive(Default)]
 struct Columns {
     seq: Vec<i64>,
     id: Vec<DbUuid>,
@@ -248,21 +254,7 @@ struct Columns {
 
 impl Columns {
     fn of(rows: Vec<AuditRow>) -> Self {
-        let mut columns = Self {
-            seq: Vec::with_capacity(rows.len()),
-            id: Vec::with_capacity(rows.len()),
-            at: Vec::with_capacity(rows.len()),
-            action: Vec::with_capacity(rows.len()),
-            via: Vec::with_capacity(rows.len()),
-            actor_user_id: Vec::with_capacity(rows.len()),
-            actor_token_id: Vec::with_capacity(rows.len()),
-            target_type: Vec::with_capacity(rows.len()),
-            target_id: Vec::with_capacity(rows.len()),
-            details: Vec::with_capacity(rows.len()),
-            request_id: Vec::with_capacity(rows.len()),
-            prev_hash: Vec::with_capacity(rows.len()),
-            hash: Vec::with_capacity(rows.len()),
-        };
+        let mut columns = Self::default();
         for row in rows {
             columns.seq.push(row.seq);
             columns.id.push(row.id);

@@ -17,7 +17,6 @@ use admin_domain::{
 };
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use futures_util::future::try_join;
 use sha2::{Digest, Sha256};
 
 use super::errors;
@@ -25,6 +24,7 @@ use super::pools::{Database, with_connection};
 use super::replica::on_replica;
 use super::schema::{audit_events, audit_head};
 use super::sql_types::{DbInstant, DbUuid};
+use super::totals::with_counted;
 
 /// The `prev_hash` of the first event.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -276,12 +276,11 @@ impl Database {
         if filter.action.as_deref().is_some_and(|a| a.contains('\0')) {
             return Ok(Rows::new(seek, Vec::new(), || 0));
         }
-        let (rows, total) = try_join(self.page_of_events(filter, seek), async {
-            match seek.total {
-                true => self.count_events(filter).await.map(Some),
-                false => Ok(None),
-            }
-        })
+        let (rows, total) = with_counted(
+            seek,
+            self.page_of_events(filter, seek),
+            self.count_events(filter),
+        )
         .await?;
         Ok(Rows { rows, total })
     }

@@ -60,7 +60,7 @@ macro_rules! headed {
 }
 
 /// Keeps the rows of `$query` whose `$column` starts with `$prefix`, through `$column`'s
-/// index (for counts).
+/// index (for counts and the narrow prefix's probe).
 macro_rules! in_range {
     ($query:expr, $column:expr, $prefix:expr) => {
         match $prefix {
@@ -96,7 +96,7 @@ macro_rules! matching {
     }};
 }
 
-/// The rows the equality filters of a [`UserFilter`] keep (its prefix is `prefixed!`'s and
+/// The rows the equality filters of a [`UserFilter`] keep (its prefix is `narrow!`'s and
 /// `in_range!`'s); then the same for organizations and workspaces.
 macro_rules! users_where {
     ($filter:expr) => {
@@ -319,9 +319,6 @@ impl Database {
     }
 
     async fn count_users(&self, filter: &UserFilter) -> Result<u64, StoreError> {
-        if unmatchable(&[&filter.email, &filter.email_prefix]) {
-            return Ok(0);
-        }
         counted!(
             self,
             in_range!(users_where!(filter), users::email, &filter.email_prefix)
@@ -329,9 +326,6 @@ impl Database {
     }
 
     async fn count_organizations(&self, filter: &OrganizationFilter) -> Result<u64, StoreError> {
-        if unmatchable(&[&filter.slug, &filter.name_prefix]) {
-            return Ok(0);
-        }
         let prefix = &filter.name_prefix;
         counted!(
             self,
@@ -344,9 +338,6 @@ impl Database {
     }
 
     async fn count_workspaces(&self, filter: &WorkspaceFilter) -> Result<u64, StoreError> {
-        if unmatchable(&[&filter.name_prefix]) {
-            return Ok(0);
-        }
         let prefix = &filter.name_prefix;
         counted!(
             self,
@@ -373,7 +364,7 @@ impl Database {
     }
 }
 
-/// The directory's reads, on whichever database `Database::read` chose (see `replica`).
+/// The directory's reads, on whichever database `on_replica!` chose (see `replica`).
 impl Database {
     async fn users_here(&self, filter: &UserFilter, seek: &Seek) -> Result<Rows<User>, StoreError> {
         if unmatchable(&[&filter.email, &filter.email_prefix]) {

@@ -20,7 +20,7 @@ use super::settings::{PoolSettings, PoolStatus};
 use super::setup::DatabaseError;
 use super::url::DatabaseUrl;
 use super::url::Role;
-use super::writable::Writable;
+use super::writable::{self, Writable};
 use super::{errors, migrations, shared};
 
 pub(super) type SqliteConnection = SyncConnectionWrapper<diesel::SqliteConnection>;
@@ -249,21 +249,13 @@ impl Database {
     /// (see `writable`) and the answer is unavailable.
     pub async fn ping(&self) -> Result<(), admin_domain::StoreError> {
         use diesel_async::RunQueryDsl;
-        #[derive(diesel::QueryableByName)]
-        struct Writes {
-            #[diesel(sql_type = diesel::sql_types::Bool)]
-            writes: bool,
-        }
         let writes = match (&self.pools, self.role) {
             (Pools::Postgres { .. }, Role::Primary) => with_connection!(self, |conn| {
-                diesel::sql_query(
-                    "SELECT NOT pg_is_in_recovery() \
-                     AND current_setting('transaction_read_only') = 'off' AS writes",
-                )
-                .get_result::<Writes>(conn)
-                .await
-                .map(|answer| answer.writes)
-                .map_err(errors::query)
+                diesel::sql_query(writable::ASK)
+                    .get_result::<writable::Writes>(conn)
+                    .await
+                    .map(|answer| answer.writes)
+                    .map_err(errors::query)
             })?,
             _ => with_connection!(self, |conn| {
                 diesel::sql_query("SELECT 1")

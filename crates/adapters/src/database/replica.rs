@@ -2,7 +2,7 @@
 //! down or further behind than allowed.
 //!
 //! The platform listings, single-resource reads and the audit-events listing may run on the
-//! replica ([`Database::read`]); everything else, authentication and token listings included,
+//! replica (`on_replica!`); everything else, authentication and token listings included,
 //! stays on the primary, so a revocation or a demotion holds on the next request. A watcher
 //! ([`Database::watch_replica`]) measures, once a second, how far behind the replica is: the
 //! primary's WAL position is sampled with the time, and the replica's lag is how long ago the
@@ -52,7 +52,7 @@ use super::setup::DatabaseError;
 use super::url::DatabaseUrl;
 
 /// How often the watcher measures the replica's lag.
-pub const WATCH_EVERY: Duration = Duration::from_secs(1);
+pub(super) const WATCH_EVERY: Duration = Duration::from_secs(1);
 
 /// How many of the primary's positions the watcher keeps: a lag longer than this many
 /// samples is known only to be longer.

@@ -15,13 +15,11 @@ use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, Valid
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
 use diesel::sql_types::{BigInt, HasSqlType, Nullable};
-use diesel::{ExpressionMethods, OptionalExtension, QueryDsl};
 use diesel_async::RunQueryDsl;
 use futures_util::future::try_join;
 
 use super::errors;
 use super::pools::{Database, with_connection};
-use super::schema::{listing_totals, organizations};
 use super::sql_types::{DbUuid, Uuid};
 
 /// A kept total, as an expression a page's statement selects (a scalar subquery): of an
@@ -53,15 +51,6 @@ impl Kept {
     pub(super) fn workspaces_of(organization: OrganizationId) -> Self {
         Self::WorkspacesOf(DbUuid(organization.as_uuid()))
     }
-
-    fn listing(self) -> Option<&'static str> {
-        match self {
-            Kept::Users => Some("users"),
-            Kept::Organizations => Some("organizations"),
-            Kept::Workspaces => Some("workspaces"),
-            Kept::MembersOf(_) | Kept::WorkspacesOf(_) => None,
-        }
-    }
 }
 
 impl Expression for Kept {
@@ -88,15 +77,11 @@ where
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         let (column, organization) = match self {
+            Kept::Users => return listing(out, "users"),
+            Kept::Organizations => return listing(out, "organizations"),
+            Kept::Workspaces => return listing(out, "workspaces"),
             Kept::MembersOf(organization) => ("member_count", organization),
             Kept::WorkspacesOf(organization) => ("workspace_count", organization),
-            _ => {
-                out.push_sql("(SELECT CAST(COALESCE(SUM(total), 0) AS BIGINT) FROM listing_totals");
-                out.push_sql(" WHERE listing = '");
-                out.push_sql(self.listing().unwrap_or_default());
-                out.push_sql("')");
-                return Ok(());
-            }
         };
         out.push_sql("(SELECT ");
         out.push_sql(column);
@@ -105,6 +90,15 @@ where
         out.push_sql(")");
         Ok(())
     }
+}
+
+/// The sum of an unfiltered listing's shards, its name a constant in the statement.
+fn listing<DB: Backend>(mut out: AstPass<'_, '_, DB>, name: &'static str) -> QueryResult<()> {
+    out.push_sql("(SELECT CAST(COALESCE(SUM(total), 0) AS BIGINT) FROM listing_totals");
+    out.push_sql(" WHERE listing = '");
+    out.push_sql(name);
+    out.push_sql("')");
+    Ok(())
 }
 
 /// The rows a page read beside its kept total, and the total: from its first row, or, for an
@@ -140,39 +134,15 @@ pub(super) fn count(n: i64) -> u64 {
 }
 
 impl Database {
-    /// A kept total read on its own: an unfiltered listing's is the sum of its shards; an
-    /// unknown organization has no members and no workspaces.
+    /// A kept total read on its own, by the same expression a page selects (an unknown
+    /// organization has no members and no workspaces).
     pub(super) async fn kept_total(&self, kept: Kept) -> Result<u64, StoreError> {
-        let listing = match kept {
-            Kept::MembersOf(organization) => return Ok(self.kept_counts(organization).await?.0),
-            Kept::WorkspacesOf(organization) => {
-                return Ok(self.kept_counts(organization).await?.1);
-            }
-            _ => kept.listing().unwrap_or_default(),
-        };
-        let totals: Vec<i64> = with_connection!(self, |conn| {
-            listing_totals::table
-                .filter(listing_totals::listing.eq(listing))
-                .select(listing_totals::total)
-                .load(conn)
+        let total: Option<i64> = with_connection!(self, |conn| {
+            diesel::select(kept)
+                .get_result(conn)
                 .await
                 .map_err(errors::query)
         })?;
-        Ok(count(totals.iter().sum()))
-    }
-
-    /// The kept member and workspace counts of an organization (zero for an unknown one).
-    async fn kept_counts(&self, organization: DbUuid) -> Result<(u64, u64), StoreError> {
-        let counts: Option<(i64, i64)> = with_connection!(self, |conn| {
-            organizations::table
-                .find(organization)
-                .select((organizations::member_count, organizations::workspace_count))
-                .first(conn)
-                .await
-                .optional()
-                .map_err(errors::query)
-        })?;
-        let (members, workspaces) = counts.unwrap_or((0, 0));
-        Ok((count(members), count(workspaces)))
+        Ok(count(total.unwrap_or(0)))
     }
 }

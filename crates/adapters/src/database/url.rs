@@ -22,7 +22,7 @@ const TCP_USER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What a PostgreSQL server is to the service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
+pub(super) enum Role {
     /// `DATABASE_URL`: the server that accepts writes, whichever of its hosts that is.
     Primary,
     /// `DATABASE_REPLICA_URL`: a server to read from, standby or not.

@@ -65,25 +65,25 @@ impl Writable {
     }
 }
 
-/// What the watcher asks the primary's server.
+/// What the watcher and the readiness probe ask the primary's server: whether it accepts
+/// writes, and the timeline of its WAL (hex, when it writes).
+pub(super) const ASK: &str = "SELECT NOT pg_is_in_recovery() \
+    AND current_setting('transaction_read_only') = 'off' AS writes, \
+    CASE WHEN pg_is_in_recovery() THEN NULL \
+    ELSE substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) END AS timeline";
+
+/// The answer to [`ASK`].
 #[derive(QueryableByName)]
-struct Writes {
+pub(super) struct Writes {
     #[diesel(sql_type = Bool)]
-    writes: bool,
-    /// The timeline of its WAL, hex, when it writes.
+    pub(super) writes: bool,
     #[diesel(sql_type = Nullable<Text>)]
     timeline: Option<String>,
 }
 
 /// Whether the server `session` is on accepts writes, and its timeline.
 async fn ask(session: &mut AsyncPgConnection) -> Result<(bool, Option<u32>), Error> {
-    let answer: Writes = diesel::sql_query(
-        "SELECT NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off' \
-         AS writes, CASE WHEN pg_is_in_recovery() THEN NULL \
-         ELSE substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) END AS timeline",
-    )
-    .get_result(session)
-    .await?;
+    let answer: Writes = diesel::sql_query(ASK).get_result(session).await?;
     let timeline = answer
         .timeline
         .and_then(|hex| u32::from_str_radix(&hex, 16).ok());
@@ -137,7 +137,7 @@ impl Database {
 }
 
 /// Whether `error` is a write refused because the server accepts no writes.
-pub fn read_only(error: &Error) -> bool {
+fn read_only(error: &Error) -> bool {
     matches!(
         error,
         Error::DatabaseError(DatabaseErrorKind::ReadOnlyTransaction, _)
