@@ -123,6 +123,7 @@ CASES = [
     "/v1/admin/platform/organizations?slug=",
     "/v1/admin/platform/organizations?slug=" + "s" * 64,
     "/v1/admin/platform/workspaces?name_prefix=",
+    "/v1/admin/platform/organizations?name_prefix=" + "n" * 201,
     "/v1/admin/platform/users?email_prefix=",
     "/v1/admin/platform/users?limit=0&order=up&include_total=nah&email=&is_active=x",
     "/v1/admin/platform/organizations/nope/members?limit=x&role=boss&order=sideways",

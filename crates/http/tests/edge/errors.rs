@@ -29,6 +29,27 @@ async fn a_known_path_with_another_method_is_405_with_allow() {
         ("PUT", "/v1/admin/platform/users", "GET, HEAD"),
         ("POST", "/v1/admin/platform/organizations", "GET, HEAD"),
         ("DELETE", "/v1/admin/platform/workspaces", "GET, HEAD"),
+        (
+            "POST",
+            "/v1/admin/platform/users/5f0c6e2a-8a43-4c2b-9d0e-3b7f1a2c4d5e",
+            "GET, HEAD",
+        ),
+        (
+            "DELETE",
+            "/v1/admin/platform/organizations/5f0c6e2a-8a43-4c2b-9d0e-3b7f1a2c4d5e/members",
+            "GET, HEAD",
+        ),
+        (
+            "GET",
+            "/v1/admin/platform/tokens/5f0c6e2a-8a43-4c2b-9d0e-3b7f1a2c4d5e/revoke",
+            "POST",
+        ),
+        (
+            "GET",
+            "/v1/admin/platform/users/5f0c6e2a-8a43-4c2b-9d0e-3b7f1a2c4d5e/revoke-tokens",
+            "POST",
+        ),
+        ("DELETE", "/v1/admin/platform/audit-events", "GET, HEAD"),
         ("POST", "/healthz", "GET, HEAD"),
         ("PUT", "/readyz", "GET, HEAD"),
         ("DELETE", "/openapi.json", "GET, HEAD"),

@@ -209,6 +209,20 @@ async fn a_cursor_continues_only_its_listing_its_parent_and_its_order() {
         users_asc.to_uppercase()
     ))
     .await;
+    // A user's sub-listings: another user's cursor, or the other sub-listing's, is refused.
+    let another = UserId::generate();
+    let memberships_of_user = cursor(Listing::Memberships(user), Order::Asc);
+    let tokens_of_user = cursor(Listing::Tokens(user), Order::Asc);
+    for uri in [
+        format!(
+            "/v1/admin/platform/users/{another}/memberships?order=asc&cursor={memberships_of_user}"
+        ),
+        format!("/v1/admin/platform/users/{another}/tokens?order=asc&cursor={tokens_of_user}"),
+        format!("/v1/admin/platform/users/{user}/tokens?order=asc&cursor={memberships_of_user}"),
+        format!("/v1/admin/platform/audit-events?order=asc&cursor={users_asc}"),
+    ] {
+        cursor_refused(&uri).await;
+    }
 
     // Its own listing, parent and order: read from just after its row.
     let (mut world, _) = World::with_caller(Some(Role::Admin));
@@ -398,6 +412,47 @@ async fn an_unknown_id_is_404_with_the_contracts_message() {
 }
 
 /// 401 before 403, 403 before 422, 422 before 404.
+/// The POST endpoints read their path the same way, after the permission: a non-admin's
+/// request with a bad id is the 403, an admin's the path's 422.
+#[actix_web::test]
+async fn a_bad_id_in_a_post_path_is_422_after_the_permission() {
+    for (uri, name) in [
+        ("/v1/admin/platform/tokens/nope/revoke", "token_id"),
+        ("/v1/admin/platform/users/nope/revoke-tokens", "user_id"),
+    ] {
+        let reply = World::default().send(request("POST", uri)).await;
+        reply.envelope(401, "AUTHENTICATION_FAILED", "Authentication required");
+
+        let (world, _) = World::with_caller(Some(Role::Member));
+        let details = world
+            .send(request("POST", uri).insert_header(("Authorization", format!("Bearer {TOKEN}"))))
+            .await
+            .envelope(
+                403,
+                "FORBIDDEN",
+                "You don't have permission to perform this action",
+            );
+        assert_eq!(details["required_permission"], "tokens:revoke", "{uri}");
+
+        let (world, _) = World::with_caller(Some(Role::Admin));
+        let reply = world
+            .send(request("POST", uri).insert_header(("Authorization", format!("Bearer {TOKEN}"))))
+            .await;
+        assert_eq!(reply.status, 422, "{uri}");
+        assert_eq!(
+            reply.json(),
+            json!({"detail": [{
+                "type": "uuid_parsing",
+                "loc": ["path", name],
+                "msg": "Input should be a valid UUID, invalid character: found `n` at 0",
+                "input": "nope",
+                "ctx": {"error": "invalid character: found `n` at 0"}
+            }]}),
+            "{uri}"
+        );
+    }
+}
+
 #[actix_web::test]
 async fn checks_run_in_the_order_401_403_422_404() {
     let bad = "/v1/admin/platform/organizations/nope/members?limit=0";

@@ -193,7 +193,7 @@ pub fn assert_contract_timestamp(text: &str) {
 /// An id for paths: any valid UUID (the mocks decide what it names).
 pub const ID: &str = "5f0c6e2a-8a43-4c2b-9d0e-3b7f1a2c4d5e";
 
-pub const PLATFORM_ENDPOINTS: [(&str, &str, Permission); 12] = [
+pub const PLATFORM_ENDPOINTS: [(&str, &str, Permission); 13] = [
     (
         "POST",
         "/v1/admin/cleanup-tokens",
@@ -249,6 +249,11 @@ pub const PLATFORM_ENDPOINTS: [(&str, &str, Permission); 12] = [
         "POST",
         "/v1/admin/platform/users/5f0c6e2a-8a43-4c2b-9d0e-3b7f1a2c4d5e/revoke-tokens",
         Permission::TokensRevoke,
+    ),
+    (
+        "GET",
+        "/v1/admin/platform/audit-events",
+        Permission::AuditList,
     ),
 ];
 

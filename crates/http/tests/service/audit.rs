@@ -315,6 +315,34 @@ async fn each_api_change_records_its_caller_and_request_id(db: TestDatabase) {
     assert_eq!(event["details"]["deleted_count"], 0);
     assert_eq!(event["details"]["cutoff"], reply.body["cutoff"]);
     assert_eq!(event["request_id"], "req-dry");
+
+    // No X-Request-Id sent: the event holds the one the service made and answered with.
+    let reply = p
+        .call(
+            "POST",
+            "/v1/admin/cleanup-tokens?dry_run=true",
+            Some(&admin),
+        )
+        .await;
+    let made = reply.request_id.expect("the service answers with one");
+    assert!(!made.is_empty());
+    assert_eq!(newest(&p, &admin).await["request_id"], made.as_str());
+
+    // No event holds a token, nor a revocation id (the signature's hex).
+    let trail = p
+        .get("/v1/admin/platform/audit-events?limit=200", &admin)
+        .await
+        .body
+        .to_string();
+    for token in [&admin, &victim] {
+        let verified = p
+            .authority
+            .verify(&BearerToken::parse(token).unwrap())
+            .await
+            .expect("verifies its signature");
+        assert!(!trail.contains(token.as_str()));
+        assert!(!trail.contains(verified.revocation_id.as_str()));
+    }
 }
 
 async fn reads_are_recorded_only_when_asked_with_their_parameters(db: TestDatabase) {

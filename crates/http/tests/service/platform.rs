@@ -91,6 +91,27 @@ impl Platform {
             .token
     }
 
+    /// `token` with a block appended offline, as its holder can: `check if operation(op)`.
+    pub fn attenuated(&self, token: &str, op: &str) -> String {
+        let public = biscuit_auth::KeyPair::from(
+            &biscuit_auth::PrivateKey::from_bytes_hex(
+                &self.key.to_hex(),
+                biscuit_auth::builder::Algorithm::Ed25519,
+            )
+            .unwrap(),
+        )
+        .public();
+        biscuit_auth::Biscuit::from_base64(token, public)
+            .unwrap()
+            .append(biscuit_auth::macros::block!(
+                r#"check if operation({op});"#,
+                op = op
+            ))
+            .unwrap()
+            .to_base64()
+            .unwrap()
+    }
+
     pub async fn user(&self, email: &str, role_here: Option<(&Organization, Role)>) -> User {
         let service = self.provisioning();
         let user = service
@@ -195,14 +216,25 @@ fn new_org(name: &str, platform: bool) -> NewOrganization {
 pub struct Reply {
     pub status: u16,
     pub body: Value,
+    /// The `X-Request-Id` the service answered with.
+    pub request_id: Option<String>,
 }
 
 impl Reply {
     async fn read(response: ServiceResponse<impl MessageBody>) -> Self {
         let status = response.status().as_u16();
+        let request_id = response
+            .headers()
+            .get("x-request-id")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
         let bytes = test::read_body(response).await;
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Self { status, body }
+        Self {
+            status,
+            body,
+            request_id,
+        }
     }
 
     /// The status, and the permission a 403 names.

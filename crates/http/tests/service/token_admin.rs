@@ -14,6 +14,7 @@ on_both_backends!(
     revoking_one_token_holds_at_once_and_again_answers_the_first_time,
     revoking_all_of_a_users_tokens_counts_them_and_spares_later_ones,
     unknown_ids_are_404_and_bad_ones_422,
+    a_token_that_expired_unrevoked_is_revoked_like_any_other,
 );
 
 fn is_timestamp(value: &Value) -> bool {
@@ -247,4 +248,44 @@ async fn unknown_ids_are_404_and_bad_ones_422(db: TestDatabase) {
             "ctx": {"expected": "'active', 'expired' or 'revoked'"}
         }])
     );
+}
+
+/// The contract: "a token that expired unrevoked is revoked like any other", and lists as
+/// revoked from then on.
+async fn a_token_that_expired_unrevoked_is_revoked_like_any_other(db: TestDatabase) {
+    let p = Platform::new(db).await;
+    let admin = p.token(&p.admin, Some(&p.platform)).await;
+    let expired_at = Timestamp::now()
+        .saturating_sub(std::time::Duration::from_secs(10))
+        .truncated_to_seconds();
+    let record = TokenRecord {
+        id: TokenId::generate(),
+        user_id: p.owner.id,
+        organization_id: None,
+        revocation_id: RevocationId::parse("0e0e0e0e").expect("hex"),
+        issued_at: expired_at.saturating_sub(hour()),
+        expires_at: expired_at,
+        revoked_at: None,
+    };
+    let id = record.id;
+    p.db.database.record(&[record], &[]).await.unwrap();
+    let listing = format!("/v1/admin/platform/users/{}/tokens", p.owner.id);
+    let before = p.get(&format!("{listing}?state=expired"), &admin).await;
+    assert_eq!(before.body["items"][0]["id"], id.to_string());
+
+    let uri = format!("/v1/admin/platform/tokens/{id}/revoke");
+    let reply = p.call("POST", &uri, Some(&admin)).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.body["already_revoked"], false);
+    assert!(is_timestamp(&reply.body["revoked_at"]));
+
+    let revoked = p.get(&format!("{listing}?state=revoked"), &admin).await;
+    assert_eq!(revoked.body["items"][0]["id"], id.to_string());
+    assert_eq!(revoked.body["items"][0]["state"], "revoked");
+    assert_eq!(
+        revoked.body["items"][0]["revoked_at"],
+        reply.body["revoked_at"]
+    );
+    let expired = p.get(&format!("{listing}?state=expired"), &admin).await;
+    assert_eq!(expired.body["items"], json!([]), "revoked, not expired");
 }

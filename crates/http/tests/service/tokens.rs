@@ -4,7 +4,6 @@ use admin_adapters::on_both_backends;
 use admin_adapters::testing::TestDatabase;
 use admin_adapters::{BiscuitAuthority, RootKey};
 use admin_domain::*;
-use biscuit_auth::macros::block;
 
 use super::platform::*;
 
@@ -16,6 +15,7 @@ on_both_backends!(
     a_token_signed_by_another_key_is_401,
     a_tampered_truncated_or_foreign_token_is_401,
     an_attenuated_token_works_for_its_listing_alone,
+    the_part_2_permissions_attenuate_like_the_others,
     hostile_blocks_are_403_on_a_valid_token_and_401_unevaluated_on_a_revoked_or_expired_one,
 );
 
@@ -150,20 +150,7 @@ async fn a_tampered_truncated_or_foreign_token_is_401(db: TestDatabase) {
 async fn an_attenuated_token_works_for_its_listing_alone(db: TestDatabase) {
     let p = Platform::new(db).await;
     let token = p.token(&p.admin, Some(&p.platform)).await;
-    let public = biscuit_auth::KeyPair::from(
-        &biscuit_auth::PrivateKey::from_bytes_hex(
-            &p.key.to_hex(),
-            biscuit_auth::builder::Algorithm::Ed25519,
-        )
-        .unwrap(),
-    )
-    .public();
-    let attenuated = biscuit_auth::Biscuit::from_base64(&token, public)
-        .unwrap()
-        .append(block!(r#"check if operation("users:list");"#))
-        .unwrap()
-        .to_base64()
-        .unwrap();
+    let attenuated = p.attenuated(&token, "users:list");
 
     let (user, organization) = (p.owner.id, p.customer.id);
     for uri in [
@@ -214,6 +201,37 @@ async fn an_attenuated_token_works_for_its_listing_alone(db: TestDatabase) {
         .call("POST", "/v1/admin/cleanup-tokens", Some(&attenuated))
         .await;
     assert_eq!(cleanup.outcome(), (403, Some("tokens:cleanup")));
+}
+
+/// `tokens:list`, `tokens:revoke` and `audit:list` are operations a token is attenuated to:
+/// each opens its own endpoint and no other.
+async fn the_part_2_permissions_attenuate_like_the_others(db: TestDatabase) {
+    let p = Platform::new(db).await;
+    let token = p.token(&p.admin, Some(&p.platform)).await;
+    let user = p.owner.id;
+    let tokens = format!("/v1/admin/platform/users/{user}/tokens");
+    let revoke = format!("/v1/admin/platform/users/{user}/revoke-tokens");
+    let audit = "/v1/admin/platform/audit-events";
+    for (op, method, uri) in [
+        ("tokens:list", "GET", tokens.as_str()),
+        ("tokens:revoke", "POST", revoke.as_str()),
+        ("audit:list", "GET", audit),
+    ] {
+        let attenuated = p.attenuated(&token, op);
+        let reply = p.call(method, uri, Some(&attenuated)).await;
+        assert_eq!(reply.status, 200, "{op}: {:?}", reply.body);
+        for (method, other, permission) in [
+            ("GET", "/v1/admin/platform/users", "users:list"),
+            ("GET", tokens.as_str(), "tokens:list"),
+            ("POST", revoke.as_str(), "tokens:revoke"),
+            ("GET", audit, "audit:list"),
+        ] {
+            if permission != op {
+                let reply = p.call(method, other, Some(&attenuated)).await;
+                assert_eq!(reply.outcome(), (403, Some(permission)), "{op} on {other}");
+            }
+        }
+    }
 }
 
 /// Every hostile variant, appended to a valid, a revoked and an expired token of a platform
