@@ -1,5 +1,5 @@
 //! `admin-api audit verify` and `audit head` on both backends: a chain that holds, and one
-//! tampered with in the database, named.
+//! tampered with in the database, named; and `ADMIN_API_AUDIT_READS` as a served binary reads it.
 
 use admin_adapters::RootKey;
 use admin_adapters::on_both_backends;
@@ -7,7 +7,10 @@ use admin_adapters::testing::TestDatabase;
 
 use super::process::*;
 
-on_both_backends!(verify_holds_then_names_the_event_edited_behind_its_back);
+on_both_backends!(
+    verify_holds_then_names_the_event_edited_behind_its_back,
+    reads_are_recorded_when_the_environment_says_so,
+);
 
 async fn verify_holds_then_names_the_event_edited_behind_its_back(db: TestDatabase) {
     let key = RootKey::generate().to_hex();
@@ -49,4 +52,33 @@ async fn verify_holds_then_names_the_event_edited_behind_its_back(db: TestDataba
         "{line}"
     );
     eprintln!("audit verify on a tampered database: {line}");
+}
+
+/// `ADMIN_API_AUDIT_READS`: unset, a listing records nothing; `true`, it records `users.list`.
+async fn reads_are_recorded_when_the_environment_says_so(db: TestDatabase) {
+    let key = RootKey::generate().to_hex();
+    let admin = platform_admin(&db.url, &key);
+    let listed_reads = |served: &Served| {
+        let reply = served.get(
+            "/v1/admin/platform/audit-events?action=users.list&include_total=true",
+            Some(&admin.token),
+        );
+        assert_eq!(reply.status, 200, "{reply:?}");
+        reply.json()["total"].as_u64().expect("a total")
+    };
+    for (setting, expected) in [(None, 0), (Some("false"), 0), (Some("true"), 1)] {
+        let mut serve = admin_api(&db, &key);
+        if let Some(value) = setting {
+            serve.env("ADMIN_API_AUDIT_READS", value);
+        }
+        let served = Served::start(serve);
+        let before = listed_reads(&served);
+        let users = served.get("/v1/admin/platform/users", Some(&admin.token));
+        assert_eq!(users.status, 200, "{users:?}");
+        assert_eq!(
+            listed_reads(&served) - before,
+            expected,
+            "ADMIN_API_AUDIT_READS={setting:?}"
+        );
+    }
 }
