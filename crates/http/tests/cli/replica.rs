@@ -125,6 +125,38 @@ fn listings_read_from_the_replica_while_authentication_and_token_listings_do_not
     assert_eq!(revoked.json()["revoked_count"], 1);
     let refused = served.get("/v1/admin/platform-status", Some(&token));
     assert_eq!(refused.status, 401, "and hold at once");
+    // A demotion holds at once too: the caller's role is read on the primary.
+    let memberships = served.get(
+        &format!("/v1/admin/platform/users/{}/memberships", admin.user),
+        Some(&admin.token),
+    );
+    let platform = memberships.json()["items"][0]["organization_id"]
+        .as_str()
+        .expect("the platform organization")
+        .to_owned();
+    let role = |role: &str| {
+        let member = [
+            "member",
+            "add",
+            "--org",
+            &platform,
+            "--user",
+            &admin.user,
+            "--role",
+            role,
+        ];
+        assert_eq!(run(cli(), &member).code, Some(0));
+    };
+    role("member");
+    let demoted = served.get("/v1/admin/platform/users", Some(&admin.token));
+    assert_eq!(demoted.status, 403, "{demoted:?}");
+    assert_eq!(
+        demoted.json()["details"]["required_permission"],
+        "users:list"
+    );
+    role("admin");
+    let restored = served.get("/v1/admin/platform/users", Some(&admin.token));
+    assert_eq!(restored.status, 200, "{restored:?}");
     let tokenless = run(cli(), &["user", "create", "--email", "new@example.com"]).line();
     let none = served.get(
         &format!("/v1/admin/platform/users/{tokenless}/tokens"),
