@@ -536,10 +536,8 @@ PLANS = {
          f"SELECT * FROM users WHERE NOT is_active AND $1 AND {KEYSET}"),
     "an organization's members":
         ("uuid, timestamptz, timestamptz, uuid, bigint",
-         "SELECT * FROM memberships JOIN users ON users.id = memberships.user_id WHERE "
-         "memberships.organization_id = $1 AND memberships.created_at >= $2 AND "
-         "(memberships.created_at > $3 OR memberships.user_id > $4) ORDER BY "
-         "memberships.created_at, memberships.user_id LIMIT $5"),
+         "SELECT * FROM memberships WHERE organization_id = $1 AND created_at >= $2 AND "
+         "(created_at > $3 OR user_id > $4) ORDER BY created_at, user_id LIMIT $5"),
     "the unfiltered page with `include_total=true`: the kept total in the page's statement":
         ("bool, timestamptz, timestamptz, uuid, bigint",
          "SELECT *, (SELECT CAST(COALESCE(SUM(total), 0) AS BIGINT) FROM listing_totals WHERE "

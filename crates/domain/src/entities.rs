@@ -79,7 +79,11 @@ pub struct Membership {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     /// The user.
-    pub user: User,
+    pub user_id: UserId,
+    /// Their email address.
+    pub email: Email,
+    /// The name they go by, if they gave one.
+    pub display_name: Option<Name>,
     /// Its role in the organization.
     pub role: Role,
     /// When it joined (a role change keeps it).

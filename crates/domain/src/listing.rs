@@ -357,7 +357,7 @@ impl Listed for Member {
     fn position(&self) -> Position {
         Position {
             at: self.joined_at,
-            id: self.user.id.as_uuid(),
+            id: self.user_id.as_uuid(),
         }
     }
 }

@@ -242,12 +242,9 @@ pub struct MemberItem {
 impl From<Member> for MemberItem {
     fn from(member: Member) -> Self {
         Self {
-            user_id: member.user.id.to_string(),
-            email: member.user.email.as_str().to_owned(),
-            display_name: member
-                .user
-                .display_name
-                .map(|name| name.as_str().to_owned()),
+            user_id: member.user_id.to_string(),
+            email: member.email.as_str().to_owned(),
+            display_name: member.display_name.map(|name| name.as_str().to_owned()),
             role: member.role.as_str(),
             created_at: wire::timestamp(member.joined_at),
         }

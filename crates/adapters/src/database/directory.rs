@@ -466,7 +466,6 @@ impl Database {
         macro_rules! members {
             ($select:expr) => {{
                 let mut query = memberships::table
-                    .inner_join(users::table)
                     .filter(memberships::organization_id.eq(DbUuid(organization.as_uuid())))
                     .into_boxed();
                 if let Some(role) = filter.role {

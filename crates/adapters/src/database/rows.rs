@@ -44,12 +44,7 @@ impl TryFrom<UserRow> for User {
         Ok(Self {
             id: UserId::from_uuid(row.id.0),
             email: Email::parse(&row.email).map_err(corrupt)?,
-            display_name: row
-                .display_name
-                .as_deref()
-                .map(Name::parse)
-                .transpose()
-                .map_err(corrupt)?,
+            display_name: display_name(row.display_name)?,
             is_active: row.is_active,
             created_at: row.created_at.0,
         })
@@ -222,13 +217,14 @@ impl TryFrom<SummaryRow> for OrganizationSummary {
     }
 }
 
-/// An organization's member as its page reads them: the user, with the membership's role and
-/// when they joined.
+/// An organization's member as its page reads them: the membership row alone, which carries
+/// its user's email and display name (the database keeps that copy).
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = memberships)]
 pub struct MemberRow {
-    #[diesel(embed)]
-    pub user: UserRow,
+    pub user_id: DbUuid,
+    pub email: String,
+    pub display_name: Option<String>,
     pub role: String,
     pub created_at: DbInstant,
 }
@@ -238,7 +234,9 @@ impl TryFrom<MemberRow> for Member {
 
     fn try_from(row: MemberRow) -> Result<Self, StoreError> {
         Ok(Member {
-            user: User::try_from(row.user)?,
+            user_id: UserId::from_uuid(row.user_id.0),
+            email: Email::parse(&row.email).map_err(corrupt)?,
+            display_name: display_name(row.display_name)?,
             role: role(&row.role)?,
             joined_at: row.created_at.0,
         })
@@ -248,6 +246,15 @@ impl TryFrom<MemberRow> for Member {
 /// A stored role, which the table's check constraint keeps to the four names.
 pub fn role(stored: &str) -> Result<Role, StoreError> {
     stored.parse().map_err(corrupt)
+}
+
+/// A stored display name, if there is one.
+fn display_name(stored: Option<String>) -> Result<Option<Name>, StoreError> {
+    stored
+        .as_deref()
+        .map(Name::parse)
+        .transpose()
+        .map_err(corrupt)
 }
 
 fn corrupt(error: admin_domain::InvalidInput) -> StoreError {

@@ -38,6 +38,8 @@ diesel::table! {
         organization_id -> Uuid,
         role -> Text,
         created_at -> Instant,
+        email -> Text,
+        display_name -> Nullable<Text>,
     }
 }
 

@@ -24,6 +24,7 @@ on_both_backends!(
     totals_are_exact_after_inserts_deletes_and_role_changes,
     single_resources_equal_their_listing_items,
     memberships_made_before_the_migration_joined_when_both_sides_existed,
+    members_carry_their_user_however_it_was_written,
     a_filter_no_stored_text_can_match_matches_nothing,
     filtered_pages_are_read_through_their_own_indexes,
 );
@@ -603,7 +604,7 @@ async fn members_and_memberships_are_found_by_role_and_keep_when_they_joined(db:
     let everyone = members_with(None).await;
     let summary: Vec<(UserId, Role, Timestamp)> = everyone
         .iter()
-        .map(|m| (m.user.id, m.role, m.joined_at))
+        .map(|m| (m.user_id, m.role, m.joined_at))
         .collect();
     assert_eq!(
         summary,
@@ -614,7 +615,8 @@ async fn members_and_memberships_are_found_by_role_and_keep_when_they_joined(db:
         ]
     );
     assert_eq!(
-        everyone[1].user, users[1],
+        member_fields(&everyone[1]),
+        user_fields(&users[1]),
         "the member is the user as stored"
     );
     let members = members_with(Some(Role::Member)).await;
@@ -770,6 +772,111 @@ async fn single_resources_equal_their_listing_items(db: TestDatabase) {
     );
 }
 
+/// What a members page shows of a member, and what it should be: its user's.
+fn member_fields(member: &Member) -> (UserId, Email, Option<Name>) {
+    (
+        member.user_id,
+        member.email.clone(),
+        member.display_name.clone(),
+    )
+}
+
+fn user_fields(user: &User) -> (UserId, Email, Option<Name>) {
+    (user.id, user.email.clone(), user.display_name.clone())
+}
+
+/// A membership carries its user's email and display name, which the database copies: for
+/// memberships made before the copy existed (the migration run whole, or on PostgreSQL again
+/// after it stopped), made by any SQL, and after the user's row changes.
+async fn members_carry_their_user_however_it_was_written(db: TestDatabase) {
+    let db = db.database.clone();
+    let (named_one, unnamed) = (user(2, at(10)), user(1, at(20)));
+    assert!(named_one.display_name.is_some() && unnamed.display_name.is_none());
+    let by_sql = user(4, at(30));
+    db.add_users(&[named_one.clone(), unnamed.clone(), by_sql.clone()], &[])
+        .await
+        .expect("stored");
+    let acme = named("Acme", "acme", false, 5);
+    db.add_organizations(std::slice::from_ref(&acme), &[])
+        .await
+        .expect("stored");
+    member(&db, named_one.id, acme.id, Role::Member).await;
+    member(&db, unnamed.id, acme.id, Role::Admin).await;
+    let members = async || {
+        let read = async |seek: Seek| {
+            let filter = RoleFilter::default();
+            db.members(acme.id, &filter, &seek).await.expect("reads")
+        };
+        let mut seen: Vec<_> = all(Order::Asc, read)
+            .await
+            .iter()
+            .map(member_fields)
+            .collect();
+        seen.sort_by_key(|(id, ..)| id.as_uuid());
+        seen
+    };
+    let sorted = |mut users: Vec<(UserId, Email, Option<Name>)>| {
+        users.sort_by_key(|(id, ..)| id.as_uuid());
+        users
+    };
+
+    db.revert_migrations_through("2026-12-04-010000")
+        .await
+        .expect("reverts");
+    if db.is_postgres() {
+        // PostgreSQL's migration commits step by step: one stopped after its first step
+        // goes on from there.
+        db.execute_raw("ALTER TABLE memberships ADD COLUMN email text COLLATE \"C\"")
+            .await
+            .expect("first step");
+    }
+    db.migrate().await.expect("migrates again");
+    assert_eq!(
+        members().await,
+        sorted(vec![user_fields(&named_one), user_fields(&unnamed)]),
+        "existing memberships are backfilled"
+    );
+
+    db.execute_raw(&format!(
+        "INSERT INTO memberships (user_id, organization_id, role, created_at) \
+         VALUES ('{}', '{}', 'viewer', '{}')",
+        by_sql.id,
+        acme.id,
+        if db.is_postgres() {
+            "2000-01-01 00:00:00+00"
+        } else {
+            "2000-01-01 00:00:00.000000"
+        },
+    ))
+    .await
+    .expect("inserted by SQL");
+    db.execute_raw(&format!(
+        "UPDATE users SET email = 'renamed@example.com', display_name = 'Renamed' \
+         WHERE id = '{}'; UPDATE users SET display_name = NULL WHERE id = '{}'",
+        unnamed.id, named_one.id
+    ))
+    .await
+    .expect("users edited by SQL");
+    let renamed = User {
+        email: Email::parse("renamed@example.com").unwrap(),
+        display_name: Some(Name::parse("Renamed").unwrap()),
+        ..unnamed
+    };
+    let unnamed_now = User {
+        display_name: None,
+        ..named_one
+    };
+    assert_eq!(
+        members().await,
+        sorted(vec![
+            user_fields(&by_sql),
+            user_fields(&unnamed_now),
+            user_fields(&renamed)
+        ]),
+        "a membership inserted by SQL carries its user, and an edited user moves"
+    );
+}
+
 /// Memberships made before they had a creation time take the later of their user's and their
 /// organization's (the earliest they can have been made); the totals start from the rows.
 async fn memberships_made_before_the_migration_joined_when_both_sides_existed(db: TestDatabase) {
@@ -797,7 +904,7 @@ async fn memberships_made_before_the_migration_joined_when_both_sides_existed(db
     let joined: Vec<(UserId, Timestamp)> = all(Order::Asc, read)
         .await
         .iter()
-        .map(|m| (m.user.id, m.joined_at))
+        .map(|m| (m.user_id, m.joined_at))
         .collect();
     assert_eq!(joined, [(early.id, at(20)), (late.id, at(30))]);
     let read = async |seek: Seek| {

@@ -21,9 +21,11 @@ fn found<T>(rows: Vec<T>) -> Rows<T> {
 
 fn member(user: User) -> Member {
     Member {
-        joined_at: user.created_at,
-        user,
+        user_id: user.id,
+        email: user.email,
+        display_name: user.display_name,
         role: Role::Member,
+        joined_at: user.created_at,
     }
 }
 

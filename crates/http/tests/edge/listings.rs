@@ -258,7 +258,9 @@ async fn members_and_memberships_have_the_contracts_fields() {
     let (member, acme) = (user(1), organization());
     let joined = Timestamp::from_unix_micros(1_764_300_000_654_321);
     let row = Member {
-        user: member.clone(),
+        user_id: member.id,
+        email: member.email.clone(),
+        display_name: member.display_name.clone(),
         role: Role::Admin,
         joined_at: joined,
     };
