@@ -79,17 +79,31 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// The statement deleting at most `$2` token records stale by `column` before `$1`. On
-    /// PostgreSQL, rows another cleanup has locked are skipped, so concurrent cleanups never
-    /// wait for or double-count each other, and the locked rows are deleted by their physical
-    /// address (`ctid`, which cannot change while we hold the lock), not by a primary key
-    /// lookup per row (docs/performance.md); SQLite runs one writer at a time.
+    /// The statement a cleanup batch's transaction starts with, where the backend needs one.
+    /// On PostgreSQL, a transaction-level advisory lock (key "batches" in ASCII): concurrent
+    /// cleanups (two calls, or one beside the scheduled run) take turns a batch at a time, so
+    /// each batch's statements see what the batch before deleted, and two never pick the same
+    /// rows. One lock a batch replaces a row lock on each of its rows (`FOR UPDATE SKIP
+    /// LOCKED`), which was a third of a deleted row's CPU (docs/performance.md). SQLite runs
+    /// one writer at a time.
+    pub fn cleanup_turn(self) -> Option<&'static str> {
+        match self {
+            Backend::Postgres => Some("SELECT pg_advisory_xact_lock(27691700229530995)"),
+            Backend::Sqlite => None,
+        }
+    }
+
+    /// The statement deleting at most `$2` token records stale by `column` before `$1`, in a
+    /// batch's transaction after `cleanup_turn`. On PostgreSQL the rows are deleted by their
+    /// physical address (`ctid`, read in the same statement, under one snapshot), not by a
+    /// primary key lookup per row (docs/performance.md); the staleness is checked again on the
+    /// row deleted, as a row a revocation updated meanwhile is followed to its new version.
     pub fn delete_stale_tokens(self, column: StaleBy) -> String {
         let column = column.column();
         match self {
             Backend::Postgres => format!(
                 "DELETE FROM tokens WHERE ctid = ANY(ARRAY(SELECT ctid FROM tokens \
-                 WHERE {column} < $1 ORDER BY {column} LIMIT $2 FOR UPDATE SKIP LOCKED))"
+                 WHERE {column} < $1 ORDER BY {column} LIMIT $2)) AND {column} < $1"
             ),
             Backend::Sqlite => format!(
                 "DELETE FROM tokens WHERE id IN (SELECT id FROM tokens WHERE {column} < ? \

@@ -120,6 +120,9 @@ impl TokenStore for Database {
     ) -> Result<u64, StoreError> {
         let cutoff = DbInstant(cutoff);
         in_transaction!(self, |conn, backend| {
+            if let Some(turn) = backend.cleanup_turn() {
+                diesel::sql_query(turn).execute(conn).await?;
+            }
             let mut deleted = 0;
             for stale in [StaleBy::Expiry, StaleBy::Revocation] {
                 let room = u64::from(batch).saturating_sub(deleted);
