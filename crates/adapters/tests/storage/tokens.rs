@@ -1,6 +1,9 @@
+use std::time::Duration;
+
 use admin_adapters::on_both_backends;
-use admin_adapters::testing::TestDatabase;
+use admin_adapters::testing::{Backend, TestDatabase};
 use admin_domain::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use super::fixtures::*;
 
@@ -211,4 +214,51 @@ async fn two_concurrent_cleanups_delete_each_record_once(db: TestDatabase) {
         "every record deleted once: {first} + {second}"
     );
     assert_eq!(db.count_stale(cutoff).await.expect("counts"), 0);
+}
+
+/// The advisory lock a PostgreSQL cleanup batch takes its turn with (`cleanup_turn` in
+/// crates/adapters/src/database/backend.rs): "batches" in ASCII.
+const CLEANUP_TURN: i64 = 27_691_700_229_530_995;
+
+/// On PostgreSQL a cleanup batch locks no rows: it waits for its turn while another cleanup's
+/// batch holds it, then deletes a full batch (had it picked rows that other batch was deleting,
+/// it would find them gone and come back short, and its run would end early).
+#[tokio::test]
+async fn a_postgres_cleanup_batch_waits_for_its_turn() {
+    let Some(test) = TestDatabase::new(Backend::Postgres).await else {
+        return;
+    };
+    let db = test.database.clone();
+    let user = stored_user(&db).await;
+    let expired = Timestamp::now().saturating_sub(hours(2));
+    let records: Vec<TokenRecord> = (0..300).map(|_| token(user.id, expired, None)).collect();
+    db.record(&records, &[]).await.expect("recorded");
+    let cutoff = Timestamp::now();
+    let mut other = AsyncPgConnection::establish(&test.url)
+        .await
+        .expect("another cleanup's connection");
+    let take = format!("SELECT pg_advisory_lock({CLEANUP_TURN})");
+    diesel::sql_query(take)
+        .execute(&mut other)
+        .await
+        .expect("the turn taken");
+
+    let cleaning = db.clone();
+    let batch = tokio::spawn(async move {
+        cleaning
+            .delete_stale(cutoff, 100, &event(Action::TokensCleanup))
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!batch.is_finished(), "the batch waits for its turn");
+    assert_eq!(db.count_stale(cutoff).await.expect("counts"), 300);
+
+    let give = format!("SELECT pg_advisory_unlock({CLEANUP_TURN})");
+    diesel::sql_query(give)
+        .execute(&mut other)
+        .await
+        .expect("the turn given back");
+    let deleted = batch.await.expect("the batch ran").expect("deletes");
+    assert_eq!(deleted, 100, "a full batch once its turn came");
+    assert_eq!(db.count_stale(cutoff).await.expect("counts"), 200);
 }
