@@ -40,6 +40,7 @@ mod url;
 mod writable;
 
 pub use audit::detail_json;
+pub use backend::CLEANUP_TURN;
 pub use migrations::MigrationError;
 pub use pools::Database;
 pub use prefix::SELECTIVE;

@@ -69,6 +69,10 @@ pub fn insert_chunk(pools: &Pools) -> usize {
     }
 }
 
+/// The key of the transaction advisory lock PostgreSQL cleanup batches take turns with:
+/// "batches" in ASCII.
+pub const CLEANUP_TURN: i64 = 27_691_700_229_530_995;
+
 /// Which backend a statement runs on, where the two must be told different things.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -79,16 +83,15 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// The statement a cleanup batch's transaction starts with, where the backend needs one.
-    /// On PostgreSQL, a transaction-level advisory lock (key "batches" in ASCII): concurrent
-    /// cleanups (two calls, or one beside the scheduled run) take turns a batch at a time, so
-    /// each batch's statements see what the batch before deleted, and two never pick the same
-    /// rows. One lock a batch replaces a row lock on each of its rows (`FOR UPDATE SKIP
-    /// LOCKED`), which was a third of a deleted row's CPU (docs/performance.md). SQLite runs
-    /// one writer at a time.
-    pub fn cleanup_turn(self) -> Option<&'static str> {
+    /// The advisory lock a cleanup batch's transaction takes first, where the backend needs
+    /// one ([`CLEANUP_TURN`] on PostgreSQL): concurrent cleanups (two calls, or one beside the
+    /// scheduled run) take turns a batch at a time, so each batch's statements see what the
+    /// batch before deleted, and two never pick the same rows. One lock a batch replaces a row
+    /// lock on each of its rows (`FOR UPDATE SKIP LOCKED`), which was a third of a deleted
+    /// row's CPU (docs/performance.md). SQLite runs one writer at a time.
+    pub fn cleanup_turn(self) -> Option<i64> {
         match self {
-            Backend::Postgres => Some("SELECT pg_advisory_xact_lock(27691700229530995)"),
+            Backend::Postgres => Some(CLEANUP_TURN),
             Backend::Sqlite => None,
         }
     }

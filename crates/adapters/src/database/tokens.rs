@@ -120,8 +120,11 @@ impl TokenStore for Database {
     ) -> Result<u64, StoreError> {
         let cutoff = DbInstant(cutoff);
         in_transaction!(self, |conn, backend| {
-            if let Some(turn) = backend.cleanup_turn() {
-                diesel::sql_query(turn).execute(conn).await?;
+            if let Some(key) = backend.cleanup_turn() {
+                diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+                    .bind::<BigInt, _>(key)
+                    .execute(conn)
+                    .await?;
             }
             let mut deleted = 0;
             for stale in [StaleBy::Expiry, StaleBy::Revocation] {

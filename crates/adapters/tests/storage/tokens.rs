@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use admin_adapters::database::CLEANUP_TURN;
 use admin_adapters::on_both_backends;
 use admin_adapters::testing::{Backend, TestDatabase};
 use admin_domain::*;
@@ -215,10 +216,6 @@ async fn two_concurrent_cleanups_delete_each_record_once(db: TestDatabase) {
     );
     assert_eq!(db.count_stale(cutoff).await.expect("counts"), 0);
 }
-
-/// The advisory lock a PostgreSQL cleanup batch takes its turn with (`cleanup_turn` in
-/// crates/adapters/src/database/backend.rs): "batches" in ASCII.
-const CLEANUP_TURN: i64 = 27_691_700_229_530_995;
 
 /// On PostgreSQL a cleanup batch locks no rows: it waits for its turn while another cleanup's
 /// batch holds it, then deletes a full batch (had it picked rows that other batch was deleting,

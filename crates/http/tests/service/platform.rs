@@ -91,8 +91,16 @@ impl Platform {
             .token
     }
 
-    /// `token` with a block appended offline, as its holder can: `check if operation(op)`.
+    /// `token` attenuated offline to the one operation `op`, as its holder can.
     pub fn attenuated(&self, token: &str, op: &str) -> String {
+        self.appended(
+            token,
+            biscuit_auth::macros::block!(r#"check if operation({op});"#, op = op),
+        )
+    }
+
+    /// `token` with `block` appended offline, as its holder can.
+    pub fn appended(&self, token: &str, block: biscuit_auth::builder::BlockBuilder) -> String {
         let public = biscuit_auth::KeyPair::from(
             &biscuit_auth::PrivateKey::from_bytes_hex(
                 &self.key.to_hex(),
@@ -103,10 +111,7 @@ impl Platform {
         .public();
         biscuit_auth::Biscuit::from_base64(token, public)
             .unwrap()
-            .append(biscuit_auth::macros::block!(
-                r#"check if operation({op});"#,
-                op = op
-            ))
+            .append(block)
             .unwrap()
             .to_base64()
             .unwrap()
