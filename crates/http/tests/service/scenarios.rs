@@ -7,6 +7,7 @@ use super::platform::*;
 
 on_both_backends!(
     a_platform_admin_gets_the_contracts_answer_from_every_endpoint,
+    members_and_memberships_show_the_user_and_the_organization_as_their_resources_do,
     an_organization_owner_administers_it_and_nothing_else,
     members_viewers_and_strangers_have_no_access_and_unknown_organizations_look_the_same,
     a_demoted_platform_admin_loses_the_listings_on_the_next_request,
@@ -91,6 +92,83 @@ async fn a_platform_admin_gets_the_contracts_answer_from_every_endpoint(db: Test
     assert_eq!(
         (cleanup.status, cleanup.body["dry_run"].clone()),
         (200, json!(true))
+    );
+}
+
+/// An organization's members carry each member as the user's own resource shows them, with
+/// the role and when they joined, and nothing more; a user's memberships carry the
+/// organization as its resource shows it, joined at the same time.
+async fn members_and_memberships_show_the_user_and_the_organization_as_their_resources_do(
+    db: TestDatabase,
+) {
+    let p = Platform::new(db).await;
+    let token = p.token(&p.admin, Some(&p.platform)).await;
+    let service = p.provisioning();
+    let named = service
+        .create_user(
+            Email::parse("named@example.com").unwrap(),
+            Some(Name::parse("Named One").unwrap()),
+        )
+        .await
+        .unwrap();
+    service
+        .set_membership(named.id, p.customer.id, Role::Viewer)
+        .await
+        .unwrap();
+
+    let uri = format!("/v1/admin/platform/organizations/{}/members", p.customer.id);
+    let members = p.get(&uri, &token).await;
+    assert_eq!(members.status, 200, "{:?}", members.body);
+    let items = members.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{items:?}");
+    for (item, user, role) in [
+        (&items[0], p.owner.id, "owner"),
+        (&items[1], named.id, "viewer"),
+    ] {
+        let mut keys: Vec<&str> = item
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            ["created_at", "display_name", "email", "role", "user_id"]
+        );
+        let resource = p
+            .get(&format!("/v1/admin/platform/users/{user}"), &token)
+            .await;
+        assert_eq!(item["user_id"], resource.body["id"]);
+        assert_eq!(item["email"], resource.body["email"]);
+        assert_eq!(item["display_name"], resource.body["display_name"]);
+        assert_eq!(item["role"], role);
+    }
+    assert_eq!(items[0]["display_name"], json!(null));
+    assert_eq!(items[1]["display_name"], "Named One");
+
+    let organization = p
+        .get(
+            &format!("/v1/admin/platform/organizations/{}", p.customer.id),
+            &token,
+        )
+        .await
+        .body;
+    let memberships = p
+        .get(
+            &format!("/v1/admin/platform/users/{}/memberships", named.id),
+            &token,
+        )
+        .await;
+    assert_eq!(
+        memberships.body["items"],
+        json!([{
+            "organization_id": organization["id"],
+            "organization_name": organization["name"],
+            "organization_slug": organization["slug"],
+            "role": "viewer",
+            "created_at": items[1]["created_at"],
+        }])
     );
 }
 
