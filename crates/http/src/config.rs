@@ -83,7 +83,7 @@ pub struct Config {
     /// `ADMIN_API_CLEANUP_INTERVAL`: how often one of the instances cleans token records;
     /// unset: never on its own.
     pub cleanup_interval: Option<Duration>,
-    /// `ADMIN_API_CLEANUP_RATE`: the rows per second scheduled cleanups are paced to; default
+    /// `ADMIN_API_CLEANUP_RATE`: the most rows per second scheduled cleanups delete; default
     /// `50000`.
     pub cleanup_rate: usize,
     /// `ADMIN_API_AUDIT_READS`: record the platform listings and reads in the audit trail too

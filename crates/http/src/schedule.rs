@@ -1,7 +1,7 @@
 //! The cleanup schedule each instance keeps when `ADMIN_API_CLEANUP_INTERVAL` is set: it
 //! ticks, and when the database elects it for this interval's run ([`CleanupSchedule`]), it
-//! deletes the stale token records paced to `ADMIN_API_CLEANUP_RATE`, recording its progress
-//! after every batch. A drain (SIGTERM) stops it between two batches.
+//! deletes the stale token records in batches paced by [`Pace`], recording its progress after
+//! every batch. A drain (SIGTERM) stops it between two batches.
 
 use std::time::Duration;
 
@@ -20,6 +20,12 @@ const STEP: Duration = Duration::from_millis(100);
 /// A batch holds this share of a second's rate: short statements, so that traffic beside a
 /// run waits behind a small one at worst (docs/performance.md, "Scheduled cleanup").
 const BATCHES_PER_SECOND: usize = 20;
+
+/// After each batch a run waits at least this many times as long as the batch took, so that
+/// it keeps the database busy a fifth of its time at most: when requests slow the database
+/// down, its batches take longer and the run slows down with them (docs/operations.md,
+/// "Scheduled cleanup").
+const YIELD: u32 = 4;
 
 /// One instance's scheduler.
 pub struct Scheduler {
@@ -64,28 +70,31 @@ impl Scheduler {
         }
     }
 
-    /// The run this instance was elected for: batches paced to the rate, its progress
+    /// The run this instance was elected for: batches paced by [`Pace`], its progress
     /// recorded after each, until a batch comes back short or the instance drains.
     async fn clean(&mut self, claimed: ClaimedRun) {
         let started = Instant::now();
-        let rate = self.rate.max(1) as f64;
-        let rows = u32::try_from(self.rate / BATCHES_PER_SECOND).unwrap_or(u32::MAX);
+        let rows = u32::try_from(self.rate / BATCHES_PER_SECOND)
+            .unwrap_or(u32::MAX)
+            .max(1);
+        let pace = Pace::new(rows, self.rate);
         let origin = Origin::Scheduler {
             instance: self.instance.clone(),
         };
         let mut run = self.service.start_cleanup(&origin, claimed.id(), false);
         tracing::info!(run = %claimed, "scheduled cleanup started");
         let outcome = loop {
+            let began = Instant::now();
             match self.service.cleanup_batch(&mut run, rows).await {
                 Err(error) => break Err(error),
                 Ok(false) => break Ok(()),
                 Ok(true) => {}
             }
+            let due = pace.next(began, Instant::now());
             if let Err(error) = self.schedule.progress(&claimed, run.deleted()).await {
                 let error = error_chain(&error);
                 tracing::warn!(%error, "scheduled cleanup: progress not recorded");
             }
-            let due = started + Duration::from_secs_f64(run.deleted() as f64 / rate);
             wait_until(&self.health, due).await;
             if self.health.is_draining() {
                 break Ok(());
@@ -120,9 +129,62 @@ impl Scheduler {
     }
 }
 
+/// When a run's next batch may start: a full batch's share of the rate after the last one
+/// began, and [`YIELD`] times as long as it took after it ended, whichever is later. Neither
+/// catches up on time lost to the other, so the rate is a ceiling in any second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Pace {
+    /// A full batch's share of a second at the rate.
+    period: Duration,
+}
+
+impl Pace {
+    /// The pace of full batches of `rows` at `rate` rows a second.
+    fn new(rows: u32, rate: usize) -> Self {
+        let rate = rate.max(1) as f64;
+        Pace {
+            period: Duration::from_secs_f64(f64::from(rows) / rate),
+        }
+    }
+
+    /// When the batch after the one that `began` and `ended` then may start.
+    fn next(self, began: Instant, ended: Instant) -> Instant {
+        let took = ended.saturating_duration_since(began);
+        (began + self.period).max(ended + took * YIELD)
+    }
+}
+
 /// Sleeps until `due`, or until a drain begins, whichever comes first.
 async fn wait_until(health: &Health, due: Instant) {
     while !health.is_draining() && Instant::now() < due {
         sleep_until(due.min(Instant::now() + STEP)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quick_batches_keep_to_the_rate() {
+        let pace = Pace::new(2_500, 50_000);
+        let began = Instant::now();
+        let ended = began + Duration::from_millis(4);
+        assert_eq!(pace.next(began, ended), began + Duration::from_millis(50));
+    }
+
+    #[test]
+    fn a_slow_batch_is_followed_by_four_times_its_time() {
+        let pace = Pace::new(2_500, 50_000);
+        let began = Instant::now();
+        let ended = began + Duration::from_millis(30);
+        assert_eq!(pace.next(began, ended), ended + Duration::from_millis(120));
+    }
+
+    #[test]
+    fn a_tiny_rate_waits_a_whole_batch_period() {
+        let pace = Pace::new(1, 5);
+        let began = Instant::now();
+        assert_eq!(pace.next(began, began), began + Duration::from_millis(200));
     }
 }

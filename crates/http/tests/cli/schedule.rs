@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use admin_adapters::RootKey;
-use admin_adapters::testing::{Backend, RecordedRun, TestDatabase, cleanup_runs};
+use admin_adapters::testing::{Backend, RecordedRun, TableLock, TestDatabase, cleanup_runs};
 use admin_domain::{
     AuditFilter, AuditTrail, ChainCheck, Detail, Details, Order, Position, Seek, Timestamp,
     TokenStore, Via,
@@ -281,6 +281,56 @@ async fn sigterm_stops_a_run_between_two_batches_and_records_it() {
         SEEDED - run.deleted,
         "what it deleted is what it recorded"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_batch_is_followed_by_a_pause_four_times_as_long() {
+    let Some(db) = TestDatabase::new(Backend::Postgres).await else {
+        return;
+    };
+    let key = RootKey::generate().to_hex();
+    let served = scheduled(&db, &key, SEEDED);
+    let deleted = async || {
+        cleanup_runs(&db.url)
+            .await
+            .first()
+            .map_or(0, |run| run.deleted)
+    };
+    eventually(Duration::from_secs(10), "a run in progress", async || {
+        (deleted().await > 0).then_some(())
+    })
+    .await;
+
+    // The tokens table locked for 1.5 s: the batch that waits for it takes that long.
+    let mut lock = TableLock::take(&db.url, "tokens").await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let before = deleted().await;
+    lock.release().await;
+    let after = eventually(
+        Duration::from_secs(5),
+        "the slow batch recorded",
+        async || {
+            let now = deleted().await;
+            (now > before).then_some(now)
+        },
+    )
+    .await;
+    assert_eq!(after - before, 200, "one batch of 200 rows");
+
+    // At 4,000 rows/s the next batch is due 50 ms after the slow one began; it waits 6 s.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        deleted().await,
+        after,
+        "no batch within 3 s of the slow one"
+    );
+    eventually(
+        Duration::from_secs(30),
+        "every expired record gone",
+        async || (deleted().await == SEEDED).then_some(()),
+    )
+    .await;
+    stop_all(vec![served]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
