@@ -81,13 +81,12 @@ macro_rules! in_transaction {
 pub(crate) use in_transaction;
 
 /// Per-connection SQLite settings: wait for the writer instead of failing at once (set before
-/// WAL, which may itself wait), readers beside the writer, durable enough, references
-/// enforced, and delete triggers fired by REPLACE too (the membership counts rely on it).
+/// WAL, which may itself wait), readers beside the writer, durable enough, and references
+/// enforced (cascading deletes fire the count triggers of the rows they delete).
 pub const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000;\
      PRAGMA journal_mode = WAL;\
      PRAGMA synchronous = NORMAL;\
-     PRAGMA foreign_keys = ON;\
-     PRAGMA recursive_triggers = ON;";
+     PRAGMA foreign_keys = ON;";
 
 /// Per-connection PostgreSQL settings: statements cancelled past `statement_timeout`, and
 /// every prepared statement planned once, generically. Each query here is a few index lookups
