@@ -74,23 +74,20 @@ impl Scheduler {
     /// recorded after each, until a batch comes back short or the instance drains.
     async fn clean(&mut self, claimed: ClaimedRun) {
         let started = Instant::now();
-        let rows = u32::try_from(self.rate / BATCHES_PER_SECOND)
-            .unwrap_or(u32::MAX)
-            .max(1);
-        let pace = Pace::new(rows, self.rate);
+        let pace = Pace::new(self.rate);
         let origin = Origin::Scheduler {
             instance: self.instance.clone(),
         };
         let mut run = self.service.start_cleanup(&origin, claimed.id(), false);
         tracing::info!(run = %claimed, "scheduled cleanup started");
         let outcome = loop {
-            let began = Instant::now();
-            match self.service.cleanup_batch(&mut run, rows).await {
+            let (began, before) = (Instant::now(), run.deleted());
+            match self.service.cleanup_batch(&mut run, pace.rows()).await {
                 Err(error) => break Err(error),
                 Ok(false) => break Ok(()),
                 Ok(true) => {}
             }
-            let due = pace.next(began, Instant::now());
+            let due = pace.next(began, run.deleted() - before, Instant::now());
             if let Err(error) = self.schedule.progress(&claimed, run.deleted()).await {
                 let error = error_chain(&error);
                 tracing::warn!(%error, "scheduled cleanup: progress not recorded");
@@ -129,28 +126,34 @@ impl Scheduler {
     }
 }
 
-/// When a run's next batch may start: a full batch's share of the rate after the last one
-/// began, and [`YIELD`] times as long as it took after it ended, whichever is later. Neither
-/// catches up on time lost to the other, so the rate is a ceiling in any second.
+/// How a run paces its batches: each asks for a twentieth of a second's rate, and the next
+/// starts when both the rate and [`YIELD`] allow, whichever is later: the rows the batch
+/// deleted, at the rate, after it began; [`YIELD`] times as long as it took, after it ended.
+/// Neither catches up on time lost to the other, so the rate is a ceiling in any second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Pace {
-    /// A full batch's share of a second at the rate.
-    period: Duration,
+    /// Rows a second, at least one.
+    rate: usize,
 }
 
 impl Pace {
-    /// The pace of full batches of `rows` at `rate` rows a second.
-    fn new(rows: u32, rate: usize) -> Self {
-        let rate = rate.max(1) as f64;
-        Pace {
-            period: Duration::from_secs_f64(f64::from(rows) / rate),
-        }
+    /// The pace of `rate` rows a second.
+    fn new(rate: usize) -> Self {
+        Pace { rate: rate.max(1) }
     }
 
-    /// When the batch after the one that `began` and `ended` then may start.
-    fn next(self, began: Instant, ended: Instant) -> Instant {
+    /// The rows a batch asks for; the service may delete fewer (its own limit, or the last).
+    fn rows(self) -> u32 {
+        u32::try_from(self.rate / BATCHES_PER_SECOND)
+            .unwrap_or(u32::MAX)
+            .max(1)
+    }
+
+    /// When the batch after one that `began`, deleted `rows` and `ended` may start.
+    fn next(self, began: Instant, rows: u64, ended: Instant) -> Instant {
+        let share = Duration::from_secs_f64(rows as f64 / self.rate as f64);
         let took = ended.saturating_duration_since(began);
-        (began + self.period).max(ended + took * YIELD)
+        (began + share).max(ended + took * YIELD)
     }
 }
 
@@ -165,26 +168,42 @@ async fn wait_until(health: &Health, due: Instant) {
 mod tests {
     use super::*;
 
+    /// When the batch after one of `rows` that took `took` may start, counted from its start.
+    fn wait_after(pace: Pace, rows: u64, took: Duration) -> Duration {
+        let began = Instant::now();
+        pace.next(began, rows, began + took) - began
+    }
+
     #[test]
     fn quick_batches_keep_to_the_rate() {
-        let pace = Pace::new(2_500, 50_000);
-        let began = Instant::now();
-        let ended = began + Duration::from_millis(4);
-        assert_eq!(pace.next(began, ended), began + Duration::from_millis(50));
+        let pace = Pace::new(50_000);
+        assert_eq!(pace.rows(), 2_500);
+        let wait = wait_after(pace, 2_500, Duration::from_millis(4));
+        assert_eq!(wait, Duration::from_millis(50));
     }
 
     #[test]
     fn a_slow_batch_is_followed_by_four_times_its_time() {
-        let pace = Pace::new(2_500, 50_000);
-        let began = Instant::now();
-        let ended = began + Duration::from_millis(30);
-        assert_eq!(pace.next(began, ended), ended + Duration::from_millis(120));
+        let wait = wait_after(Pace::new(50_000), 2_500, Duration::from_millis(30));
+        assert_eq!(wait, Duration::from_millis(30 + 120));
     }
 
     #[test]
-    fn a_tiny_rate_waits_a_whole_batch_period() {
-        let pace = Pace::new(1, 5);
-        let began = Instant::now();
-        assert_eq!(pace.next(began, began), began + Duration::from_millis(200));
+    fn a_batch_cut_to_the_service_limit_waits_only_its_own_share() {
+        // 200,000 rows/s asks for batches of 10,000; the service deletes 5,000 at most.
+        let pace = Pace::new(200_000);
+        assert_eq!(pace.rows(), 10_000);
+        let wait = wait_after(pace, 5_000, Duration::from_millis(1));
+        assert_eq!(wait, Duration::from_millis(25));
+    }
+
+    #[test]
+    fn a_tiny_rate_asks_for_one_row_and_waits_its_share() {
+        let pace = Pace::new(5);
+        assert_eq!(pace.rows(), 1);
+        assert_eq!(
+            wait_after(pace, 1, Duration::ZERO),
+            Duration::from_millis(200)
+        );
     }
 }
