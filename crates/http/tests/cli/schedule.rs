@@ -163,6 +163,7 @@ async fn three_instances_clean_once_at_a_time_and_hand_over_when_one_dies() {
     .await;
     let runs = cleanup_runs(&db.url).await;
     one_at_a_time(&runs);
+    within_the_rate(&runs);
     let deleted: i64 = runs.iter().skip(before).map(|run| run.deleted).sum();
     assert_eq!(deleted, SEEDED, "each row deleted once: {runs:?}");
     let instances_seen: std::collections::HashSet<&str> =
@@ -208,6 +209,20 @@ async fn cleanup_events(db: &admin_adapters::Database) -> Vec<(String, String, u
             (text(details, "instance"), text(details, "run_id"), deleted)
         })
         .collect()
+}
+
+/// No finished run deleted faster than 4,000 rows a second: its first batch of 200 is free,
+/// each after it waits for the one before's share of the rate.
+fn within_the_rate(runs: &[RecordedRun]) {
+    for run in runs {
+        if let Some(finished) = run.finished {
+            let least = (run.deleted - 200).max(0) * 1_000_000 / 4_000;
+            assert!(
+                finished - run.started >= least,
+                "faster than the rate: {run:?}"
+            );
+        }
+    }
 }
 
 /// SIGTERM stops each instance (a run stops between two batches), within its drain.
