@@ -194,6 +194,9 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    // The first line says which instance logs what follows, and which build it is.
+    let instance_id = uuid::Uuid::new_v4().to_string();
+    tracing::info!(%instance_id, version = env!("CARGO_PKG_VERSION"), "starting");
     let mut database = open(&config).await?;
     if let Some((url, max_lag)) = &config.replica {
         database = database
@@ -213,7 +216,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         }
     }
     let authority = config.token_authority()?;
-    server::start(&config, database, authority)?
+    server::start(&config, database, authority, instance_id)?
         .until_stopped()
         .await
 }

@@ -66,11 +66,13 @@ fn bind(address: &str, what: &str) -> anyhow::Result<(TcpListener, SocketAddr)> 
 
 /// Builds the service on `database` and `authority` and starts serving the API on
 /// `config.bind` and the management endpoints on `config.management_bind` (port 0 picks a
-/// free port: see [`Running::port`] and [`Running::management_port`]).
+/// free port: see [`Running::port`] and [`Running::management_port`]), as the instance
+/// `instance_id` (what its scheduled runs record, and its logs name).
 pub fn start(
     config: &Config,
     database: Database,
     authority: BiscuitAuthority,
+    instance_id: String,
 ) -> anyhow::Result<Running> {
     crate::metrics::install();
     let health = Health::new(database.clone());
@@ -87,7 +89,6 @@ pub fn start(
     let cleanup = database.another_pool(CLEANUP_CONNECTIONS)?;
     health.attach_pool(cleanup.clone());
     let authority_threads = authority.decider_threads();
-    let instance_id = uuid::Uuid::new_v4().to_string();
     let scheduler = config.cleanup_interval.map(|interval| {
         let service = admin_service(config, cleanup.clone(), cleanup.clone(), authority.clone());
         tokio::spawn(

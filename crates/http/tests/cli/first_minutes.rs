@@ -65,7 +65,7 @@ fn a_database_url_of_another_kind_names_the_variable_once() {
     );
 }
 
-/// The `serving` line names the build, the data (without credentials), both addresses and
+/// The first line names the instance; the `serving` line names the build, the data (without credentials), both addresses and
 /// whether cleanups are scheduled.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_lines_of_serve_say_what_runs_where() {
@@ -92,6 +92,10 @@ async fn the_first_lines_of_serve_say_what_runs_where() {
         assert_eq!(fields["cleanup_schedule"], "off", "{line}");
         let instance = fields["instance_id"].as_str().unwrap_or_default();
         assert!(uuid::Uuid::parse_str(instance).is_ok(), "{line}");
+        let log = served.log();
+        let first: serde_json::Value =
+            serde_json::from_str(log.lines().next().unwrap_or_default()).expect("a JSON line");
+        assert_eq!(first["fields"]["instance_id"], instance, "{log}");
         let database = fields["database"].as_str().unwrap_or_default();
         match backend {
             Backend::Sqlite => {
