@@ -58,13 +58,17 @@ impl<P: Ports> FromRequest for Authenticated<P> {
 }
 
 /// The bearer token of `Authorization: Bearer <token>`: the scheme in any case, the token
-/// bounded and of the base64url alphabet.
+/// bounded and of the base64url alphabet. A request carrying the header more than once is
+/// refused: a proxy in front may read another one than we would.
 fn bearer_token(request: &HttpRequest) -> Result<BearerToken, ApiError> {
-    let value = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or(ApiError::Unauthenticated(AuthFailure::Missing))?;
     let malformed = || ApiError::Unauthenticated(AuthFailure::Malformed);
+    let mut values = request.headers().get_all(header::AUTHORIZATION);
+    let value = values
+        .next()
+        .ok_or(ApiError::Unauthenticated(AuthFailure::Missing))?;
+    if values.next().is_some() {
+        return Err(malformed());
+    }
     let value = value.to_str().map_err(|_| malformed())?;
     let (scheme, token) = value.trim().split_once(' ').ok_or_else(malformed)?;
     if !scheme.eq_ignore_ascii_case("bearer") {

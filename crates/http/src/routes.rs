@@ -4,7 +4,8 @@
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{HttpServiceFactory, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::from_fn;
+use actix_web::http::header;
+use actix_web::middleware::{Condition, DefaultHeaders, from_fn};
 use actix_web::web::{self, Data};
 use actix_web::{App, Error, FromRequest, Handler, HttpResponse, Resource, Responder};
 use admin_domain::{AdminService, Permission, Ports};
@@ -96,8 +97,7 @@ pub fn management(health: Data<Health>) -> App<impl Application> {
 
 /// A path answering GET (and HEAD, as any GET route of the service this API replaces did),
 /// for callers authenticated for `operation` when it has one (the `Authenticated` extractor
-/// reads it from the resource). Every route contains its handler's panics (the request must
-/// be routed before they can be).
+/// reads it from the resource).
 fn get<F, Args>(
     path: &str,
     operation: impl Into<Option<Permission>>,
@@ -112,7 +112,7 @@ where
         .route(web::get().to(handler.clone()))
         .route(web::head().to(handler))
         .default_service(web::to(|| method_not_allowed("GET, HEAD")));
-    with_operation(resource, operation.into()).wrap(from_fn(middleware::contain_panics))
+    authenticated(resource, operation.into())
 }
 
 /// A path answering POST, for callers authenticated for `operation`.
@@ -129,14 +129,21 @@ where
     let resource = web::resource(path)
         .route(web::post().to(handler))
         .default_service(web::to(|| method_not_allowed("POST")));
-    with_operation(resource, operation.into()).wrap(from_fn(middleware::contain_panics))
+    authenticated(resource, operation.into())
 }
 
-fn with_operation(resource: Resource, operation: Option<Permission>) -> Resource {
-    match operation {
+/// The resource, for callers authenticated for `operation` when it has one: what it answers
+/// them (user emails, token metadata, audit events) is never stored by a cache. Its handler's
+/// panics are contained (the request must be routed before they can be).
+fn authenticated(resource: Resource, operation: Option<Permission>) -> impl HttpServiceFactory {
+    let no_store = DefaultHeaders::new().add((header::CACHE_CONTROL, "no-store"));
+    let resource = match operation {
         Some(operation) => resource.app_data(operation),
         None => resource,
-    }
+    };
+    resource
+        .wrap(Condition::new(operation.is_some(), no_store))
+        .wrap(from_fn(middleware::contain_panics))
 }
 
 async fn method_not_allowed(allow: &'static str) -> Result<HttpResponse, ApiError> {

@@ -197,3 +197,39 @@ async fn the_operation_decided_is_the_endpoints_permission() {
         );
     }
 }
+
+/// Two `Authorization` headers are refused, whatever they hold: a proxy in front may read the
+/// last where we would read the first.
+#[actix_web::test]
+async fn a_request_with_two_authorization_headers_is_401_unverified() {
+    for second in [format!("Bearer {TOKEN}"), "Basic dXNlcjpwYXNz".to_owned()] {
+        let mut world = World::default();
+        world.authority.expect_verify().never();
+        let request = get("/v1/admin/platform-status").append_header(("Authorization", second));
+        let reply = world.send(request).await;
+        reply.envelope(401, "AUTHENTICATION_FAILED", "Authentication required");
+        assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
+    }
+}
+
+/// What an authenticated endpoint answers (emails, token metadata, audit events), refusals
+/// included, is never kept by a cache; open endpoints are not marked.
+#[actix_web::test]
+async fn authenticated_answers_carry_cache_control_no_store() {
+    for (method, uri) in all_endpoints() {
+        let reply = World::default().send(request(method, uri)).await;
+        assert_eq!(reply.status, 401, "{method} {uri}");
+        assert_eq!(
+            reply.header("cache-control"),
+            Some("no-store"),
+            "{method} {uri}"
+        );
+    }
+    let (world, _) = World::with_caller(None);
+    let reply = world.send(get("/v1/admin/platform-status")).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    let reply = World::default().send(anonymous("/healthz")).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("cache-control"), None);
+}
