@@ -227,14 +227,27 @@ impl<T: fmt::Display> From<Option<T>> for Detail {
 pub struct Details(BTreeMap<String, Detail>);
 
 impl Details {
+    /// The most characters a text detail keeps: more than any id, instant or filter the
+    /// service accepts (an email is at most 254).
+    pub const MAX_TEXT: usize = 256;
+
     /// No details.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// These details with `name` set to `value`.
+    /// These details with `name` set to `value`, text cut to [`Details::MAX_TEXT`] characters
+    /// (the last one then `…`), so that no event grows with what a caller sends.
     pub fn with(mut self, name: impl Into<String>, value: impl Into<Detail>) -> Self {
-        self.0.insert(name.into(), value.into());
+        let value = match value.into() {
+            Detail::Text(text) if text.chars().count() > Self::MAX_TEXT => {
+                let mut cut: String = text.chars().take(Self::MAX_TEXT - 1).collect();
+                cut.push('…');
+                Detail::Text(cut)
+            }
+            value => value,
+        };
+        self.0.insert(name.into(), value);
         self
     }
 
@@ -432,6 +445,23 @@ pub struct ChainHead {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_detail_is_cut_to_its_bound() {
+        let long = "é".repeat(Details::MAX_TEXT + 1);
+        let details = Details::new()
+            .with("long", long)
+            .with("fits", "a".repeat(Details::MAX_TEXT));
+        let Some(Detail::Text(cut)) = details.get("long") else {
+            panic!("text");
+        };
+        assert_eq!(cut.chars().count(), Details::MAX_TEXT);
+        assert!(cut.ends_with("é…"), "{cut}");
+        assert_eq!(
+            details.get("fits"),
+            Some(&Detail::Text("a".repeat(Details::MAX_TEXT)))
+        );
+    }
 
     #[test]
     fn names_parse_back() {

@@ -8,7 +8,9 @@
 use admin_domain::Timestamp;
 use serde_json::json;
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{
+    AnyOfBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
+};
 
 use crate::params::{Kind, Refusal};
 
@@ -47,12 +49,32 @@ impl Kind for DateTime {
         at(date, time, offset)
     }
 
-    /// Text, with no `format`: `date-time` would call a bare date or a number of seconds,
-    /// which pydantic accepts, invalid.
-    fn schema(&self) -> ObjectBuilder {
-        ObjectBuilder::new().schema_type(Type::String).description(Some(
-            "An ISO 8601 date-time (no zone: UTC), a date (its midnight), or seconds since the epoch",
-        ))
+    fn recorded(&self, raw: &str) -> String {
+        self.read(raw)
+            .map_or_else(|_| raw.to_owned(), |instant| instant.to_string())
+    }
+
+    /// What pydantic accepts, each part with its format, so that schema-valid text (an empty
+    /// string, say) is never refused: a date-time, a date, or a number of seconds (or
+    /// milliseconds) within the years the service holds.
+    fn schema(&self) -> Schema {
+        let text = |format: KnownFormat| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(format)))
+        };
+        let number = ObjectBuilder::new()
+            .schema_type(Type::Number)
+            .minimum(Some((Timestamp::MIN.unix_micros() / 1_000) as f64))
+            .maximum(Some((Timestamp::MAX.unix_micros() / 1_000) as f64));
+        AnyOfBuilder::new()
+            .item(text(KnownFormat::DateTime))
+            .item(text(KnownFormat::Date))
+            .item(number)
+            .description(Some(
+                "An ISO 8601 date-time (no zone: UTC), a date (its midnight), or seconds since the epoch (milliseconds beyond 2e10)",
+            ))
+            .into()
     }
 }
 

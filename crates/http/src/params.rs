@@ -16,7 +16,7 @@ use futures_util::future::{Ready, ready};
 use serde_json::{Value, json};
 use utoipa::openapi::Required;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use uuid::Uuid;
 
 /// Where a parameter is read from.
@@ -83,7 +83,13 @@ pub trait Kind {
     /// Reads a raw value, or says how pydantic refuses it.
     fn read(&self, raw: &str) -> Result<Self::Value, Refusal>;
     /// Its schema in the OpenAPI document.
-    fn schema(&self) -> ObjectBuilder;
+    fn schema(&self) -> Schema;
+    /// How an audited read records a valid raw value: as given, unless text of any length can
+    /// mean the value (a date-time's fraction digits, an integer's zeros), which records it
+    /// normalized.
+    fn recorded(&self, raw: &str) -> String {
+        raw.to_owned()
+    }
 }
 
 /// A parameter as an endpoint declares it: where it is, its name, whether it is required,
@@ -214,18 +220,16 @@ impl Raw {
         }
     }
 
-    /// The query parameters `T` declares, as given, by name (the last value of a repeated
-    /// one): what an audited read records. Those it does not declare are left out, as FastAPI
-    /// ignores them, so nothing a caller adds to a query lands in the trail.
+    /// The query parameters `T` declares, by name (the last value of a repeated one), as each
+    /// kind records it: what an audited read records. Those it does not declare are left out,
+    /// as FastAPI ignores them, so nothing a caller adds to a query lands in the trail.
     pub fn details<T: Parameters>(&self) -> admin_domain::Details {
-        let mut naming = Naming(Vec::new());
-        let _ = T::declare(&mut naming);
-        self.query
-            .iter()
-            .filter(|(name, _)| naming.0.contains(&name.as_str()))
-            .fold(admin_domain::Details::new(), |details, (name, value)| {
-                details.with(name.clone(), value.clone())
-            })
+        let mut recording = Recording {
+            request: self,
+            details: admin_domain::Details::new(),
+        };
+        let _ = T::declare(&mut recording);
+        recording.details
     }
 
     fn get(&self, at: In, name: &str) -> Option<&str> {
@@ -290,14 +294,20 @@ impl Declare for Reading<'_> {
 
 struct Describing(Vec<Parameter>);
 
-/// Declares nothing but the names of the query parameters: what `Raw::details` keeps,
-/// without building their descriptions on every audited read.
-struct Naming(Vec<&'static str>);
+/// Declares the query parameters present, as their kinds record them: what `Raw::details`
+/// keeps, without building their descriptions on every audited read.
+struct Recording<'a> {
+    request: &'a Raw,
+    details: admin_domain::Details,
+}
 
-impl Declare for Naming {
-    fn read<K: Kind>(&mut self, param: Param, _: K) -> Result<Option<K::Value>, NotRead> {
-        if param.at == In::Query {
-            self.0.push(param.name);
+impl Declare for Recording<'_> {
+    fn read<K: Kind>(&mut self, param: Param, kind: K) -> Result<Option<K::Value>, NotRead> {
+        if param.at == In::Query
+            && let Some(raw) = self.request.get(In::Query, param.name)
+        {
+            let details = std::mem::take(&mut self.details);
+            self.details = details.with(param.name, kind.recorded(raw));
         }
         Err(NotRead)
     }
@@ -320,7 +330,7 @@ impl Declare for Describing {
                 .parameter_in(at)
                 .required(required)
                 .description(Some(param.about))
-                .schema(Some(kind.schema().build()))
+                .schema(Some(kind.schema()))
                 .build(),
         );
         Err(NotRead)
@@ -354,12 +364,18 @@ impl Kind for Integer {
         }
     }
 
-    fn schema(&self) -> ObjectBuilder {
+    fn recorded(&self, raw: &str) -> String {
+        integer(raw).map_or_else(|_| raw.to_owned(), |value| value.to_string())
+    }
+
+    fn schema(&self) -> Schema {
         ObjectBuilder::new()
             .schema_type(Type::Integer)
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
             .minimum(Some(self.ge as f64))
             .maximum(Some(self.le as f64))
+            .build()
+            .into()
     }
 }
 
@@ -413,6 +429,15 @@ fn integer(raw: &str) -> Result<i64, Refusal> {
 #[derive(Debug, Clone, Copy)]
 pub struct PageSize;
 
+impl PageSize {
+    fn integer(self) -> Integer {
+        Integer {
+            ge: Limit::MIN,
+            le: Limit::MAX,
+        }
+    }
+}
+
 impl Kind for PageSize {
     type Value = Limit;
 
@@ -423,12 +448,12 @@ impl Kind for PageSize {
         })
     }
 
-    fn schema(&self) -> ObjectBuilder {
-        Integer {
-            ge: Limit::MIN,
-            le: Limit::MAX,
-        }
-        .schema()
+    fn schema(&self) -> Schema {
+        self.integer().schema()
+    }
+
+    fn recorded(&self, raw: &str) -> String {
+        self.integer().recorded(raw)
     }
 }
 
@@ -452,8 +477,11 @@ impl Kind for Boolean {
         }
     }
 
-    fn schema(&self) -> ObjectBuilder {
-        ObjectBuilder::new().schema_type(Type::Boolean)
+    fn schema(&self) -> Schema {
+        ObjectBuilder::new()
+            .schema_type(Type::Boolean)
+            .build()
+            .into()
     }
 }
 
@@ -468,8 +496,11 @@ impl Kind for AnyText {
         Ok(raw.to_owned())
     }
 
-    fn schema(&self) -> ObjectBuilder {
-        ObjectBuilder::new().schema_type(Type::String)
+    fn schema(&self) -> Schema {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .build()
+            .into()
     }
 }
 
@@ -506,11 +537,13 @@ impl Kind for Text {
         }
     }
 
-    fn schema(&self) -> ObjectBuilder {
+    fn schema(&self) -> Schema {
         ObjectBuilder::new()
             .schema_type(Type::String)
             .min_length(Some(self.min))
             .max_length(Some(self.max))
+            .build()
+            .into()
     }
 }
 
@@ -532,10 +565,12 @@ impl<T> Kind for Id<T> {
         })
     }
 
-    fn schema(&self) -> ObjectBuilder {
+    fn schema(&self) -> Schema {
         ObjectBuilder::new()
             .schema_type(Type::String)
             .format(Some(SchemaFormat::Custom("uuid".to_owned())))
+            .build()
+            .into()
     }
 }
 
@@ -567,11 +602,13 @@ impl<T: Copy> Kind for Choice<T> {
             })
     }
 
-    fn schema(&self) -> ObjectBuilder {
+    fn schema(&self) -> Schema {
         let name = self.name;
         ObjectBuilder::new()
             .schema_type(Type::String)
             .enum_values(Some(self.choices.iter().map(|choice| name(*choice))))
+            .build()
+            .into()
     }
 }
 
@@ -616,10 +653,12 @@ impl Kind for CursorOf {
             })
     }
 
-    fn schema(&self) -> ObjectBuilder {
+    fn schema(&self) -> Schema {
         ObjectBuilder::new()
             .schema_type(Type::String)
             .pattern(Some(self.kind.cursor_pattern()))
+            .build()
+            .into()
     }
 }
 

@@ -164,3 +164,48 @@ async fn every_new_parameter_path_and_response_is_described() {
         );
     }
 }
+
+/// `since` and `until` declare what pydantic's `datetime` accepts (a date-time, a date, a
+/// number), each with its format, so that text no format admits (an empty string) is
+/// schema-invalid rather than a schema-valid request the service refuses.
+#[actix_web::test]
+async fn since_and_until_declare_the_forms_they_accept() {
+    let doc = document().await;
+    let operation = &doc["paths"]["/v1/admin/platform/audit-events"]["get"];
+    for name in ["since", "until"] {
+        let parameter = operation["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .cloned()
+            .unwrap();
+        let forms = parameter["schema"]["anyOf"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let described: Vec<(Value, Value)> = forms
+            .iter()
+            .map(|form| (form["type"].clone(), form["format"].clone()))
+            .collect();
+        assert_eq!(
+            described,
+            vec![
+                (json!("string"), json!("date-time")),
+                (json!("string"), json!("date")),
+                (json!("number"), Value::Null),
+            ],
+            "{parameter}"
+        );
+        assert_eq!(
+            forms[2]["minimum"],
+            json!(-62_135_596_800_000_i64),
+            "{parameter}"
+        );
+        assert_eq!(
+            forms[2]["maximum"],
+            json!(253_402_300_799_999_i64),
+            "{parameter}"
+        );
+    }
+}

@@ -435,6 +435,22 @@ async fn reads_are_recorded_only_when_asked_with_their_parameters(db: TestDataba
             Value::Null,
             json!({"limit": "1"}),
         ),
+        // What any length of text can mean is recorded normalized: a date-time's fraction
+        // digits and an integer's zeros (10,000 of them) cost the trail nothing.
+        (
+            format!(
+                "/v1/admin/platform/audit-events?since=2026-01-02T03:04:05.{}Z&until=1700000000&limit=%202.{}",
+                "1".repeat(10_000),
+                "0".repeat(10_000)
+            ),
+            "audit_events.list",
+            Value::Null,
+            json!({
+                "since": "2026-01-02T03:04:05.111111",
+                "until": "2023-11-14T22:13:20.000000",
+                "limit": "2",
+            }),
+        ),
     ];
     for (uri, action, target, details) in cases {
         assert_eq!(
