@@ -583,3 +583,110 @@ fn public_key(key: &RootKey) -> biscuit_auth::PublicKey {
     )
     .public()
 }
+
+/// `token` with the signature of its first appended block broken: its authority block, and
+/// so its claims, still verify.
+fn with_a_broken_appended_signature(token: &str) -> String {
+    use biscuit_auth::format::schema;
+    use prost::Message;
+    let bytes = base64::decode_config(token, base64::URL_SAFE).unwrap();
+    let mut container = schema::Biscuit::decode(bytes.as_slice()).unwrap();
+    container.blocks[0].signature[0] ^= 1;
+    base64::encode_config(container.encode_to_vec(), base64::URL_SAFE)
+}
+
+/// Verifying reads the authority block alone: a token whose appended blocks do not verify
+/// still names its user (so that its record is read, and a revoked one refused, before any of
+/// them is checked), and is refused, unevaluated, once its checks are asked for.
+#[tokio::test]
+async fn verifying_checks_the_authority_block_alone_and_authorizing_the_rest() {
+    let (authority, key) = authority();
+    let claims = claims(Duration::from_secs(600), None);
+    let issued = authority.issue(&claims).expect("issues");
+    let attenuated = attenuate(
+        &key,
+        &issued.token,
+        BlockBuilder::new()
+            .code("check if operation(\"users:list\");")
+            .unwrap(),
+    );
+    let broken = with_a_broken_appended_signature(&attenuated);
+
+    let verified = verify(&authority, &broken)
+        .await
+        .expect("its authority verifies");
+    assert_eq!(verified.user_id, claims.user_id);
+    assert_eq!(verified.token_id, claims.token_id);
+    assert_eq!(verified.revocation_id, issued.revocation_id);
+    let decided = authority
+        .authorize(&bearer(&broken), Permission::UsersList, Timestamp::now())
+        .await;
+    assert!(
+        matches!(
+            decided,
+            Err(AuthorityError::Refused(AuthFailure::BadSignature))
+        ),
+        "{decided:?}"
+    );
+    assert_eq!(authority.evaluations(), 0);
+    assert!(allows(&authority, &attenuated, Permission::UsersList).await);
+}
+
+/// Processes that keep every core busy, stopped when dropped.
+struct BusyLoops(Vec<std::process::Child>);
+
+impl BusyLoops {
+    fn start(count: usize) -> Self {
+        Self(
+            (0..count)
+                .map(|_| {
+                    std::process::Command::new("sh")
+                        .args(["-c", "while :; do :; done"])
+                        .spawn()
+                        .expect("sh runs")
+                })
+                .collect(),
+        )
+    }
+}
+
+impl Drop for BusyLoops {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A busy machine stretches the wall time of a decision, never its work: honest attenuated
+/// tokens (each with a rule joining two copies of its facts) decided while other processes keep twice
+/// as many cores busy as there are are all allowed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn honest_attenuations_are_allowed_while_other_processes_keep_the_cores_busy() {
+    let (authority, key) = authority();
+    let token = authority
+        .issue(&claims(Duration::from_secs(600), None))
+        .expect("issues")
+        .token;
+    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+    let _busy = BusyLoops::start(2 * cores);
+    const N: usize = 12;
+    let mut refused = Vec::new();
+    for i in 0..150 {
+        let code = format!(
+            "f(-{i});\n{}g($a) <- f($a), f($b), $a + $b >= -1000;\n\
+             check if g(-{i}), operation(\"users:list\");",
+            (1..N).map(|n| format!("f({n});")).collect::<String>()
+        );
+        let honest = attenuate(&key, &token, BlockBuilder::new().code(&code).unwrap());
+        if !allows(&authority, &honest, Permission::UsersList).await {
+            refused.push(i);
+        }
+    }
+    assert_eq!(
+        refused,
+        Vec::<usize>::new(),
+        "refused while the cores were busy"
+    );
+}

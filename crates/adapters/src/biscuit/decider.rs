@@ -1,23 +1,33 @@
-//! Where tokens are verified and decided: a few blocking threads behind a semaphore, never the
-//! threads that serve requests, and paced to a share of the CPU. Each job is bounded (the
-//! budget); what bounds them all together is the pace: however many tokens never seen before
-//! arrive (an attacker appending blocks offline makes them for free), their verification takes
-//! at most [`SHARE`] of a core from the traffic, on average, after a burst of [`BURST`]. A
-//! caller that cannot start within [`WAIT`] gives up rather than hang.
+//! Where the blocks a token's holders appended are verified and decided: blocking threads,
+//! as many as the machine has cores (the idle ones are used before anyone waits), never the
+//! threads that serve requests. Each job is bounded (the budget). What bounds a token family's
+//! jobs together (a token and every token attenuated from it, which its holders make offline
+//! for free) is its own pace: they take at most [`SHARE`] of a core on average, after a burst
+//! of [`BURST`]. A family over its pace waits for it before it asks for a thread, so it never
+//! holds a thread, or a place in front of another family, while it waits; other families are
+//! not held back. A caller that cannot start within [`WAIT`] gives up rather than hang.
+//!
+//! Only tokens whose record admits them come here (the store is read first), so a family is
+//! a token an administrator issued and has not revoked.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use admin_domain::TokenId;
+use quick_cache::sync::Cache;
 use tokio::sync::Semaphore;
 
-/// The longest a verification or decision waits for its turn.
+/// The longest a decision waits for its turn.
 pub const WAIT: Duration = Duration::from_secs(2);
-/// The share of one core the jobs may take on average. Tokens already verified are remembered
-/// and never come here: only new tokens and once-a-second decisions of attenuated ones do.
+/// The share of one core a token family's decisions may take on average. Decisions are
+/// remembered per token, operation and second: only new tokens and once-a-second decisions
+/// of attenuated ones come here.
 pub const SHARE: f64 = 0.25;
-/// The time the jobs may take at once before the pace holds them back: about 300 new tokens of
-/// one block, say every client reconnecting after a restart.
+/// The time a family's decisions may take at once before its pace holds them back: about
+/// 300 decisions of a short attenuation.
 pub const BURST: Duration = Duration::from_millis(100);
+/// How many families' paces are remembered; a forgotten one starts again with a full burst.
+const FAMILIES: usize = 4_096;
 
 /// Why a job did not run to its end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,12 +38,20 @@ pub enum Undone {
     Panicked,
 }
 
-/// The threads and the pace, shared by clones.
-#[derive(Debug, Clone)]
+/// The threads and the families' paces, shared by clones.
+#[derive(Clone)]
 pub struct Decider {
     threads: Arc<Semaphore>,
     size: usize,
-    pace: Arc<Mutex<Pace>>,
+    paces: Arc<Cache<TokenId, Arc<Mutex<Pace>>>>,
+}
+
+impl std::fmt::Debug for Decider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decider")
+            .field("size", &self.size)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A bucket of thread time: it fills at [`SHARE`] of real time up to [`BURST`], and every job
@@ -45,6 +63,13 @@ struct Pace {
 }
 
 impl Pace {
+    fn new(now: Instant) -> Self {
+        Self {
+            credit: BURST.as_secs_f64(),
+            filled_at: now,
+        }
+    }
+
     /// How long to wait before the next job may start.
     fn delay(&mut self, now: Instant) -> Duration {
         let since = now.saturating_duration_since(self.filled_at).as_secs_f64();
@@ -65,17 +90,13 @@ impl Decider {
         Self {
             threads: Arc::new(Semaphore::new(size)),
             size,
-            pace: Arc::new(Mutex::new(Pace {
-                credit: BURST.as_secs_f64(),
-                filled_at: Instant::now(),
-            })),
+            paces: Arc::new(Cache::new(FAMILIES)),
         }
     }
 
-    /// Half of this machine's cores, at least one: the other half stays for the requests.
+    /// As many threads as this machine has cores.
     pub fn for_this_machine() -> Self {
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        Self::new(cores / 2)
+        Self::new(std::thread::available_parallelism().map_or(1, usize::from))
     }
 
     /// How many jobs run at once.
@@ -83,38 +104,43 @@ impl Decider {
         self.size
     }
 
-    /// Runs `job` on a blocking thread once one of ours is free and the pace allows.
+    /// Runs `job`, for the token family `family`, on a blocking thread once the family's pace
+    /// allows and one of ours is free.
     pub async fn run<T: Send + 'static>(
         &self,
+        family: TokenId,
         job: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, Undone> {
         let deadline = tokio::time::Instant::now() + WAIT;
-        let permit = tokio::time::timeout_at(deadline, Arc::clone(&self.threads).acquire_owned())
-            .await
-            .map_err(|_| Undone::Busy)?
-            .map_err(|_| Undone::Busy)?;
-        let delay = self.lock().delay(Instant::now());
+        let pace = self
+            .paces
+            .get_or_insert_with(&family, || {
+                Ok::<_, std::convert::Infallible>(Arc::new(Mutex::new(Pace::new(Instant::now()))))
+            })
+            .unwrap_or_else(|never| match never {});
+        let delay = lock(&pace).delay(Instant::now());
         if tokio::time::Instant::now() + delay > deadline {
             return Err(Undone::Busy);
         }
         tokio::time::sleep(delay).await;
-        let pace = Arc::clone(&self.pace);
+        let permit = tokio::time::timeout_at(deadline, Arc::clone(&self.threads).acquire_owned())
+            .await
+            .map_err(|_| Undone::Busy)?
+            .map_err(|_| Undone::Busy)?;
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let started = Instant::now();
             let done = job();
-            pace.lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .spend(started.elapsed());
+            lock(&pace).spend(started.elapsed());
             done
         })
         .await
         .map_err(|_| Undone::Panicked)
     }
+}
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Pace> {
-        self.pace.lock().unwrap_or_else(PoisonError::into_inner)
-    }
+fn lock(pace: &Mutex<Pace>) -> std::sync::MutexGuard<'_, Pace> {
+    pace.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -124,10 +150,7 @@ mod tests {
     #[test]
     fn the_pace_lets_a_burst_through_then_holds_jobs_to_its_share() {
         let start = Instant::now();
-        let mut pace = Pace {
-            credit: BURST.as_secs_f64(),
-            filled_at: start,
-        };
+        let mut pace = Pace::new(start);
         assert_eq!(pace.delay(start), Duration::ZERO);
         pace.spend(BURST + Duration::from_millis(10));
         // 10 ms over: 40 ms to earn back at a quarter of real time.

@@ -1,6 +1,5 @@
 //! Verified tokens, remembered: the signature checks, the reading of the claims and the
-//! budget of the holders' blocks (about 150 µs for a token of one block) are paid once per
-//! token, not once per request.
+//! budget of the holders' blocks are paid once per token, not once per request.
 //!
 //! What is remembered never goes stale: a token's bytes either carry a valid signature or do
 //! not, and its claims and blocks are what those bytes say. Whether the token's own checks
@@ -8,8 +7,8 @@
 //! precision: the decision for (token, operation, second) is remembered for that second only.
 //! Revocation, expiry and roles are not decided here: the store is read on every request.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use admin_domain::{AuthFailure, Permission, RevocationId, VerifiedToken};
 use biscuit_auth::Biscuit;
@@ -26,55 +25,84 @@ pub const CAPACITY: usize = 4_096;
 /// What the blocks appended by the token's holders ask of a decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Holders {
-    /// None: the token is as issued, and its one check is its expiry.
-    None,
     /// Blocks whose evaluation costs at most this many budget units.
     Within(u64),
     /// Blocks that cannot be decided within the budget: every operation is refused.
     Over(OverBudget),
 }
 
-/// A token whose signature was checked and whose blocks were read, never evaluated.
-pub struct VerifiedBiscuit {
+/// A token its holders appended blocks to, its every signature checked and its blocks read,
+/// never evaluated: what deciding its checks runs.
+pub struct Decidable {
     /// The token, for running its checks.
     pub biscuit: Biscuit,
+    /// What its holders appended.
+    pub holders: Holders,
+}
+
+impl Decidable {
+    /// Reads a token whose signatures biscuit-auth checked: the budget of its holders' blocks.
+    fn read(biscuit: Biscuit) -> Result<Self, AuthFailure> {
+        let holders = match budget::cost(&blocks::decode(&biscuit)?) {
+            Ok(cost) => Holders::Within(cost),
+            Err(over) => Holders::Over(over),
+        };
+        Ok(Self { biscuit, holders })
+    }
+}
+
+/// A token whose authority block was verified: its claims, and for a token its holders
+/// appended to, what those blocks are once a decision first needs them.
+pub struct VerifiedBiscuit {
     /// What its authority block states.
     pub claims: Claims,
     /// The revocation id of its authority block.
     pub revocation_id: RevocationId,
-    /// What its holders appended.
-    pub holders: Holders,
+    /// `None` for a token as issued (verified whole: its one check is its expiry); else its
+    /// holders' blocks, verified and read by the first decision that needs them.
+    appended: Option<OnceLock<Result<Decidable, AuthFailure>>>,
     /// Per operation: the second a decision was taken for, and the decision
     /// (`second << 1 | allowed`); 0 when none was taken yet.
     decisions: [AtomicU64; Permission::ALL.len()],
 }
 
 impl VerifiedBiscuit {
-    /// Reads a token whose signatures biscuit-auth checked: its claims, its revocation id, and
-    /// the budget of its holders' blocks.
-    pub fn read(biscuit: Biscuit) -> Result<Self, AuthFailure> {
-        let blocks = blocks::decode(&biscuit)?;
-        let claims = Claims::read(&blocks[0])?;
-        let revocation_id = biscuit
-            .revocation_identifiers()
-            .into_iter()
-            .next()
-            .and_then(|id| RevocationId::parse(&hex::encode(id)).ok())
-            .ok_or(AuthFailure::Malformed)?;
-        let holders = match blocks.len() {
-            1 => Holders::None,
-            _ => match budget::cost(&blocks) {
-                Ok(cost) => Holders::Within(cost),
-                Err(over) => Holders::Over(over),
-            },
-        };
-        Ok(Self {
-            biscuit,
+    /// A token as issued, verified whole.
+    pub fn issued(claims: Claims, revocation_id: RevocationId) -> Self {
+        Self::new(claims, revocation_id, None)
+    }
+
+    /// A token its holders appended blocks to, of which only the authority block is verified.
+    pub fn attenuated(claims: Claims, revocation_id: RevocationId) -> Self {
+        Self::new(claims, revocation_id, Some(OnceLock::new()))
+    }
+
+    fn new(
+        claims: Claims,
+        revocation_id: RevocationId,
+        appended: Option<OnceLock<Result<Decidable, AuthFailure>>>,
+    ) -> Self {
+        Self {
             claims,
             revocation_id,
-            holders,
+            appended,
             decisions: Default::default(),
-        })
+        }
+    }
+
+    /// Whether its holders appended blocks.
+    pub fn is_attenuated(&self) -> bool {
+        self.appended.is_some()
+    }
+
+    /// What its holders appended, every signature verified (by `verify`, the first time it is
+    /// asked): `None` for a token as issued.
+    pub fn holders(
+        &self,
+        verify: impl FnOnce() -> Result<Biscuit, AuthFailure>,
+    ) -> Option<&Result<Decidable, AuthFailure>> {
+        let appended = self.appended.as_ref()?;
+        Some(appended.get_or_init(|| verify().and_then(Decidable::read)))
     }
 
     /// The claims, as the domain takes them.

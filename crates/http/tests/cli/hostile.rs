@@ -96,3 +96,78 @@ async fn metrics_are_on_the_management_listener_only() {
     assert_eq!(served.manage("/readyz").status, 200);
     assert_eq!(served.get("/readyz", None).status, 200);
 }
+
+/// 64 connections sending refused tokens (expired, with 19 blocks appended, each one new):
+/// each is refused by its authority block and its record alone, so honest tokens attenuated
+/// afresh for every request keep being answered 200, never 503.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_tokens_with_appended_blocks_never_starve_honest_attenuated_ones() {
+    let Some(db) = TestDatabase::new(Backend::Sqlite).await else {
+        return;
+    };
+    let key = RootKey::generate().to_hex();
+    let admin = platform_admin(&db.url, &key);
+    let expired = run(
+        admin_api(&db, &key),
+        &["token", "issue", "--user", &admin.user, "--ttl", "1s"],
+    )
+    .line();
+    let served = Served::start(admin_api(&db, &key));
+    std::thread::sleep(Duration::from_millis(1_500));
+    let refused = Arc::new(hostile::variant("many-blocks").attenuate(&expired));
+    let stop = Arc::new(AtomicBool::new(false));
+
+    let senders: Vec<_> = (0..64)
+        .map(|sender| {
+            let (refused, stop, port) = (Arc::clone(&refused), Arc::clone(&stop), served.port);
+            std::thread::spawn(move || {
+                let mut answers = Vec::new();
+                let mut n = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let token = appended(&refused, &format!("check if {sender} != {n};"));
+                    answers.push(
+                        request(port, "GET", "/v1/admin/platform-status", Some(&token)).status,
+                    );
+                    n += 1;
+                }
+                answers
+            })
+        })
+        .collect();
+
+    let mut honest = Vec::new();
+    for n in 0..30 {
+        std::thread::sleep(Duration::from_millis(100));
+        let token = appended(
+            &admin.token,
+            &format!("check if operation(\"users:list\"), {n} >= 0;"),
+        );
+        honest.push(
+            served
+                .get("/v1/admin/platform/users?limit=1", Some(&token))
+                .status,
+        );
+    }
+    stop.store(true, Ordering::Relaxed);
+    let answers: Vec<u16> = senders
+        .into_iter()
+        .flat_map(|sender| sender.join().expect("a sender"))
+        .collect();
+
+    assert_eq!(honest, vec![200; 30]);
+    assert!(answers.len() >= 64, "{} refused requests", answers.len());
+    assert!(answers.iter().all(|&status| status == 401), "{answers:?}");
+}
+
+/// `token` with one more block of `code`, appended offline by its holder.
+fn appended(token: &str, code: &str) -> String {
+    let biscuit = biscuit_auth::UnverifiedBiscuit::from_base64(token).expect("a token");
+    let block = biscuit_auth::builder::BlockBuilder::new()
+        .code(code)
+        .expect("the block parses");
+    biscuit
+        .append(block)
+        .expect("appends")
+        .to_base64()
+        .expect("serializes")
+}
