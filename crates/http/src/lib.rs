@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod params;
+pub mod request_body;
 pub mod routes;
 pub mod schedule;
 pub mod server;

@@ -107,8 +107,9 @@ pub const MAX_HEADERS: usize = 64;
 
 /// Refuses, before anything else reads them, requests with more or larger headers than
 /// accepted (431) or declaring a body over [`MAX_BODY_BYTES`] (413), with the contract's
-/// envelope. (Heads beyond the HTTP layer's own hard limits, 96 headers or 128 KiB, never reach
-/// the application: that layer answers a bare 431 and closes.)
+/// envelope. (Heads beyond the HTTP layer's own hard limits, 96 headers or 128 KiB, or a URI
+/// over 65,534 bytes, never reach the application: that layer answers a bare 431 or 400 and
+/// closes.)
 pub async fn bounded_request(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,

@@ -2,7 +2,6 @@
 //! Unknown paths get the 404 envelope, known paths asked with another method the 405 envelope
 //! with `Allow`.
 
-use actix_web::body::BoxBody;
 use actix_web::dev::{HttpServiceFactory, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::{Condition, DefaultHeaders, from_fn};
@@ -13,6 +12,7 @@ use admin_domain::{AdminService, Permission, Ports};
 use crate::errors::ApiError;
 use crate::handlers::{access, audit, cleanup, health, listing, resources, tokens};
 use crate::health::Health;
+use crate::request_body::{self, HoldingBody};
 use crate::{metrics, middleware, openapi};
 
 /// The application's routes, one a line: `get|post PATH, OPERATION => HANDLER`, the operation
@@ -24,12 +24,13 @@ macro_rules! routes {
 }
 
 /// What wraps every request on both listeners: a request id, one log line and the metrics,
-/// JSON envelopes for framework errors, bounded heads and bodies.
+/// JSON envelopes for framework errors, bounded heads and bodies, and a body's time bounded.
 macro_rules! wrapped {
     ($app:expr) => {
         $app.wrap(from_fn(middleware::bounded_request))
             .wrap(from_fn(middleware::json_errors))
             .wrap(from_fn(middleware::request_id))
+            .wrap(from_fn(request_body::bounded_body))
     };
 }
 
@@ -38,7 +39,7 @@ pub trait Application:
     ServiceFactory<
         ServiceRequest,
         Config = (),
-        Response = ServiceResponse<BoxBody>,
+        Response = ServiceResponse<HoldingBody>,
         Error = Error,
         InitError = (),
     >
@@ -49,7 +50,7 @@ impl<T> Application for T where
     T: ServiceFactory<
             ServiceRequest,
             Config = (),
-            Response = ServiceResponse<BoxBody>,
+            Response = ServiceResponse<HoldingBody>,
             Error = Error,
             InitError = (),
         >

@@ -257,3 +257,93 @@ fn a_request_head_beyond_the_http_layers_limit_is_answered_not_dropped() {
         String::from_utf8_lossy(&answer)
     );
 }
+
+/// A request whose body never finishes: the early answer (401: no token) is sent with
+/// `Connection: close`, and the connection is closed within a few seconds instead of being
+/// held while actix waits for the rest. Ten such clients then leave `/healthz` reachable with
+/// `ADMIN_API_MAX_CONNECTIONS=10`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unfinished_chunked_body_is_answered_and_closed() {
+    let Some(db) = TestDatabase::new(Backend::Sqlite).await else {
+        return;
+    };
+    let key = RootKey::generate().to_hex();
+    platform_admin(&db.url, &key);
+    let mut command = admin_api(&db, &key);
+    command.env("ADMIN_API_MAX_CONNECTIONS", "10");
+    let served = Served::start(command);
+    let unfinished = || {
+        let mut stream = TcpStream::connect(("127.0.0.1", served.port)).expect("connects");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        stream
+            .write_all(
+                b"POST /v1/admin/cleanup-tokens HTTP/1.1\r\nHost: localhost\r\n\
+                  Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+            )
+            .expect("sends");
+        stream
+    };
+    let started = Instant::now();
+    let mut streams: Vec<TcpStream> = (0..10).map(|_| unfinished()).collect();
+    for stream in &mut streams {
+        let mut raw = Vec::new();
+        // Read to the end: the server must close the connection.
+        let read = stream.read_to_end(&mut raw);
+        let text = String::from_utf8_lossy(&raw).to_lowercase();
+        assert!(read.is_ok(), "still open after 10 s: {text}");
+        assert!(text.starts_with("http/1.1 401"), "{text}");
+        assert!(text.contains("connection: close"), "{text}");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(served.get("/healthz", None).status, 200);
+}
+
+/// What a client gets wrong before the application sees the request (a control character in
+/// `X-Request-Id`, a URI over the HTTP layer's 65,534 bytes) is answered 400 and logged at
+/// INFO, never at ERROR, which is kept for 500s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_that_do_not_parse_are_logged_below_error() {
+    let Some(db) = TestDatabase::new(Backend::Sqlite).await else {
+        return;
+    };
+    let key = RootKey::generate().to_hex();
+    platform_admin(&db.url, &key);
+    let served = Served::start(admin_api(&db, &key));
+    let long = format!("/healthz?{}", "a".repeat(70_000));
+    for head in [
+        "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Request-Id: a\x01b\r\n\r\n".to_owned(),
+        format!("GET {long} HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+    ] {
+        let mut stream = TcpStream::connect(("127.0.0.1", served.port)).expect("connects");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        stream.write_all(head.as_bytes()).expect("sends");
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw);
+        let text = String::from_utf8_lossy(&raw);
+        assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+    }
+    assert!(
+        eventually(Duration::from_secs(5), || served
+            .log()
+            .matches("a request that does not parse was refused")
+            .count()
+            == 2),
+        "{}",
+        served.log()
+    );
+    let errors: Vec<String> = served
+        .log()
+        .lines()
+        .filter(|line| line.contains("\"level\":\"ERROR\""))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(errors, Vec::<String>::new());
+}
