@@ -3,8 +3,10 @@
 //! They run on a blocking thread through a synchronous connection (diesel-async's harness
 //! panics on a current-thread runtime: diesel_async#266).
 
-use diesel::Connection;
-use diesel::backend::Backend;
+use diesel::query_builder::SqlQuery;
+use diesel::query_dsl::methods::LoadQuery;
+use diesel::sql_types::Text;
+use diesel::{Connection, QueryableByName, RunQueryDsl};
 use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -78,15 +80,70 @@ async fn on_blocking_connection(url: &DatabaseUrl, task: Task) -> Result<usize, 
     }
 }
 
-fn perform<DB: Backend>(
-    conn: &mut impl MigrationHarness<DB>,
+/// The migration that lowercases the stored emails (its version, as diesel gives it).
+const LOWERCASE_EMAILS: &str = "20261205000000";
+
+/// Users whose emails differ only in case: at most 20 of them, the same address together.
+const EMAIL_COLLISIONS: &str = "SELECT CAST(id AS TEXT) AS id, email FROM users \
+     WHERE lower(email) IN (SELECT lower(email) FROM users GROUP BY lower(email) HAVING count(*) > 1) \
+     ORDER BY lower(email), email LIMIT 20";
+
+/// A user whose email another one's differs from only in case.
+#[derive(Debug, QueryableByName)]
+struct Collision {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    email: String,
+}
+
+/// Applies the pending migrations in order; before [`LOWERCASE_EMAILS`], refuses, naming
+/// them, users whose emails differ only in case (written in mixed case behind the service's
+/// back), which lowercasing would make equal: their owner decides which address each keeps,
+/// then `migrate` runs again.
+fn apply<C>(conn: &mut C, migrations: EmbeddedMigrations) -> Result<usize, MigrationError>
+where
+    C: Connection + MigrationHarness<C::Backend>,
+    SqlQuery: for<'a> LoadQuery<'a, C, Collision>,
+{
+    let failed = |e: &dyn std::fmt::Display| MigrationError(e.to_string());
+    let pending = conn
+        .pending_migrations(migrations)
+        .map_err(|e| failed(&e))?;
+    for migration in &pending {
+        if migration.name().version().to_string() == LOWERCASE_EMAILS {
+            let collisions: Vec<Collision> = diesel::sql_query(EMAIL_COLLISIONS)
+                .load(conn)
+                .map_err(|e| failed(&e))?;
+            if !collisions.is_empty() {
+                let named: Vec<String> = collisions
+                    .iter()
+                    .map(|user| format!("{} ({})", user.id, user.email))
+                    .collect();
+                return Err(MigrationError(format!(
+                    "users' emails must be lowercase, and these users' emails differ only in \
+                     case: {}; give each a distinct address (or delete the duplicate), then run \
+                     `admin-api migrate` again",
+                    named.join(", ")
+                )));
+            }
+        }
+        conn.run_migration(&**migration).map_err(|e| failed(&e))?;
+    }
+    Ok(pending.len())
+}
+
+fn perform<C>(
+    conn: &mut C,
     migrations: impl Fn() -> EmbeddedMigrations,
     task: Task,
-) -> Result<usize, MigrationError> {
+) -> Result<usize, MigrationError>
+where
+    C: Connection + MigrationHarness<C::Backend>,
+    SqlQuery: for<'a> LoadQuery<'a, C, Collision>,
+{
     let outcome = match task {
-        Task::Apply => conn
-            .run_pending_migrations(migrations())
-            .map(|done| done.len()),
+        Task::Apply => return apply(conn, migrations()),
         Task::Count => conn
             .pending_migrations(migrations())
             .map(|pending| pending.len()),

@@ -14,6 +14,8 @@ use super::fixtures::*;
 
 on_both_backends!(
     users_are_found_by_email_in_any_case_by_its_start_and_by_activity,
+    emails_written_in_mixed_case_behind_the_service_are_lowercased_and_found,
+    users_whose_emails_differ_only_in_case_stop_the_migration_by_name,
     organizations_are_found_by_slug_by_the_start_of_the_name_and_by_platform,
     workspaces_are_found_by_organization_and_by_the_start_of_the_name,
     a_prefix_is_text_not_a_pattern,
@@ -93,6 +95,111 @@ fn person(email: &str, is_active: bool, micros: i64) -> User {
         is_active,
         ..user(0, at(micros))
     }
+}
+
+/// The migration that lowercases stored emails.
+const LOWERCASE_EMAILS: &str = "2026-12-05-000000";
+
+/// Rows written in mixed case by raw SQL before the migration (a legacy import, a sibling
+/// service) are lowercased by it and found by both email filters; after it, no writer can
+/// store an email with an uppercase letter.
+async fn emails_written_in_mixed_case_behind_the_service_are_lowercased_and_found(
+    db: TestDatabase,
+) {
+    let db = db.database.clone();
+    db.revert_migrations_through(LOWERCASE_EMAILS)
+        .await
+        .expect("reverts");
+    db.add_users(
+        &[
+            person("alice.smith@example.com", true, 1),
+            person("bob@example.com", true, 2),
+        ],
+        &[],
+    )
+    .await
+    .expect("stored");
+    db.execute_raw(
+        "UPDATE users SET email = 'Alice.Smith@Example.COM' WHERE email = 'alice.smith@example.com'",
+    )
+    .await
+    .expect("a writer behind the service's back");
+    let exact = |text: &str| UserFilter {
+        email: caseless(text),
+        ..UserFilter::default()
+    };
+    let prefix = |text: &str| UserFilter {
+        email_prefix: caseless(text),
+        ..UserFilter::default()
+    };
+    // Before the migration, the row is invisible to both filters: the bug it fixes.
+    assert!(
+        users_where(&db, exact("alice.smith@example.com"))
+            .await
+            .is_empty()
+    );
+    assert!(users_where(&db, prefix("alice")).await.is_empty());
+    assert_eq!(db.migrate().await.expect("migrates"), 1);
+
+    let alice = vec!["alice.smith@example.com".to_owned()];
+    assert_eq!(
+        users_where(&db, exact("Alice.Smith@Example.com")).await,
+        alice
+    );
+    assert_eq!(
+        users_where(&db, exact("alice.smith@example.com")).await,
+        alice
+    );
+    assert_eq!(users_where(&db, prefix("ALICE.")).await, alice);
+    assert_eq!(users_where(&db, prefix("alice.s")).await, alice);
+    for refused in [
+        "UPDATE users SET email = 'Bob@example.com' WHERE email = 'bob@example.com'",
+        "INSERT INTO users (id, email, display_name, is_active, created_at) \
+         SELECT '00000000-0000-4000-8000-000000000001', 'Carol@Example.com', display_name, \
+         is_active, created_at FROM users WHERE email = 'bob@example.com'",
+    ] {
+        db.execute_raw(refused).await.expect_err(refused);
+    }
+    assert_eq!(
+        users_where(&db, UserFilter::default()).await,
+        vec!["alice.smith@example.com", "bob@example.com"]
+    );
+}
+
+/// Two users whose emails differ only in case cannot both be lowercased: `migrate` stops
+/// before changing anything, naming both, and goes on once one of them has another address.
+async fn users_whose_emails_differ_only_in_case_stop_the_migration_by_name(db: TestDatabase) {
+    let db = db.database.clone();
+    db.revert_migrations_through(LOWERCASE_EMAILS)
+        .await
+        .expect("reverts");
+    let (bob, twin) = (
+        person("bob@example.com", true, 1),
+        person("twin@example.com", true, 2),
+    );
+    db.add_users(&[bob.clone(), twin.clone()], &[])
+        .await
+        .expect("stored");
+    db.execute_raw("UPDATE users SET email = 'BOB@example.com' WHERE email = 'twin@example.com'")
+        .await
+        .expect("a writer behind the service's back");
+
+    let error = db.migrate().await.expect_err("refused").to_string();
+    assert!(error.contains("differ only in case"), "{error}");
+    assert!(
+        error.contains(&format!("{} (BOB@example.com)", twin.id)),
+        "{error}"
+    );
+    assert!(
+        error.contains(&format!("{} (bob@example.com)", bob.id)),
+        "{error}"
+    );
+    assert_eq!(db.pending_migrations().await.expect("inspects"), 1);
+
+    db.execute_raw("UPDATE users SET email = 'robert@example.com' WHERE email = 'BOB@example.com'")
+        .await
+        .expect("renamed");
+    assert_eq!(db.migrate().await.expect("migrates"), 1);
 }
 
 fn named(name: &str, slug: &str, is_platform: bool, micros: i64) -> Organization {

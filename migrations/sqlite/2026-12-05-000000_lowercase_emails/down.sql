@@ -1,0 +1,2 @@
+DROP TRIGGER IF EXISTS users_email_lowercase_insert;
+DROP TRIGGER IF EXISTS users_email_lowercase_update;
