@@ -38,6 +38,7 @@ macro_rules! insert_all {
                 result
             }
             $crate::database::pools::Pools::Sqlite(pool) => {
+                let _turn = $db.sqlite_writer.take().await?;
                 let mut conn = pool.get().await.map_err($crate::database::errors::pool)?;
                 conn.spawn_blocking(move |conn| {
                     conn.immediate_transaction(|conn| {

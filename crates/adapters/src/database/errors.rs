@@ -5,9 +5,22 @@ use admin_domain::{Conflict, Missing, StoreError};
 use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error};
 use diesel_async::pooled_connection::deadpool::PoolError;
 
+/// SQLite's one writer was busy for longer than the service waits: what to do about it.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the SQLite database stayed locked by another writer (another admin-api process writing to \
+     the same file?): try again once it is done"
+)]
+pub struct Locked;
+
 /// A pool checkout that failed: no connection could be had in time, so the database is
 /// unavailable.
 pub fn pool(error: PoolError) -> StoreError {
+    // A new SQLite connection's settings could not be applied while another writer held the
+    // file.
+    if error.to_string().contains("database is locked") {
+        return StoreError::Unavailable(Box::new(Locked));
+    }
     StoreError::Unavailable(Box::new(error))
 }
 
@@ -34,6 +47,10 @@ pub fn query(error: Error) -> StoreError {
         | Error::BrokenTransactionManager => StoreError::Unavailable(Box::new(error)),
         Error::DatabaseError(_, ref info) if is_connection_failure(info.message()) => {
             StoreError::Unavailable(Box::new(error))
+        }
+        // SQLite's file stayed locked by another writer past the busy timeout: try again.
+        Error::DatabaseError(_, ref info) if info.message().contains("database is locked") => {
+            StoreError::Unavailable(Box::new(Locked))
         }
         other => StoreError::Failed(Box::new(other)),
     }

@@ -69,6 +69,7 @@ macro_rules! in_transaction {
                 result
             }
             $crate::database::pools::Pools::Sqlite(pool) => {
+                let _turn = $db.sqlite_writer.take().await?;
                 let mut pooled = pool.get().await.map_err($crate::database::errors::pool)?;
                 let $backend = $crate::database::backend::Backend::Sqlite;
                 diesel_async::AsyncConnection::transaction(&mut *pooled, async |$conn| $body)
@@ -125,6 +126,29 @@ pub struct Database {
     pub(super) writable: Arc<Writable>,
     /// Where reads may go instead: see `replica`.
     pub(super) replica: Option<Replica>,
+    /// SQLite has one writer at a time: the instance's transactions take turns here, in
+    /// order, instead of racing for the file's lock and outwaiting its busy timeout. Shared
+    /// by every pool of the instance.
+    pub(super) sqlite_writer: Arc<WriterTurn>,
+}
+
+/// The turn of an instance's SQLite transactions (see [`Database::sqlite_writer`]).
+#[derive(Debug, Default)]
+pub(super) struct WriterTurn(tokio::sync::Mutex<()>);
+
+/// The longest a SQLite transaction waits for its turn behind the instance's others before
+/// the database counts as unavailable (503): far beyond any batch the service writes.
+pub const SQLITE_TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl WriterTurn {
+    /// Waits for the turn, at most [`SQLITE_TURN_WAIT`].
+    pub(super) async fn take(
+        &self,
+    ) -> Result<tokio::sync::MutexGuard<'_, ()>, admin_domain::StoreError> {
+        tokio::time::timeout(SQLITE_TURN_WAIT, self.0.lock())
+            .await
+            .map_err(|_| admin_domain::StoreError::Unavailable(Box::new(errors::Locked)))
+    }
 }
 
 impl fmt::Debug for Database {
@@ -164,6 +188,7 @@ impl Database {
         };
         Ok(Self {
             appender: Arc::clone(&self.appender),
+            sqlite_writer: Arc::clone(&self.sqlite_writer),
             replica,
             ..Self::pool(
                 self.url.clone(),
@@ -206,6 +231,7 @@ impl Database {
             appender: Arc::default(),
             writable,
             replica: None,
+            sqlite_writer: Arc::default(),
         })
     }
 

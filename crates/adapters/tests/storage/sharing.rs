@@ -226,3 +226,41 @@ async fn a_connection_lost_under_its_statements_fails_them_and_the_next_get_a_ne
     scene.lock.release().await;
     assert_eq!(scene.looked_up().await, None);
 }
+
+/// A write that outwaits SQLite's busy timeout behind another process's writer is the
+/// database being unavailable (a 503 with `Retry-After` over HTTP, a line saying to try again
+/// on the command line), never an internal error.
+#[tokio::test]
+async fn a_sqlite_file_locked_by_another_writer_is_unavailable_not_a_failure() {
+    use diesel::Connection;
+    let Some(db) = TestDatabase::new(Backend::Sqlite).await else {
+        return;
+    };
+    let path = db.url.trim_start_matches("sqlite://").to_owned();
+    let mut other = diesel::SqliteConnection::establish(&path).expect("opens");
+    diesel::connection::SimpleConnection::batch_execute(&mut other, "BEGIN IMMEDIATE")
+        .expect("takes the write lock");
+
+    let unavailable = |written: Result<(), StoreError>| match written {
+        Err(StoreError::Unavailable(cause)) => cause.to_string(),
+        other => panic!("{other:?}"),
+    };
+
+    // A connection opened while the file is locked cannot even be set up.
+    let cause = unavailable(db.database.add_users(&[user(1, at(1))], &[]).await);
+    assert!(cause.contains("try again"), "{cause}");
+
+    // One opened before waits out the busy timeout.
+    diesel::connection::SimpleConnection::batch_execute(&mut other, "ROLLBACK").expect("ends");
+    db.database.ping().await.expect("a connection in the pool");
+    diesel::connection::SimpleConnection::batch_execute(&mut other, "BEGIN IMMEDIATE")
+        .expect("takes the write lock again");
+    let cause = unavailable(db.database.add_users(&[user(1, at(1))], &[]).await);
+    assert!(cause.contains("try again"), "{cause}");
+
+    diesel::connection::SimpleConnection::batch_execute(&mut other, "ROLLBACK").expect("ends");
+    db.database
+        .add_users(&[user(1, at(1))], &[])
+        .await
+        .expect("written once the lock is gone");
+}

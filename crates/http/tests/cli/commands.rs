@@ -663,3 +663,50 @@ fn first(rows: usize) -> Seek {
         total: false,
     }
 }
+
+/// Seeding 200,000 users on the embedded SQLite default, three times in a row, while two other
+/// processes keep the cores busy: every run succeeds and records its event (its concurrent
+/// batches used to outwait SQLite's busy timeout: `database is locked`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seeding_sqlite_succeeds_while_other_processes_keep_the_cores_busy() {
+    let Some(db) = TestDatabase::new(admin_adapters::testing::Backend::Sqlite).await else {
+        return;
+    };
+    let key = RootKey::generate().to_hex();
+    let _busy = BusyLoops::start(2);
+    for _ in 0..3 {
+        let seeded = run(admin_api(&db, &key), &["seed", "--users", "200000"]);
+        assert_eq!(
+            (seeded.code, seeded.stdout.as_str()),
+            (Some(0), ""),
+            "{seeded:?}"
+        );
+    }
+    let users = db
+        .database
+        .users(
+            &Default::default(),
+            &Seek {
+                total: true,
+                ..first(1)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(users.total, Some(600_000));
+    let seeds = db
+        .database
+        .events(
+            &AuditFilter {
+                action: Some("seed".to_owned()),
+                ..AuditFilter::default()
+            },
+            &Seek {
+                total: true,
+                ..first(10)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(seeds.total, Some(3));
+}
