@@ -512,6 +512,13 @@ START_AT = "'0001-01-01 00:00:00+00', '0001-01-01 00:00:00+00', '00000000-0000-0
 CROWDED = ("UPDATE users SET email = 'zzz' || CASE WHEN abs(hashtext(id::text || 'z')) % 8 = 0 "
            "THEN 'z' ELSE 'y' END || substr(email, 5) WHERE id IN (SELECT id FROM users WHERE "
            "email <> 'admin@example.com' ORDER BY md5(id::text) LIMIT 20000)")
+# A head as crowded as the seed's own emails (`user<n>-<run>@example.com`): the oldest 200,000
+# users become `user<n>-b@example.com`, `n` their rank, so that `user1` matches 55% of the
+# head `use` and `user19` 5.5% (issue 26: the console searches as the operator types).
+SEEDLIKE = ("UPDATE users u SET email = 'user' || r.n || '-b@example.com' FROM (SELECT id, "
+            "row_number() OVER (ORDER BY created_at, id) - 1 AS n FROM users WHERE email <> "
+            "'admin@example.com' AND email NOT LIKE 'zzz%' ORDER BY created_at, id LIMIT 200000) r "
+            "WHERE u.id = r.id")
 KEYSET = "created_at >= $2 AND (created_at > $3 OR id > $4) ORDER BY created_at, id LIMIT $5"
 # The statements the service sends for a users page with a filter (crates/adapters/src/database/
 # directory.rs, prefix.rs, totals.rs), written out with their parameters as the service binds
@@ -583,6 +590,8 @@ def find(s: Side) -> dict:
     deep_email = ask(s, "SELECT email FROM users WHERE email < 'g' ORDER BY created_at, id "
                         f"OFFSET {DEEP_USERS * 9 // 10 - 20_000} LIMIT 1")
     one = deep_email[:8]
+    ask(s, SEEDLIKE)  # the oldest users: after the deep one is chosen among all
+    s.settle()
     users = "platform/users?limit=50"
     cases = [
         ("none", users, True),
@@ -598,6 +607,10 @@ def find(s: Side) -> dict:
          f"{users}&email_prefix=zzzz", True),
         ("`email_prefix`, 5 characters: 1,100 of the 20,000 sharing its first 3",
          f"{users}&email_prefix=zzzy0", True),
+        ("`email_prefix`, 5 characters: 55% of the 200,000 sharing `use` (seed-like emails)",
+         f"{users}&email_prefix=user1", True),
+        ("`email_prefix`, 6 characters: 5.5% of the 200,000 sharing `use` (seed-like emails)",
+         f"{users}&email_prefix=user19", True),
         ("`email_prefix`, nothing", f"{users}&email_prefix=zq", False),
         ("`is_active=false` (1%)", f"{users}&is_active=false", True),
         (f"members of an organization of {CROWD:,}",

@@ -10,7 +10,7 @@
 
 use admin_domain::{
     AuditEntry, Caseless, Member, Membership, Missing, Order, Organization, OrganizationFilter,
-    OrganizationId, OrganizationMembership, OrganizationSummary, PlatformDirectory, Position, Role,
+    OrganizationId, OrganizationMembership, OrganizationSummary, PlatformDirectory, Role,
     RoleFilter, Rows, Seek, StoreError, TokenFilter, TokenRecord, TokenState, User, UserFilter,
     UserId, Workspace, WorkspaceFilter, WorkspaceId,
 };
@@ -22,7 +22,7 @@ use futures_util::future::try_join;
 use super::backend::insert_all;
 use super::errors;
 use super::pools::{Database, with_connection};
-use super::prefix::{CHUNK, Head, MOST_CHUNK, Narrowed, Probed, SELECTIVE, unmatchable};
+use super::prefix::{Head, Narrowed, SELECTIVE, unmatchable};
 use super::replica::on_replica;
 use super::rows::{
     self, MemberRow, MembershipRow, OrganizationRow, SummaryRow, TokenRow, UserRow, WorkspaceRow,
@@ -154,6 +154,8 @@ macro_rules! page {
             let query = match &narrowed {
                 Some(Narrowed::Head(head)) => headed!($query, $table, $column, head),
                 Some(Narrowed::Ids(ids)) => $query.filter($table::id.eq_any(ids.clone())),
+                Some(Narrowed::Broad { head, prefix }) => headed!($query, $table, $column, head)
+                    .filter(Head::of($table::$column, prefix).eq(prefix.clone())),
                 None => $query,
             };
             keyset!(query, $table::created_at, $table::id, seek)
@@ -177,8 +179,8 @@ macro_rules! counted {
 
 /// How `$prefix` narrows the page `$seek` asks for of the rows `$query` (of `$table`) keeps:
 /// at once for a short prefix; else from a probe of `$column`'s index for the keyset positions
-/// of at most [`SELECTIVE`] + 1 rows it matches (`Narrowed::probed`), and for a broad one, the
-/// ids of the page's rows, found among the rows sharing its head (`broad!`).
+/// of the rows it matches: when at most [`SELECTIVE`] do, the ids of the page's rows among
+/// them (`Narrowed::among`); else, for a broad prefix, its head and itself.
 macro_rules! narrow {
     (
         $db:expr, $table:ident, $query:expr, $column:ident, $prefix:expr, $others:expr,
@@ -189,7 +191,9 @@ macro_rules! narrow {
             Some(prefix) => match Narrowed::at_once(prefix) {
                 Some(narrowed) => Some(narrowed),
                 None => {
-                    let keys: Vec<(DbInstant, DbUuid)> = with_connection!($db, |conn| {
+                    // More than SELECTIVE match when there is a row past them: one row read,
+                    // not the keys, which only a selective prefix's page needs.
+                    let beyond: Vec<(DbInstant, DbUuid)> = with_connection!($db, |conn| {
                         in_range!(
                             $table::table
                                 .select(($table::created_at, $table::id))
@@ -197,66 +201,35 @@ macro_rules! narrow {
                             $table::$column,
                             Some(prefix)
                         )
-                        .limit(SELECTIVE as i64 + 1)
+                        .offset(SELECTIVE as i64)
+                        .limit(1)
                         .load(conn)
                         .await
                         .map_err(errors::query)
                     })?;
-                    Some(match Narrowed::probed(keys, $seek, $others) {
-                        Probed::Few(ids) => Narrowed::Ids(ids),
-                        Probed::Many => {
-                            Narrowed::Ids(broad!($db, $table, $query, $column, prefix, $seek))
-                        }
-                    })
+                    if beyond.is_empty() {
+                        let keys: Vec<(DbInstant, DbUuid)> = with_connection!($db, |conn| {
+                            in_range!(
+                                $table::table
+                                    .select(($table::created_at, $table::id))
+                                    .into_boxed(),
+                                $table::$column,
+                                Some(prefix)
+                            )
+                            .limit(SELECTIVE as i64)
+                            .load(conn)
+                            .await
+                            .map_err(errors::query)
+                        })?;
+                        Some(Narrowed::Ids(Narrowed::among(keys, $seek, $others)))
+                    } else {
+                        Some(Narrowed::Broad {
+                            head: Narrowed::head(prefix),
+                            prefix: prefix.as_str().to_owned(),
+                        })
+                    }
                 }
             },
-        }
-    }};
-}
-
-/// The ids of the page `$seek` asks for of the rows `$query` (of `$table`) keeps whose
-/// `$column` starts with `$prefix`, a broad prefix longer than the heads: the rows sharing its
-/// head are read in keyset order from their index, [`CHUNK`] pages' worth a statement (twice
-/// as many each next one, at most [`MOST_CHUNK`] rows), their keyset positions and text only,
-/// until the page is full. A
-/// statement with the whole prefix as a filter let the planner misjudge it as selective and
-/// read every row of the head to sort them (docs/performance.md).
-macro_rules! broad {
-    ($db:expr, $table:ident, $query:expr, $column:ident, $prefix:expr, $seek:expr) => {{
-        let (prefix, seek): (&Caseless, &Seek) = ($prefix, $seek);
-        let head = Narrowed::head(prefix);
-        let mut ids = Vec::with_capacity(seek.rows);
-        let mut part = Seek {
-            rows: seek.rows.saturating_mul(CHUNK).min(MOST_CHUNK),
-            ..*seek
-        };
-        loop {
-            let rows: Vec<(DbInstant, DbUuid, String)> = with_connection!($db, |conn| {
-                keyset!(
-                    headed!($query, $table, $column, &head),
-                    $table::created_at,
-                    $table::id,
-                    &part
-                )
-                .select(($table::created_at, $table::id, $table::$column))
-                .load(conn)
-                .await
-                .map_err(errors::query)
-            })?;
-            let exhausted = rows.len() < part.rows;
-            if let Some((at, id, _)) = rows.last() {
-                part.after = Position { at: at.0, id: id.0 };
-            }
-            ids.extend(
-                rows.into_iter()
-                    .filter(|(.., text)| text.starts_with(prefix.as_str()))
-                    .map(|(_, id, _)| id),
-            );
-            if exhausted || ids.len() >= seek.rows {
-                ids.truncate(seek.rows);
-                break ids;
-            }
-            part.rows = part.rows.saturating_mul(2).min(MOST_CHUNK);
         }
     }};
 }

@@ -7,12 +7,12 @@
 //! - a prefix of one to three characters is an equality on the text's first characters, and
 //!   indexes lead with those, then (creation time, id) (migration `prefix_heads`): its pages
 //!   are read in keyset order like an unfiltered listing's, however many rows match;
-//! - a longer prefix is probed first: the keyset positions of at most [`SELECTIVE`] + 1
-//!   matching rows, from the text's index alone. When at most [`SELECTIVE`] match, the page is
-//!   chosen among them in memory and read by id; when more match, the rows sharing its first
-//!   three characters are read in keyset order from their index, a few pages' worth a
-//!   statement, and the ids of those that start with the whole prefix kept until the page is
-//!   full, then its rows read by id.
+//! - a longer prefix is probed first: is there a row past the first [`SELECTIVE`] it matches,
+//!   from the text's index alone (one row read). When at most [`SELECTIVE`] match, their keyset
+//!   positions are read, the page chosen among them in memory and read by id; when more match, the page is read in keyset
+//!   order from the index of its first three characters, the whole prefix a filter on each row
+//!   (`substr(text, 1, n) = prefix`, which no index serves, so the planner cannot misjudge it
+//!   as selective and read another index): one statement that stops at the page's last row.
 //!
 //! docs/performance.md ("Filters") measures each with `EXPLAIN ANALYZE` on 1M users.
 
@@ -33,14 +33,6 @@ pub const SELECTIVE: usize = 1_000;
 /// The longest prefix that indexes lead with, in characters.
 const HEAD: usize = 3;
 
-/// A broad prefix's first statement reads this many pages' worth of its head's rows, each next
-/// one twice as many: one statement when at least one in eight of them matches.
-pub const CHUNK: usize = 8;
-
-/// The most rows of a head one statement reads: what a request holds at once stays small,
-/// however crowded the head.
-pub const MOST_CHUNK: usize = 4_096;
-
 /// How a prefix narrows a listing.
 #[derive(Debug)]
 pub(super) enum Narrowed {
@@ -49,15 +41,14 @@ pub(super) enum Narrowed {
     Head(String),
     /// To these rows (at most a page of them, or every match of a selective prefix).
     Ids(Vec<DbUuid>),
-}
-
-/// What a longer prefix's probe found.
-#[derive(Debug)]
-pub(super) enum Probed {
-    /// At most [`SELECTIVE`] rows: the ids of the page's rows among them.
-    Few(Vec<DbUuid>),
-    /// More.
-    Many,
+    /// To the rows whose text starts with `prefix` (longer than a head, matching more than
+    /// [`SELECTIVE`]), read in keyset order through the index of its `head`.
+    Broad {
+        /// Its first three characters.
+        head: String,
+        /// The whole prefix.
+        prefix: String,
+    },
 }
 
 impl Narrowed {
@@ -66,17 +57,13 @@ impl Narrowed {
         (prefix.as_str().chars().count() <= HEAD).then(|| Self::Head(prefix.as_str().to_owned()))
     }
 
-    /// What a longer prefix's probe found, from the keyset positions of at most
-    /// [`SELECTIVE`] + 1 rows it matches, for the page `seek` asks for: the ids of that page
-    /// when the listing has no other filter, else of every match after the cursor, for the
-    /// page's statement to filter (the first `seek.rows` matches may all be filtered out).
-    pub(super) fn probed(keys: Vec<(DbInstant, DbUuid)>, seek: &Seek, others: bool) -> Probed {
-        if keys.len() > SELECTIVE {
-            Probed::Many
-        } else {
-            let rows = if others { keys.len() } else { seek.rows };
-            Probed::Few(after(keys, seek, rows))
-        }
+    /// The ids of the page `seek` asks for among the keyset positions of the rows a selective
+    /// prefix matches (at most [`SELECTIVE`]): that page's when the listing has no other
+    /// filter, else every match after the cursor, for the page's statement to filter (the
+    /// first `seek.rows` matches may all be filtered out).
+    pub(super) fn among(keys: Vec<(DbInstant, DbUuid)>, seek: &Seek, others: bool) -> Vec<DbUuid> {
+        let rows = if others { keys.len() } else { seek.rows };
+        after(keys, seek, rows)
     }
 
     /// The head a longer prefix's rows share: its first characters, as many as the longest
@@ -86,24 +73,23 @@ impl Narrowed {
     }
 }
 
-/// `substr(column, 1, n)`, `n` the characters of a head (one to three), written as a constant,
-/// exactly as the head indexes are: a bound length would not match them. Not `diesel::dsl::sql`,
-/// which marks its statement unsafe to keep prepared, so that every page was planned anew.
+/// `substr(column, 1, n)`, `n` the characters of a head (one to three, as the head indexes
+/// are) or of a whole prefix, written as a constant: a bound length would not match the
+/// indexes. Not `diesel::dsl::sql`, which marks its statement unsafe to keep prepared, so that
+/// every page was planned anew.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Head<C> {
     column: C,
-    length: &'static str,
+    length: usize,
 }
 
 impl<C> Head<C> {
     /// The expression whose value is `head` for the rows starting with it.
     pub(super) fn of(column: C, head: &str) -> Self {
-        let length = match head.chars().count() {
-            0 | 1 => "1",
-            2 => "2",
-            _ => "3",
-        };
-        Self { column, length }
+        Self {
+            column,
+            length: head.chars().count().max(1),
+        }
     }
 }
 
@@ -129,7 +115,7 @@ impl<C: QueryFragment<DB>, DB: Backend> QueryFragment<DB> for Head<C> {
         out.push_sql("substr(");
         self.column.walk_ast(out.reborrow())?;
         out.push_sql(", 1, ");
-        out.push_sql(self.length);
+        out.push_sql(&self.length.to_string());
         out.push_sql(")");
         Ok(())
     }
@@ -188,19 +174,6 @@ mod tests {
 
     #[test]
     fn a_broad_prefix_is_read_among_its_first_three_characters() {
-        let key = (
-            DbInstant(Timestamp::from_unix_micros(0)),
-            DbUuid(uuid::Uuid::nil()),
-        );
-        let seek = admin_domain::PageRequest::first(admin_domain::Listing::Users).seek();
-        assert!(matches!(
-            Narrowed::probed(vec![key; SELECTIVE + 1], &seek, false),
-            Probed::Many
-        ));
-        assert!(matches!(
-            Narrowed::probed(vec![key; SELECTIVE], &seek, false),
-            Probed::Few(_)
-        ));
         assert_eq!(Narrowed::head(&Caseless::new("日本語xyz")), "日本語");
     }
 
@@ -215,10 +188,7 @@ mod tests {
             })
             .collect();
         let seek = admin_domain::PageRequest::first(admin_domain::Listing::Users).seek();
-        let count = |others| match Narrowed::probed(keys.clone(), &seek, others) {
-            Probed::Few(ids) => ids.len(),
-            Probed::Many => 0,
-        };
+        let count = |others| Narrowed::among(keys.clone(), &seek, others).len();
         assert_eq!(count(false), seek.rows);
         assert_eq!(count(true), 200);
     }
