@@ -1169,6 +1169,133 @@ def hostile(binary: str, tool: str) -> dict:
         return {"costs": costs, "worst": worst, "quiet": quiet, "beside": beside_worst}
 
 
+# Attacker connections sending refused tokens (expired, 19 blocks appended, each one new)
+# beside an administrator's freshly attenuated requests, one every 100 ms (issue 26).
+REFUSED_LEVELS = tuple(int(n) for n in os.environ.get("BENCH_REFUSED_LEVELS",
+                                                      "64,240,500").split(","))
+REFUSED_HONEST = 80
+
+
+# One request every 100 ms per token read from stdin, each on a new connection: its status and
+# milliseconds, a line each.
+HONEST_CLIENT = """
+import http.client, sys, time
+port = int(sys.argv[1])
+for token in sys.stdin.read().split():
+    started = time.monotonic()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", "/v1/admin/platform/users?limit=1",
+                 headers={"Authorization": "Bearer " + token})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    took = time.monotonic() - started
+    print(response.status, round(took * 1000, 3), flush=True)
+    time.sleep(max(0.0, 0.1 - took))
+"""
+
+
+def refused_beside_honest(binary: str, tool: str) -> dict:
+    """For each level: REFUSED_HONEST fresh honest attenuations, 100 ms apart, each timed,
+    beside that many connections of refused tokens; and cached honest traffic (wrk on
+    platform-status with the same token every time) quiet and beside the most connections."""
+    log("part 4b: refused tokens beside honest fresh attenuations")
+    with side("refused", binary) as s:
+        s.seed(1000, 0, orgs=10, workspaces=10)
+        s.settle()
+        user = s.cli("user", "create", "--email", "expired@example.com")
+        expired = s.cli("token", "issue", "--user", user, "--ttl", "1s")
+        s.serve()
+        time.sleep(1.5)
+        most = max(REFUSED_LEVELS)
+        pool = [t for _, t in (line.split("\t") for line in
+                run(tool, expired, str(most * 20), "many-blocks").splitlines())]
+        honest = [t for _, t in (line.split("\t") for line in
+                  run(tool, s.token, str(REFUSED_HONEST * len(REFUSED_LEVELS) + 10),
+                      "honest").splitlines())]
+        send(s.port, honest[:10])
+        honest = honest[10:]
+        levels = []
+        for level in REFUSED_LEVELS:
+            stop = threading.Event()
+            refused: Counter = Counter()
+
+            def attacker(share: list[str]) -> None:
+                try:
+                    conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
+                    i = 0
+                    while not stop.is_set():
+                        conn.request("GET", "/v1/admin/platform-status",
+                                     headers={"Authorization": f"Bearer {share[i % len(share)]}"})
+                        response = conn.getresponse()
+                        response.read()
+                        refused[response.status] += 1
+                        i += 1
+                    conn.close()
+                except OSError:
+                    refused["connection error"] += 1
+
+            threads = [threading.Thread(target=attacker, args=(pool[i::level],), daemon=True)
+                       for i in range(level)]
+            for thread in threads:
+                thread.start()
+            time.sleep(1)
+            # The honest requests from a process of their own: timed beside the attackers'
+            # threads, they would wait for this one's interpreter lock, not for the service.
+            timed = run(sys.executable, "-c", HONEST_CLIENT, str(s.port),
+                        input="\n".join(honest[:REFUSED_HONEST]))
+            timings, answers = [], Counter()
+            for line in timed.splitlines():
+                status, ms = line.split()
+                answers[int(status)] += 1
+                timings.append(float(ms))
+            honest = honest[REFUSED_HONEST:]
+            cached = parse_wrk(run(*wrk_command(s, "platform-status", 3))) \
+                if level == most else None
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=60)
+            timings.sort()
+            levels.append({"level": level, "p50": timings[len(timings) // 2],
+                           "p99": timings[min(len(timings) - 1, len(timings) * 99 // 100)],
+                           "answers": answers, "refused": refused, "cached": cached})
+        quiet = parse_wrk(run(*wrk_command(s, "platform-status", 3)))
+        return {"levels": levels, "quiet": quiet}
+
+
+def refused_report(r: dict) -> list[str]:
+    statuses = lambda c: ", ".join(f"{n}x {k}" for k, n in sorted(c.items(), key=str))  # noqa: E731
+    lines = [
+        "### Refused tokens beside honest fresh attenuations",
+        "",
+        f"N connections each sending expired tokens with 19 appended blocks (`many-blocks`), "
+        f"each token new; meanwhile an administrator's request every 100 ms "
+        f"(`GET /platform/users?limit=1`, a fresh `check if operation(\"users:list\")` "
+        f"attenuation each time, a new connection each), {REFUSED_HONEST} per level:",
+        "",
+        "| attacker connections | honest p50 | honest p99 | honest answers | attackers' answers |",
+        "| ---: | ---: | ---: | --- | --- |",
+    ]
+    for level in r["levels"]:
+        lines.append(f"| {level['level']} | {level['p50']:.1f} ms | {level['p99']:.1f} ms | "
+                     f"{statuses(level['answers'])} | {statuses(level['refused'])} |")
+    worst = r["levels"][-1]
+    ok = worst["p99"] <= 100 and worst["answers"].get(503, 0) == 0
+    quiet, cached = r["quiet"], worst["cached"]
+    ratio = cached["p99"] / quiet["p99"]
+    lines += [
+        "",
+        f"Target at {worst['level']} connections: honest p99 at most 100 ms and no 503: "
+        f"{verdict(ok)}.",
+        "",
+        f"Cached honest traffic (wrk on platform-status, one token): quiet p99 "
+        f"{quiet['p99']:.2f} ms, beside {worst['level']} attacker connections "
+        f"{cached['p99']:.2f} ms: **{ratio:.2f}x**; target at most 1.5: {verdict(ratio <= 1.5)}.",
+        "",
+    ]
+    return lines
+
+
 def pgbench_beside(cores: float) -> dict:
     """PostgreSQL's own traffic quiet and beside the same computing, for comparison."""
     with pgbench_database() as url:
@@ -1332,6 +1459,7 @@ def report(shared: str, pair: dict, big: dict, hostile_run: dict) -> str:
         "",
         *scheduled_report(big, quiet),
         *hostile_report(hostile_run),
+        *refused_report(hostile_run["refused"]),
         "### Memory and seeding",
         "",
     ]
@@ -1570,6 +1698,10 @@ def main() -> None:
             return
     if parts == "hostile":
         print("\n".join(hostile_report(hostile(binary, tool))))
+        print("\n".join(refused_report(refused_beside_honest(binary, tool))))
+        return
+    if parts == "refused":
+        print("\n".join(refused_report(refused_beside_honest(binary, tool))))
         return
     if parts == "schedule":
         with side("schedule", binary) as s:
@@ -1592,6 +1724,7 @@ def main() -> None:
     pair = side_by_side(binary)
     big = deep(binary)
     hostile_run = hostile(binary, tool)
+    hostile_run["refused"] = refused_beside_honest(binary, tool)
     found = find_report(big["found"])
     write(found, FIND_START, FIND_END)
     section = report(shared, pair, big, hostile_run)

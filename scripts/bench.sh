@@ -5,7 +5,8 @@
 # server at BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 # Sizes: BENCH_SECONDS (10), BENCH_USERS (100000), BENCH_DEEP_USERS and
 # BENCH_EXPIRED_TOKENS (1000000). BENCH_PARTS=audit runs only part 5 (the audit trail's cost),
-# BENCH_PARTS=find only the filters on BENCH_DEEP_USERS users (about ten minutes).
+# BENCH_PARTS=find only the filters on BENCH_DEEP_USERS users (about ten minutes),
+# BENCH_PARTS=refused only refused tokens beside honest ones (BENCH_REFUSED_LEVELS).
 # A full run takes over an hour on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -38,6 +38,7 @@ mod verified;
 use authority::Container;
 use claims::Claims;
 use decider::{Decider, Undone};
+use quick_cache::sync::Cache;
 use verified::{Decidable, Holders, VerifiedBiscuit, VerifiedTokens};
 
 /// The service's root private key. It never prints.
@@ -131,6 +132,9 @@ pub struct BiscuitAuthority {
     keys: Arc<KeyPair>,
     verifying: VerifyingKeys,
     verified: Arc<VerifiedTokens>,
+    /// Authority blocks whose signature was checked, by [`Container::authority_key`]: a
+    /// holder's fresh attenuations of one token cost no signature check each.
+    authorities: Arc<Cache<[u8; 32], (Claims, RevocationId)>>,
     decider: Decider,
     evaluations: Arc<AtomicU64>,
 }
@@ -166,6 +170,7 @@ impl BiscuitAuthority {
             ),
             keys: Arc::new(keys),
             verified: Arc::new(VerifiedTokens::new()),
+            authorities: Arc::new(Cache::new(verified::CAPACITY)),
             decider: Decider::for_this_machine(),
             evaluations: Arc::default(),
         }
@@ -190,12 +195,18 @@ impl BiscuitAuthority {
             return Ok(verified);
         }
         let container = Container::decode(token.expose())?;
-        let (authority, revocation_id) = container.authority(&self.verifying.0)?;
-        let claims = Claims::read(&authority)?;
         let read = if container.appended() == 0 {
+            let (authority, revocation_id) = container.authority(&self.verifying.0)?;
+            let claims = Claims::read(&authority)?;
             self.verifying.parse(token.expose())?;
             VerifiedBiscuit::issued(claims, revocation_id)
         } else {
+            let (claims, revocation_id) =
+                self.authorities
+                    .get_or_insert_with(&container.authority_key(), || {
+                        let (authority, revocation_id) = container.authority(&self.verifying.0)?;
+                        Ok::<_, AuthFailure>((Claims::read(&authority)?, revocation_id))
+                    })?;
             VerifiedBiscuit::attenuated(claims, revocation_id)
         };
         Ok(self.verified.insert(key, read))

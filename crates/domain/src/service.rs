@@ -7,6 +7,7 @@ mod authentication;
 mod cleanup;
 mod listing;
 mod provisioning;
+mod refused;
 mod tokens;
 
 pub use access::{AccessDecision, AccessQuery, AccessRole};

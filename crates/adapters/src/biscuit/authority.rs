@@ -14,6 +14,7 @@ use biscuit_auth::datalog::SymbolTable;
 use biscuit_auth::format::schema;
 use ed25519_dalek::{Signature, VerifyingKey};
 use prost::Message;
+use sha2::{Digest, Sha256};
 
 use super::blocks::Block;
 
@@ -28,6 +29,12 @@ impl Container {
         schema::Biscuit::decode(bytes.as_slice())
             .map(Self)
             .map_err(|_| AuthFailure::Malformed)
+    }
+
+    /// What identifies its authority block, signature included: the SHA-256 of its wire form.
+    /// Tokens attenuated from one token share it, however their appended blocks differ.
+    pub fn authority_key(&self) -> [u8; 32] {
+        Sha256::digest(self.0.authority.encode_to_vec()).into()
     }
 
     /// How many blocks its holders appended.

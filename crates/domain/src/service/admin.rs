@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use crate::ports::Ports;
 
+use super::refused::RefusedTokens;
+
 /// The rules' own settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
@@ -35,6 +37,8 @@ pub struct AdminService<P: Ports> {
     pub(super) authority: P::Authority,
     pub(super) trail: P::Trail,
     pub(super) settings: Settings,
+    /// Token families refused for good (see `refused`): each service learns them on its own.
+    pub(super) refused: RefusedTokens,
 }
 
 impl<P: Ports> AdminService<P> {
@@ -54,6 +58,7 @@ impl<P: Ports> AdminService<P> {
             authority,
             trail,
             settings,
+            refused: RefusedTokens::default(),
         }
     }
 }

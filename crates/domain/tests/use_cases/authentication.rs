@@ -297,3 +297,58 @@ async fn an_unreachable_database_is_unavailable_not_unauthenticated() {
 
     assert!(matches!(outcome, Err(AdminError::Unavailable(_))));
 }
+
+/// A family refused for good (revoked, expired, unknown) is refused again without its record
+/// being read: its holder's fresh attenuations cost no read each. An inactive user's is read
+/// every time (the user may be reactivated).
+#[tokio::test]
+async fn a_family_refused_for_good_is_refused_again_without_a_read() {
+    for (holder, failure, reads) in [
+        (
+            Holder {
+                revoked: true,
+                ..Holder::new()
+            },
+            AuthFailure::Revoked,
+            1,
+        ),
+        (
+            Holder {
+                expired: true,
+                ..Holder::new()
+            },
+            AuthFailure::Expired,
+            1,
+        ),
+        (
+            Holder {
+                user_active: false,
+                ..Holder::new()
+            },
+            AuthFailure::InactiveUser,
+            3,
+        ),
+    ] {
+        let mut world = World::default();
+        let verified = holder.verified();
+        let record = holder.record(&verified);
+        world
+            .authority
+            .expect_verify()
+            .times(3)
+            .returning(move |_| ready(Ok(verified.clone())));
+        world
+            .access
+            .expect_caller()
+            .times(reads)
+            .returning(move |_| ready(Ok(Some(record.clone()))));
+        world.authority.expect_authorize().never();
+        let service = world.service();
+        for _ in 0..3 {
+            let outcome = service
+                .authenticate(&token(), Permission::AccessCheck)
+                .await;
+            assert!(unauthenticated(failure)(&outcome), "{failure:?}");
+        }
+    }
+}
