@@ -33,7 +33,8 @@ impl Kind for DateTime {
             };
             let micros = (seconds * 1_000_000.0).round();
             let (min, max) = (Timestamp::MIN.unix_micros(), Timestamp::MAX.unix_micros());
-            if micros < min as f64 || micros > max as f64 {
+            // In f64 the largest instant rounds to the first one past it: compare with that.
+            if micros < min as f64 || micros >= (max + 1) as f64 {
                 return Err(out_of_range("year is out of range"));
             }
             return Ok(Timestamp::from_unix_micros(micros as i64));
@@ -220,6 +221,19 @@ mod tests {
             .read(raw)
             .map(|at| at.to_string())
             .map_err(|r| r.kind)
+    }
+
+    /// The schema's number bounds hold at the edge: milliseconds at year 10000 are out of
+    /// range, the last millisecond of 9999 is not (found by schemathesis: f64 rounded the
+    /// largest instant up to the first one past it).
+    #[test]
+    fn a_number_just_past_the_largest_instant_is_out_of_range() {
+        assert_eq!(read("253402300800000"), Err("datetime_parsing"));
+        assert!(read("253402300799999").is_ok_and(|at| at.starts_with("9999-12-31T23:59:59.999")));
+        assert_eq!(
+            read("-62135596800000"),
+            Ok("0001-01-01T00:00:00.000000".to_owned())
+        );
     }
 
     #[test]
