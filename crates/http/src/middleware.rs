@@ -97,6 +97,26 @@ fn new_request_id() -> HeaderValue {
         .unwrap_or(HeaderValue::from_static("unknown"))
 }
 
+/// How long after its request arrived a 401 is answered. Each refused request is cheap to
+/// answer (a token decoded, two lookups), so a flood of them from many connections, each
+/// sending its next as soon as it has an answer, would take the cores from everyone else; held
+/// back this long (a timer, no thread), each such connection sends at most 2 a second. Every
+/// 401 waits alike, so the wait tells nothing about why a token was refused.
+pub const REFUSAL_DELAY: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Holds a 401 back until [`REFUSAL_DELAY`] after its request arrived.
+pub async fn slow_refusals(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let arrived = tokio::time::Instant::now();
+    let response = next.call(request).await?.map_into_boxed_body();
+    if response.status() == StatusCode::UNAUTHORIZED {
+        tokio::time::sleep_until(arrived + REFUSAL_DELAY).await;
+    }
+    Ok(response)
+}
+
 /// The largest request body accepted. No endpoint reads a body; this only bounds what a client
 /// may make the server receive.
 pub const MAX_BODY_BYTES: u64 = 64 * 1024;

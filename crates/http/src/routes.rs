@@ -64,7 +64,11 @@ pub fn app<P: Ports>(
     health: Data<Health>,
 ) -> App<impl Application> {
     use Permission::*;
-    routes!(wrapped!(App::new().app_data(service).app_data(health)),
+    let app = App::new()
+        .app_data(service)
+        .app_data(health)
+        .wrap(from_fn(middleware::slow_refusals));
+    routes!(wrapped!(app),
         get "/v1/admin/access", AccessCheck => access::check_access::<P>;
         get "/v1/admin/platform-status", PlatformStatus => access::platform_status::<P>;
         post "/v1/admin/cleanup-tokens", TokensCleanup => cleanup::cleanup_tokens::<P>;

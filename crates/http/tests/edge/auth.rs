@@ -233,3 +233,29 @@ async fn authenticated_answers_carry_cache_control_no_store() {
     assert_eq!(reply.status, 200);
     assert_eq!(reply.header("cache-control"), None);
 }
+
+/// A 401 leaves no sooner than the refusal delay after its request arrived, whatever refused
+/// it: a flood of refused requests cannot take the cores, and the wait tells nothing.
+#[actix_web::test]
+async fn refusals_are_answered_after_the_refusal_delay() {
+    for request in [
+        anonymous("/v1/admin/platform-status"),
+        anonymous("/v1/admin/platform-status").insert_header(("Authorization", "Basic eA==")),
+    ] {
+        let started = std::time::Instant::now();
+        let reply = World::default().send(request).await;
+        assert_eq!(reply.status, 401);
+        assert!(
+            started.elapsed() >= admin_http::middleware::REFUSAL_DELAY,
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    let (world, _) = World::with_caller(None);
+    let started = std::time::Instant::now();
+    assert_eq!(
+        world.send(get("/v1/admin/platform-status")).await.status,
+        200
+    );
+    assert!(started.elapsed() < admin_http::middleware::REFUSAL_DELAY);
+}
