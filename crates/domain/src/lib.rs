@@ -15,8 +15,8 @@
 //!
 //! [`AdminService`] holds one implementation of each (named together by a [`Ports`] type) and
 //! offers the use cases: [`AdminService::authenticate`], [`AdminService::check_access`],
-//! [`AdminService::platform_status`], [`AdminService::cleanup_tokens`], the three listings,
-//! and issuing and revoking tokens, each change recorded as an [`AuditEntry`] in the change's
+//! [`AdminService::platform_status`], [`AdminService::cleanup_tokens`], the seven listings
+//! and the single reads, and issuing and revoking tokens, each change recorded as an [`AuditEntry`] in the change's
 //! own transaction. [`Provisioning`] holds only a directory, a token store and the trail, for
 //! the operator's commands that create things.
 //!
@@ -57,6 +57,7 @@
 //!
 //! `examples/sibling.rs` is a sibling service that implements one port on its own storage
 //! and takes the mocks for the others.
+#![warn(missing_docs)]
 
 mod audit;
 mod caller;

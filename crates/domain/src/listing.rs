@@ -2,7 +2,6 @@
 //! continue only the listing and the order they came from, and totals.
 
 use uuid::Uuid;
-use validator::Validate;
 
 use crate::entities::{
     Member, OrganizationMembership, OrganizationSummary, TokenRecord, User, Workspace,
@@ -201,9 +200,8 @@ impl Cursor {
 }
 
 /// How many rows a page holds: 1 to 200, 50 when not asked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Validate)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit {
-    #[validate(range(min = Limit::MIN, max = Limit::MAX))]
     value: i64,
 }
 
@@ -226,11 +224,12 @@ impl Limit {
 
     /// A page of `value` rows, if that is within bounds.
     pub fn new(value: i64) -> Result<Self, LimitError> {
-        let limit = Limit { value };
-        match limit.validate() {
-            Ok(()) => Ok(limit),
-            Err(_) if value < Self::MIN => Err(LimitError::TooSmall),
-            Err(_) => Err(LimitError::TooLarge),
+        if value < Self::MIN {
+            Err(LimitError::TooSmall)
+        } else if value > Self::MAX {
+            Err(LimitError::TooLarge)
+        } else {
+            Ok(Limit { value })
         }
     }
 
