@@ -41,12 +41,12 @@ mod writable;
 
 pub use audit::detail_json;
 pub use backend::CLEANUP_TURN;
-pub use migrations::MigrationError;
 pub use pools::Database;
 pub use prefix::SELECTIVE;
 pub use replica::ReplicaStatus;
 pub use schedule::{ClaimedRun, CleanupSchedule};
 pub use settings::{PoolSettings, PoolStatus};
 pub use setup::DatabaseError;
+pub use setup::MigrationError;
 pub use shared::PIPELINE_DEPTH;
 pub use url::DatabaseUrl;

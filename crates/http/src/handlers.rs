@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod audited;
 pub mod cleanup;
 pub mod health;
 pub mod listing;

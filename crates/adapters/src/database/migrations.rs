@@ -10,19 +10,14 @@ use diesel::{Connection, QueryableByName, RunQueryDsl};
 use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-use thiserror::Error;
 
 use super::connect::connect_postgres;
+use super::setup::MigrationError;
 use super::url::DatabaseUrl;
 use super::url::Role;
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
-
-/// A migration could not be applied or inspected.
-#[derive(Debug, Error)]
-#[error("migrations failed: {0}")]
-pub struct MigrationError(String);
 
 /// Applies pending migrations; returns how many.
 pub async fn run(url: &DatabaseUrl) -> Result<usize, MigrationError> {

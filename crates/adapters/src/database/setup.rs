@@ -4,8 +4,6 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-use super::migrations::MigrationError;
-
 /// Setting up storage failed.
 #[derive(Debug, Error)]
 pub enum DatabaseError {
@@ -49,3 +47,8 @@ pub enum DatabaseError {
     #[error(transparent)]
     Migration(#[from] MigrationError),
 }
+
+/// A migration could not be applied or inspected.
+#[derive(Debug, Error)]
+#[error("migrations failed: {0}")]
+pub struct MigrationError(pub(super) String);

@@ -1,14 +1,13 @@
 //! The audit trail: its events, newest first, found by action, actor, target and time.
 
 use actix_web::web::{Data, Json};
-use admin_domain::{
-    Action, AdminService, AuditFilter, Details, Listing, Order, Ports, Target, UserId,
-};
+use admin_domain::{Action, AdminService, AuditFilter, Listing, Order, Ports, UserId};
 
 use crate::bodies::{AuditEventItem, PageBody};
 use crate::datetime::DateTime;
 use crate::errors::{ApiError, Invalid, Refusals};
 use crate::extract::Authenticated;
+use crate::handlers::audited;
 use crate::handlers::listing::page_in;
 use crate::params::{Declare, Id, Param, Parameters, Raw, Text};
 
@@ -75,24 +74,6 @@ pub async fn audit_events<P: Ports>(
         .list_audit_events(&auth.caller, &request, &filter)
         .await?;
     let details = || raw.details::<AuditEventsParams>();
-    read(&service, &auth, Action::AuditEventsList, None, details).await?;
+    audited::read(&service, &auth, Action::AuditEventsList, None, details).await?;
     Ok(Json(page.into()))
-}
-
-/// Records the read `action` (of `target`) that `auth`'s caller made, with the query's
-/// parameters that `details` reads, when reads are audited: every platform listing and read
-/// calls it once it has its answer.
-pub async fn read<P: Ports>(
-    service: &AdminService<P>,
-    auth: &Authenticated<P>,
-    action: Action,
-    target: Option<Target>,
-    details: impl FnOnce() -> Details,
-) -> Result<(), ApiError> {
-    if !service.records_reads() {
-        return Ok(());
-    }
-    Ok(service
-        .record_read(&auth.caller, action, target, details())
-        .await?)
 }

@@ -13,7 +13,7 @@ use crate::bodies::{
 };
 use crate::errors::{Absent, ApiError, Invalid, Refusals};
 use crate::extract::Authenticated;
-use crate::handlers::audit::read;
+use crate::handlers::audited::read;
 use crate::params::{
     Boolean, Choice, CursorOf, Declare, Id, PageSize, Param, Parameters, Raw, Text,
 };

@@ -8,7 +8,7 @@ use admin_domain::{
 use crate::bodies::{OrganizationItem, UserItem, WorkspaceItem};
 use crate::errors::{Absent, ApiError, Invalid, Refusals};
 use crate::extract::Authenticated;
-use crate::handlers::audit::read;
+use crate::handlers::audited::read;
 use crate::params::{Declare, Id, Param, Parameters, Raw};
 
 /// The id in a resource's path.

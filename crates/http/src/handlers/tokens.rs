@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::bodies::{PageBody, TokenItem, TokenRevocationBody, UserRevocationBody};
 use crate::errors::{Absent, ApiError, Invalid, Refusals};
 use crate::extract::Authenticated;
-use crate::handlers::audit::read;
+use crate::handlers::audited::read;
 use crate::handlers::listing::page;
 use crate::handlers::resources::PathId;
 use crate::params::{Choice, Declare, Id, Param, Parameters, Raw};
