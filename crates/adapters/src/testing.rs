@@ -5,7 +5,10 @@
 //! When that server cannot be reached they are skipped with a note on stderr, unless `CI` is
 //! `true`, where a missing PostgreSQL fails the test.
 
+mod busy;
 pub mod hostile;
+
+pub use busy::BusyLoops;
 
 use std::time::Duration;
 

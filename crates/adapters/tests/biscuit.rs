@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use admin_adapters::testing::hostile;
+use admin_adapters::testing::{BusyLoops, hostile};
 use admin_adapters::{BiscuitAuthority, PreviousKey, RootKey};
 use admin_domain::*;
 use biscuit_auth::builder::BlockBuilder;
@@ -632,33 +632,6 @@ async fn verifying_checks_the_authority_block_alone_and_authorizing_the_rest() {
     assert!(allows(&authority, &attenuated, Permission::UsersList).await);
 }
 
-/// Processes that keep every core busy, stopped when dropped.
-struct BusyLoops(Vec<std::process::Child>);
-
-impl BusyLoops {
-    fn start(count: usize) -> Self {
-        Self(
-            (0..count)
-                .map(|_| {
-                    std::process::Command::new("sh")
-                        .args(["-c", "while :; do :; done"])
-                        .spawn()
-                        .expect("sh runs")
-                })
-                .collect(),
-        )
-    }
-}
-
-impl Drop for BusyLoops {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
 /// A busy machine stretches the wall time of a decision, never its work: honest attenuated
 /// tokens (each with a rule joining two copies of its facts) decided while other processes keep twice
 /// as many cores busy as there are are all allowed.
@@ -670,7 +643,7 @@ async fn honest_attenuations_are_allowed_while_other_processes_keep_the_cores_bu
         .expect("issues")
         .token;
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
-    let _busy = BusyLoops::start(2 * cores);
+    let _busy = BusyLoops::start(2 * cores).expect("sh runs");
     const N: usize = 12;
     let mut refused = Vec::new();
     for i in 0..150 {

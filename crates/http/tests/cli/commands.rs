@@ -1,5 +1,5 @@
 use admin_adapters::on_both_backends;
-use admin_adapters::testing::TestDatabase;
+use admin_adapters::testing::{BusyLoops, TestDatabase};
 use admin_adapters::{BiscuitAuthority, RootKey};
 use admin_domain::*;
 
@@ -673,7 +673,7 @@ async fn seeding_sqlite_succeeds_while_other_processes_keep_the_cores_busy() {
         return;
     };
     let key = RootKey::generate().to_hex();
-    let _busy = BusyLoops::start(2);
+    let _busy = BusyLoops::start(2).expect("sh runs");
     for _ in 0..3 {
         let seeded = run(admin_api(&db, &key), &["seed", "--users", "200000"]);
         assert_eq!(

@@ -311,31 +311,3 @@ pub fn request(port: u16, method: &str, path: &str, token: Option<&str>) -> Resp
         body: body.to_owned(),
     }
 }
-
-/// Processes that keep cores busy (`sh -c 'while :; do :; done'`), stopped when dropped.
-pub struct BusyLoops(Vec<Child>);
-
-impl BusyLoops {
-    /// `count` of them.
-    pub fn start(count: usize) -> Self {
-        Self(
-            (0..count)
-                .map(|_| {
-                    Command::new("sh")
-                        .args(["-c", "while :; do :; done"])
-                        .spawn()
-                        .expect("sh runs")
-                })
-                .collect(),
-        )
-    }
-}
-
-impl Drop for BusyLoops {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
