@@ -177,6 +177,28 @@ macro_rules! counted {
     }};
 }
 
+/// The keyset positions of at most `$limit` rows of `$table` whose `$column` starts with
+/// `$prefix`, after skipping `$offset`, read from the text's index alone.
+macro_rules! keys_in_range {
+    ($db:expr, $table:ident, $column:ident, $prefix:expr, $offset:expr, $limit:expr) => {{
+        let keys: Vec<(DbInstant, DbUuid)> = with_connection!($db, |conn| {
+            in_range!(
+                $table::table
+                    .select(($table::created_at, $table::id))
+                    .into_boxed(),
+                $table::$column,
+                Some($prefix)
+            )
+            .offset($offset as i64)
+            .limit($limit as i64)
+            .load(conn)
+            .await
+            .map_err(errors::query)
+        })?;
+        keys
+    }};
+}
+
 /// How `$prefix` narrows the page `$seek` asks for of the rows `$query` (of `$table`) keeps:
 /// at once for a short prefix; else from a probe of `$column`'s index for the keyset positions
 /// of the rows it matches: when at most [`SELECTIVE`] do, the ids of the page's rows among
@@ -193,34 +215,9 @@ macro_rules! narrow {
                 None => {
                     // More than SELECTIVE match when there is a row past them: one row read,
                     // not the keys, which only a selective prefix's page needs.
-                    let beyond: Vec<(DbInstant, DbUuid)> = with_connection!($db, |conn| {
-                        in_range!(
-                            $table::table
-                                .select(($table::created_at, $table::id))
-                                .into_boxed(),
-                            $table::$column,
-                            Some(prefix)
-                        )
-                        .offset(SELECTIVE as i64)
-                        .limit(1)
-                        .load(conn)
-                        .await
-                        .map_err(errors::query)
-                    })?;
+                    let beyond = keys_in_range!($db, $table, $column, prefix, SELECTIVE, 1);
                     if beyond.is_empty() {
-                        let keys: Vec<(DbInstant, DbUuid)> = with_connection!($db, |conn| {
-                            in_range!(
-                                $table::table
-                                    .select(($table::created_at, $table::id))
-                                    .into_boxed(),
-                                $table::$column,
-                                Some(prefix)
-                            )
-                            .limit(SELECTIVE as i64)
-                            .load(conn)
-                            .await
-                            .map_err(errors::query)
-                        })?;
+                        let keys = keys_in_range!($db, $table, $column, prefix, 0, SELECTIVE);
                         Some(Narrowed::Ids(Narrowed::among(keys, $seek, $others)))
                     } else {
                         Some(Narrowed::Broad {
