@@ -148,27 +148,42 @@ async fn open(url: &str) -> Database {
         .expect("the database opens")
 }
 
-/// Brings the planner's statistics of the database at `url` up to date, as autovacuum does in
-/// time on a live database. PostgreSQL only.
+/// Brings the planner's statistics and the visibility map of the database at `url` up to
+/// date, as autovacuum does in time on a live database. PostgreSQL only.
 pub async fn analyze(url: &str) {
     let mut session = AsyncPgConnection::establish(url)
         .await
         .expect("the session connects");
     session
-        .batch_execute("ANALYZE")
+        .batch_execute("VACUUM ANALYZE")
         .await
-        .expect("ANALYZE runs");
+        .expect("VACUUM ANALYZE runs");
 }
 
 /// How many scans of `index` PostgreSQL has counted in the database at `url`, once every
-/// session that scanned it has reported: polls for up to 20 s until the count passes `above`
-/// (an idle session reports within about 10 s), then answers what it last read.
+/// session that scanned it has reported: see [`statistic_above`].
 pub async fn index_scans_above(url: &str, index: &str, above: i64) -> i64 {
+    let sql = "SELECT idx_scan AS n FROM pg_stat_user_indexes WHERE indexrelname = $1";
+    statistic_above(url, sql, index, above).await
+}
+
+/// How many rows of `table` PostgreSQL has counted as read from the table by index scans (not
+/// by index-only ones, nor rows an index passed over) in the database at `url`: see
+/// [`statistic_above`].
+pub async fn rows_fetched_above(url: &str, table: &str, above: i64) -> i64 {
+    let sql = "SELECT idx_tup_fetch AS n FROM pg_stat_user_tables WHERE relname = $1";
+    statistic_above(url, sql, table, above).await
+}
+
+/// The count `sql` reads for `name` (its one parameter) from PostgreSQL's statistics: polls for
+/// up to 20 s until it passes `above` (an idle session reports within about 10 s, one that
+/// closes at once), then answers what it last read.
+async fn statistic_above(url: &str, sql: &str, name: &str, above: i64) -> i64 {
     use diesel_async::RunQueryDsl;
     #[derive(diesel::QueryableByName)]
-    struct Scans {
+    struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
-        idx_scan: i64,
+        n: i64,
     }
     let mut session = AsyncPgConnection::establish(url)
         .await
@@ -179,15 +194,14 @@ pub async fn index_scans_above(url: &str, index: &str, above: i64) -> i64 {
             .batch_execute("SELECT pg_stat_clear_snapshot()")
             .await
             .expect("the snapshot clears");
-        let scans =
-            diesel::sql_query("SELECT idx_scan FROM pg_stat_user_indexes WHERE indexrelname = $1")
-                .bind::<diesel::sql_types::Text, _>(index)
-                .get_result::<Scans>(&mut session)
-                .await
-                .expect("the index has statistics")
-                .idx_scan;
-        if scans > above || std::time::Instant::now() > deadline {
-            return scans;
+        let count = diesel::sql_query(sql)
+            .bind::<diesel::sql_types::Text, _>(name)
+            .get_result::<Count>(&mut session)
+            .await
+            .expect("the statistic is kept")
+            .n;
+        if count > above || std::time::Instant::now() > deadline {
+            return count;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

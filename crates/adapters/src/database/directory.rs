@@ -59,8 +59,8 @@ macro_rules! headed {
     }};
 }
 
-/// Keeps the rows of `$query` whose `$column` starts with `$prefix`, through `$column`'s
-/// index (for counts and the narrow prefix's probe).
+/// Keeps the rows of `$query` whose `$column` starts with `$prefix`: a range of `$column`'s
+/// index (for counts and the probe), or of the head index's last column (a broad prefix).
 macro_rules! in_range {
     ($query:expr, $column:expr, $prefix:expr) => {
         match $prefix {
@@ -154,8 +154,11 @@ macro_rules! page {
             let query = match &narrowed {
                 Some(Narrowed::Head(head)) => headed!($query, $table, $column, head),
                 Some(Narrowed::Ids(ids)) => $query.filter($table::id.eq_any(ids.clone())),
-                Some(Narrowed::Broad { head, prefix }) => headed!($query, $table, $column, head)
-                    .filter(Head::of($table::$column, prefix).eq(prefix.clone())),
+                Some(Narrowed::Broad { head, prefix }) => in_range!(
+                    headed!($query, $table, $column, head),
+                    $table::$column,
+                    Some(prefix)
+                ),
                 None => $query,
             };
             keyset!(query, $table::created_at, $table::id, seek)
@@ -202,7 +205,8 @@ macro_rules! keys_in_range {
 /// How `$prefix` narrows the page `$seek` asks for of the rows `$query` (of `$table`) keeps:
 /// at once for a short prefix; else from a probe of `$column`'s index for the keyset positions
 /// of the rows it matches: when at most [`SELECTIVE`] do, the ids of the page's rows among
-/// them (`Narrowed::among`); else, for a broad prefix, its head and itself.
+/// them (`Narrowed::among`); else, for a broad prefix, its head and itself, with no probe while
+/// the instance remembers it broad (`BroadPrefixes`).
 macro_rules! narrow {
     (
         $db:expr, $table:ident, $query:expr, $column:ident, $prefix:expr, $others:expr,
@@ -213,17 +217,24 @@ macro_rules! narrow {
             Some(prefix) => match Narrowed::at_once(prefix) {
                 Some(narrowed) => Some(narrowed),
                 None => {
-                    // More than SELECTIVE match when there is a row past them: one row read,
-                    // not the keys, which only a selective prefix's page needs.
-                    let beyond = keys_in_range!($db, $table, $column, prefix, SELECTIVE, 1);
-                    if beyond.is_empty() {
-                        let keys = keys_in_range!($db, $table, $column, prefix, 0, SELECTIVE);
-                        Some(Narrowed::Ids(Narrowed::among(keys, $seek, $others)))
+                    let listing = stringify!($table);
+                    let broad = Narrowed::Broad {
+                        head: Narrowed::head(prefix),
+                        prefix: prefix.clone(),
+                    };
+                    if $db.broad_prefixes.knows(listing, prefix) {
+                        Some(broad)
                     } else {
-                        Some(Narrowed::Broad {
-                            head: Narrowed::head(prefix),
-                            prefix: prefix.as_str().to_owned(),
-                        })
+                        // More than SELECTIVE match when there is a row past them: one row
+                        // read, not the keys, which only a selective prefix's page needs.
+                        let beyond = keys_in_range!($db, $table, $column, prefix, SELECTIVE, 1);
+                        if beyond.is_empty() {
+                            let keys = keys_in_range!($db, $table, $column, prefix, 0, SELECTIVE);
+                            Some(Narrowed::Ids(Narrowed::among(keys, $seek, $others)))
+                        } else {
+                            $db.broad_prefixes.remember(listing, prefix);
+                            Some(broad)
+                        }
                     }
                 }
             },

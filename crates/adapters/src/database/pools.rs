@@ -15,6 +15,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 
 use super::connect::connect_postgres;
+use super::prefix::BroadPrefixes;
 use super::replica::Replica;
 use super::settings::{PoolSettings, PoolStatus};
 use super::setup::DatabaseError;
@@ -130,6 +131,9 @@ pub struct Database {
     /// order, instead of racing for the file's lock and outwaiting its busy timeout. Shared
     /// by every pool of the instance.
     pub(super) sqlite_writer: Arc<WriterTurn>,
+    /// The prefixes found broad lately: see `prefix::BroadPrefixes`. Shared by every pool of
+    /// the instance.
+    pub(super) broad_prefixes: Arc<BroadPrefixes>,
 }
 
 /// The turn of an instance's SQLite transactions (see [`Database::sqlite_writer`]).
@@ -189,6 +193,7 @@ impl Database {
         Ok(Self {
             appender: Arc::clone(&self.appender),
             sqlite_writer: Arc::clone(&self.sqlite_writer),
+            broad_prefixes: Arc::clone(&self.broad_prefixes),
             replica,
             ..Self::pool(
                 self.url.clone(),
@@ -232,6 +237,7 @@ impl Database {
             writable,
             replica: None,
             sqlite_writer: Arc::default(),
+            broad_prefixes: Arc::default(),
         })
     }
 

@@ -10,11 +10,14 @@
 //! - a longer prefix is probed first: is there a row past the first [`SELECTIVE`] it matches,
 //!   from the text's index alone (one row read). When at most [`SELECTIVE`] match, their keyset
 //!   positions are read, the page chosen among them in memory and read by id; when more match, the page is read in keyset
-//!   order from the index of its first three characters, the whole prefix a filter on each row
-//!   (`substr(text, 1, n) = prefix`, which no index serves, so the planner cannot misjudge it
-//!   as selective and read another index): one statement that stops at the page's last row.
+//!   order from the index of its first three characters, which holds the text as its last
+//!   column (migration `broad_prefixes_in_their_head`): the whole prefix is a range of that
+//!   column, checked on each entry of the head inside the index, so only the page's rows are
+//!   read from the table; one statement that stops at the page's last row.
 //!
 //! docs/performance.md ("Filters") measures each with `EXPLAIN ANALYZE` on 1M users.
+
+use std::time::{Duration, Instant};
 
 use admin_domain::{Caseless, Order, Seek, Timestamp};
 use diesel::QueryResult;
@@ -22,6 +25,7 @@ use diesel::backend::Backend;
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::Text;
+use quick_cache::sync::Cache;
 
 use super::sql_types::{DbInstant, DbUuid};
 
@@ -47,7 +51,7 @@ pub(super) enum Narrowed {
         /// Its first three characters.
         head: String,
         /// The whole prefix.
-        prefix: String,
+        prefix: Caseless,
     },
 }
 
@@ -73,8 +77,43 @@ impl Narrowed {
     }
 }
 
+/// The prefixes an instance found broad lately, by listing, so that the pages after a broad
+/// prefix's first (its "Load more", the same search typed again) skip the probe. Only the
+/// broad verdict is kept: a broad prefix's statement is right however many rows match, and only
+/// its cost depends on it (a prefix that became selective walks its head until it is forgotten),
+/// while a selective prefix's is right only while at most [`SELECTIVE`] match.
+#[derive(Debug)]
+pub(crate) struct BroadPrefixes(Cache<(&'static str, String), Instant>);
+
+/// How many broad prefixes an instance remembers.
+const REMEMBERED: usize = 1_024;
+
+/// How long a broad verdict is trusted before the prefix is probed again.
+const TRUSTED: Duration = Duration::from_secs(60);
+
+impl Default for BroadPrefixes {
+    fn default() -> Self {
+        Self(Cache::new(REMEMBERED))
+    }
+}
+
+impl BroadPrefixes {
+    /// Whether `prefix` was found broad in `listing` less than [`TRUSTED`] ago.
+    pub(super) fn knows(&self, listing: &'static str, prefix: &Caseless) -> bool {
+        self.0
+            .get(&(listing, prefix.as_str().to_owned()))
+            .is_some_and(|found| found.elapsed() < TRUSTED)
+    }
+
+    /// Remembers that `prefix` is broad in `listing`.
+    pub(super) fn remember(&self, listing: &'static str, prefix: &Caseless) {
+        self.0
+            .insert((listing, prefix.as_str().to_owned()), Instant::now());
+    }
+}
+
 /// `substr(column, 1, n)`, `n` the characters of a head (one to three, as the head indexes
-/// are) or of a whole prefix, written as a constant: a bound length would not match the
+/// are), written as a constant: a bound length would not match the
 /// indexes. Not `diesel::dsl::sql`, which marks its statement unsafe to keep prepared, so that
 /// every page was planned anew.
 #[derive(Debug, Clone, Copy)]

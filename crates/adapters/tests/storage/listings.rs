@@ -5,7 +5,9 @@ use std::collections::HashSet;
 use std::fmt::Debug;
 
 use admin_adapters::database::{DatabaseUrl, PoolSettings, SELECTIVE};
-use admin_adapters::testing::{Backend, TestDatabase, analyze, index_scans_above};
+use admin_adapters::testing::{
+    Backend, TestDatabase, analyze, index_scans_above, rows_fetched_above,
+};
 use admin_adapters::{Database, on_both_backends};
 use admin_domain::*;
 use uuid::Uuid;
@@ -29,6 +31,8 @@ on_both_backends!(
     members_carry_their_user_however_it_was_written,
     a_filter_no_stored_text_can_match_matches_nothing,
     filtered_pages_are_read_through_their_own_indexes,
+    a_broad_prefix_reads_only_its_pages_rows_from_the_table,
+    a_broad_prefix_is_probed_once_for_its_pages,
 );
 
 /// Every row a listing holds, in `order`, read 7 at a time.
@@ -107,7 +111,8 @@ async fn emails_written_in_mixed_case_behind_the_service_are_lowercased_and_foun
     db: TestDatabase,
 ) {
     let db = db.database.clone();
-    db.revert_migrations_through(LOWERCASE_EMAILS)
+    let reverted = db
+        .revert_migrations_through(LOWERCASE_EMAILS)
         .await
         .expect("reverts");
     db.add_users(
@@ -139,7 +144,7 @@ async fn emails_written_in_mixed_case_behind_the_service_are_lowercased_and_foun
             .is_empty()
     );
     assert!(users_where(&db, prefix("alice")).await.is_empty());
-    assert_eq!(db.migrate().await.expect("migrates"), 1);
+    assert_eq!(db.migrate().await.expect("migrates"), reverted);
 
     let alice = vec!["alice.smith@example.com".to_owned()];
     assert_eq!(
@@ -170,7 +175,8 @@ async fn emails_written_in_mixed_case_behind_the_service_are_lowercased_and_foun
 /// before changing anything, naming both, and goes on once one of them has another address.
 async fn users_whose_emails_differ_only_in_case_stop_the_migration_by_name(db: TestDatabase) {
     let db = db.database.clone();
-    db.revert_migrations_through(LOWERCASE_EMAILS)
+    let reverted = db
+        .revert_migrations_through(LOWERCASE_EMAILS)
         .await
         .expect("reverts");
     let (bob, twin) = (
@@ -194,12 +200,12 @@ async fn users_whose_emails_differ_only_in_case_stop_the_migration_by_name(db: T
         error.contains(&format!("{} (bob@example.com)", bob.id)),
         "{error}"
     );
-    assert_eq!(db.pending_migrations().await.expect("inspects"), 1);
+    assert_eq!(db.pending_migrations().await.expect("inspects"), reverted);
 
     db.execute_raw("UPDATE users SET email = 'robert@example.com' WHERE email = 'BOB@example.com'")
         .await
         .expect("renamed");
-    assert_eq!(db.migrate().await.expect("migrates"), 1);
+    assert_eq!(db.migrate().await.expect("migrates"), reverted);
 }
 
 fn named(name: &str, slug: &str, is_platform: bool, micros: i64) -> Organization {
@@ -1141,5 +1147,144 @@ async fn filtered_pages_are_read_through_their_own_indexes(db: TestDatabase) {
                 "{index} scanned {before} times before {filter:?}, {after} after"
             );
         }
+    }
+}
+
+/// Users whose emails all start `abx`, a tenth of them (more than [`SELECTIVE`]) `abxy`: the
+/// seed's `user1` among its `use…` emails.
+fn crowded_head() -> Vec<User> {
+    (0..(SELECTIVE + 100) * 10)
+        .map(|n| {
+            let head = if n % 10 == 3 { "abxy" } else { "abxz" };
+            person(&format!("{head}{n}@example.com"), true, n as i64)
+        })
+        .collect()
+}
+
+/// A prefix longer than three characters matching many rows, a tenth of those sharing its
+/// first three, is read from the head index with the whole prefix checked in the index: a page
+/// reads its own rows from the table, not the nine in ten of the head it passes over
+/// (PostgreSQL's statistics show it; SQLite's pages are checked for their rows).
+async fn a_broad_prefix_reads_only_its_pages_rows_from_the_table(db: TestDatabase) {
+    let users = crowded_head();
+    db.database.add_users(&users, &[]).await.expect("stored");
+    let postgres = db.backend() == Backend::Postgres;
+    if postgres {
+        analyze(&db.url).await;
+    }
+    let filter = UserFilter {
+        email_prefix: caseless("abxy"),
+        ..UserFilter::default()
+    };
+    for order in [Order::Asc, Order::Desc] {
+        let before = if postgres {
+            rows_fetched_above(&db.url, "users", -1).await
+        } else {
+            0
+        };
+        // A pool of its own, closed after the page: a backend reports its reads as it exits.
+        let own = Database::open(
+            DatabaseUrl::parse(&db.url).expect("a URL"),
+            PoolSettings::default(),
+        )
+        .await
+        .expect("opens");
+        let seek = PageRequest {
+            order,
+            ..PageRequest::first(Listing::Users)
+        }
+        .seek();
+        let page = own.users(&filter, &seek).await.expect("a page");
+        drop(own);
+        let mut expected: Vec<String> = users
+            .iter()
+            .map(|u| u.email.as_str().to_owned())
+            .filter(|email| email.starts_with("abxy"))
+            .collect();
+        if order == Order::Desc {
+            expected.reverse();
+        }
+        expected.truncate(seek.rows);
+        let emails: Vec<String> = page
+            .rows
+            .iter()
+            .map(|u| u.email.as_str().to_owned())
+            .collect();
+        assert_eq!(emails, expected, "{order:?}");
+        if postgres {
+            let fetched = rows_fetched_above(&db.url, "users", before).await - before;
+            assert!(
+                fetched <= 2 * seek.rows as i64,
+                "{order:?}: {fetched} rows read from the table for a page of {}",
+                seek.rows
+            );
+        }
+    }
+}
+
+/// The probe that finds a prefix broad is not repeated for its next pages (PostgreSQL's
+/// statistics count the email index's scans: one probe, then none, then a selective prefix's
+/// two).
+async fn a_broad_prefix_is_probed_once_for_its_pages(db: TestDatabase) {
+    let users = crowded_head();
+    db.database.add_users(&users, &[]).await.expect("stored");
+    let postgres = db.backend() == Backend::Postgres;
+    if postgres {
+        analyze(&db.url).await;
+    }
+    let filter = |prefix: &str| UserFilter {
+        email_prefix: caseless(prefix),
+        ..UserFilter::default()
+    };
+    let index = "users_email_key";
+    let before = if postgres {
+        index_scans_above(&db.url, index, -1).await
+    } else {
+        0
+    };
+    let own = Database::open(
+        DatabaseUrl::parse(&db.url).expect("a URL"),
+        PoolSettings::default(),
+    )
+    .await
+    .expect("opens");
+    let first = own
+        .users(&filter("abxy"), &PageRequest::first(Listing::Users).seek())
+        .await
+        .expect("a page");
+    let last = &first.rows[9];
+    let next = PageRequest {
+        after: Some(Position {
+            at: last.created_at,
+            id: last.id.as_uuid(),
+        }),
+        ..PageRequest::first(Listing::Users)
+    };
+    let second = own
+        .users(&filter("abxy"), &next.seek())
+        .await
+        .expect("a page");
+    assert_eq!(
+        second.rows.first().map(|u| u.email.as_str()),
+        Some("abxy103@example.com")
+    );
+    let one = own
+        .users(
+            &filter("abxz1001@"),
+            &PageRequest::first(Listing::Users).seek(),
+        )
+        .await
+        .expect("a page");
+    assert_eq!(one.rows.len(), 1);
+    if postgres {
+        drop(own);
+        let after = index_scans_above(&db.url, index, before + 2).await;
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        let settled = index_scans_above(&db.url, index, -1).await;
+        assert_eq!(
+            (after - before, settled - before),
+            (3, 3),
+            "the email index's scans: a probe, none, a probe and the keys"
+        );
     }
 }
