@@ -536,9 +536,11 @@ PLANS = {
     "a longer prefix matching at most 1,000: the page among their ids":
         ("uuid[], timestamptz, timestamptz, uuid, bigint",
          f"SELECT * FROM users WHERE id = ANY($1) AND {KEYSET}"),
-    "a longer prefix matching more: the rows of its first three characters, 8 pages' worth":
-        ("text, timestamptz, timestamptz, uuid, bigint",
-         f"SELECT created_at, id, email FROM users WHERE substr(email, 1, 3) = $1 AND {KEYSET}"),
+    "a longer prefix matching more: its first three characters' head index, in keyset order, "
+    "the whole prefix a range of the index's last column":
+        ("text, timestamptz, timestamptz, uuid, bigint, text, text",
+         f"SELECT * FROM users WHERE substr(email, 1, 3) = $1 AND email >= $6 AND email < $7 "
+         f"AND {KEYSET}"),
     "`is_active=false`":
         ("bool, timestamptz, timestamptz, uuid, bigint",
          f"SELECT * FROM users WHERE NOT is_active AND $1 AND {KEYSET}"),
@@ -565,7 +567,7 @@ def plans(s: Side, one: str, crowd: str) -> list[tuple[str, str]]:
                        f"AND email < '{end(one)}'") + "'"
     arguments = [
         f"'{one[:1]}', {START_AT}, 51", f"'{one[:3]}', {START_AT}, 51",
-        f"'{one}', '{end(one)}', 1001", f"{ids}, {START_AT}, 51", f"'zzz', {START_AT}, 408",
+        f"'{one}', '{end(one)}', 1001", f"{ids}, {START_AT}, 51", f"'zzz', {START_AT}, 51, 'zzzy0', 'zzzy1'",
         f"true, {START_AT}, 51", f"'{crowd}', {START_AT}, 51", f"true, {START_AT}, 51",
     ]
     out = []
