@@ -1,30 +1,37 @@
-//! The storage adapter: one [`Database`] implements the admin access, token store and platform
-//! directory ports against PostgreSQL or SQLite. Queries are written once, with diesel, and run
-//! on whichever backend the URL names (`pools::with_connection!`); where the two must differ,
-//! the difference is in `backend`. This file only names the parts:
+//! The storage adapter: one [`Database`] implements the admin access, token store, platform
+//! directory and audit trail ports against PostgreSQL or SQLite. Queries are written once, with
+//! diesel, and run on whichever backend the URL names (`connections::with_connection!`); where
+//! the two must differ, the difference is in `backend`. This file only names the parts:
 //!
 //! | module | what |
 //! | --- | --- |
+//! | `store` | [`Database`]: opened, sized, asked how it is; it holds the parts below |
 //! | `url`, `settings`, `setup` | the URL, the pools' settings and status, setup errors |
-//! | `pools` | [`Database`]: its pools, made and sized; the connection a standalone statement runs on |
+//! | `connect`, `connections` | a session; the pools and the connection a statement runs on |
 //! | `shared` | PostgreSQL's shared, pipelined connections |
 //! | `writable` | keeping the primary's connections on the server that accepts writes |
 //! | `replica` | reads from a replica while it keeps up, and the watcher that says so |
 //! | `backend` | where PostgreSQL and SQLite are told different things |
-//! | `access`, `tokens`, `directory`, `audit` | the four storage ports; `audit` also the chain |
-//! | `prefix`, `totals` | how a prefix filter is read; kept totals, and a page read with its total |
+//! | `access`, `tokens`, `directory`, `audit`, `schedule` | the storage ports |
+//! | `chain`, `appender` | the audit chain's rows and appends; batched appends |
+//! | `keyset`, `prefix`, `totals` | a page's statement; how a prefix narrows it; kept totals |
 //! | `schema`, `sql_types`, `rows` | the tables, their two portable column types, and rows |
 //! | `errors`, `migrations` | storage failures in the domain's terms; the embedded migrations |
+//! | `for_tests` | what tests ask beyond the ports (feature `testing`) |
 
 mod access;
 mod appender;
 mod audit;
 mod backend;
+mod chain;
 mod connect;
+mod connections;
 mod directory;
 mod errors;
+#[cfg(feature = "testing")]
+mod for_tests;
+mod keyset;
 mod migrations;
-mod pools;
 mod prefix;
 mod replica;
 mod rows;
@@ -34,14 +41,13 @@ mod settings;
 mod setup;
 mod shared;
 mod sql_types;
+mod store;
 mod tokens;
 mod totals;
 mod url;
 mod writable;
 
-pub use audit::detail_json;
 pub use backend::CLEANUP_TURN;
-pub use pools::Database;
 pub use prefix::SELECTIVE;
 pub use replica::ReplicaStatus;
 pub use schedule::{ClaimedRun, CleanupSchedule};
@@ -49,4 +55,5 @@ pub use settings::{PoolSettings, PoolStatus};
 pub use setup::DatabaseError;
 pub use setup::MigrationError;
 pub use shared::PIPELINE_DEPTH;
+pub use store::Database;
 pub use url::DatabaseUrl;

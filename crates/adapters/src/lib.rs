@@ -17,7 +17,7 @@ pub mod testing;
 pub use biscuit::{BiscuitAuthority, PreviousKey, RootKey};
 pub use database::{
     ClaimedRun, CleanupSchedule, Database, DatabaseError, DatabaseUrl, PoolSettings, PoolStatus,
-    ReplicaStatus, detail_json,
+    ReplicaStatus,
 };
 
 /// The production ports: the database for storage, Biscuit for tokens.

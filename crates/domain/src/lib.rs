@@ -61,6 +61,7 @@
 
 mod audit;
 mod caller;
+mod chain;
 mod entities;
 mod errors;
 mod filters;
@@ -81,6 +82,7 @@ pub use audit::{
     Details, Origin, Target, TargetKind, Via,
 };
 pub use caller::{Caller, CallerRecord};
+pub use chain::GENESIS;
 pub use entities::{
     Member, Membership, Organization, OrganizationMembership, OrganizationSummary, Revocation,
     TokenRecord, User, UserRevocation, Workspace,

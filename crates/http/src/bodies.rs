@@ -1,7 +1,7 @@
 //! The 200 bodies, field for field as the contract names them, with the contract's sentences.
 
 use admin_domain::{
-    AccessDecision, AccessRole, AuditEvent, CleanupReport, Member, OrganizationMembership,
+    AccessDecision, AccessRole, AuditEvent, CleanupReport, Detail, Member, OrganizationMembership,
     OrganizationSummary, Page, Role, Timestamp, TokenRecord, TokenState, User, Workspace,
 };
 use serde::Serialize;
@@ -422,7 +422,7 @@ impl From<AuditEvent> for AuditEventItem {
         let details = entry
             .details
             .iter()
-            .map(|(name, value)| (name.to_owned(), admin_adapters::detail_json(value)))
+            .map(|(name, value)| (name.to_owned(), detail_json(value)))
             .collect();
         Self {
             id: entry.id.to_string(),
@@ -442,5 +442,15 @@ impl From<AuditEvent> for AuditEventItem {
             prev_hash: event.prev_hash,
             hash: event.hash,
         }
+    }
+}
+
+/// One detail's JSON value, as the API shows it (and the chain's canonical form writes it).
+fn detail_json(value: &Detail) -> serde_json::Value {
+    match value {
+        Detail::Null => serde_json::Value::Null,
+        Detail::Flag(flag) => serde_json::Value::Bool(*flag),
+        Detail::Count(count) => serde_json::Value::from(*count),
+        Detail::Text(text) => serde_json::Value::from(text.as_str()),
     }
 }

@@ -6,11 +6,12 @@ use admin_domain::{
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use super::connections::with_connection;
 use super::errors;
-use super::pools::{Database, with_connection};
 use super::rows::{self, TokenRow};
 use super::schema::{memberships, organizations, tokens, users};
 use super::sql_types::DbUuid;
+use super::store::Database;
 
 impl AdminAccess for Database {
     async fn caller(

@@ -3,9 +3,9 @@
 //! arrive while one batch commits go into the next, so the chain's head is locked and a commit
 //! flushed once a batch instead of once an event (docs/audit.md, "The chain").
 //!
-//! One thread per [`Database`] value (shared by the pools `another_pool` makes from it), with
-//! a runtime and two connections of its own, made on its first such append; it ends when the
-//! last clone of that value is dropped.
+//! One thread per appender (one per instance: the pools `Database::another_pool` makes share
+//! it), with a runtime and two connections of its own, made on its first such append; it ends
+//! when the appender is dropped.
 
 use std::sync::Mutex;
 
@@ -19,10 +19,11 @@ use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text};
 
-use super::audit::{AuditRow, append};
+use super::chain::{AuditRow, append};
+use super::connections::{Connections, Pools, in_transaction};
 use super::errors;
-use super::pools::{Database, Pools, in_transaction};
 use super::schema::audit_head;
+use super::setup::DatabaseError;
 use super::sql_types::{DbInstant, DbUuid, Instant, Uuid};
 
 /// The most events one batch commits.
@@ -46,12 +47,18 @@ pub struct Appender {
 }
 
 impl Appender {
-    /// Appends `entry` in the next batch of `db`'s task, and waits until that batch commits.
-    pub async fn append(&self, db: &Database, entry: &AuditEntry) -> Result<(), StoreError> {
+    /// Appends `entry` in the next batch of the appender's task, and waits until that batch
+    /// commits. The task, when there is none yet, runs on the connections `connect` opens
+    /// (given how many).
+    pub async fn append(
+        &self,
+        connect: impl Fn(usize) -> Result<Connections, DatabaseError>,
+        entry: &AuditEntry,
+    ) -> Result<(), StoreError> {
         let (done, committed) = oneshot::channel();
         let mut job = (entry.clone(), done);
         for _ in 0..2 {
-            let jobs = self.jobs(db);
+            let jobs = self.jobs(&connect);
             match jobs.send(job) {
                 Ok(()) => {
                     return committed.await.unwrap_or_else(|_| Err(gone()));
@@ -66,7 +73,10 @@ impl Appender {
         Err(gone())
     }
 
-    fn jobs(&self, db: &Database) -> mpsc::UnboundedSender<Job> {
+    fn jobs(
+        &self,
+        connect: impl Fn(usize) -> Result<Connections, DatabaseError>,
+    ) -> mpsc::UnboundedSender<Job> {
         let mut jobs = self
             .jobs
             .lock()
@@ -75,9 +85,7 @@ impl Appender {
             let (sender, receiver) = mpsc::unbounded_channel();
             // A thread of its own, with connections of its own: on a busy worker, a batch's
             // every round trip would wait for the worker's other tasks.
-            let own = db
-                .another_pool(CONNECTIONS)
-                .map(|pool| pool.without_appender());
+            let own = connect(CONNECTIONS);
             let started = std::thread::Builder::new()
                 .name("audit-appender".to_owned())
                 .spawn(move || match (own, runtime()) {
@@ -110,7 +118,7 @@ fn gone() -> StoreError {
 }
 
 /// Commits the jobs in batches: every job waiting when a batch starts goes into it.
-async fn run(db: Database, mut jobs: mpsc::UnboundedReceiver<Job>) {
+async fn run(db: Connections, mut jobs: mpsc::UnboundedReceiver<Job>) {
     let mut head = None;
     while let Some(first) = jobs.recv().await {
         let mut batch = vec![first];
@@ -133,7 +141,11 @@ async fn run(db: Database, mut jobs: mpsc::UnboundedReceiver<Job>) {
 /// Appends the batch's events. On PostgreSQL in one statement, on the head this appender saw
 /// last ([`on_seen_head`]); when other appends keep moving the head, and always on SQLite
 /// (local, with one writer), one by one under the head's lock, as a change's events are.
-async fn commit(db: &Database, head: &mut Option<Head>, batch: &[Job]) -> Result<(), StoreError> {
+async fn commit(
+    db: &Connections,
+    head: &mut Option<Head>,
+    batch: &[Job],
+) -> Result<(), StoreError> {
     let events: Vec<&AuditEntry> = batch.iter().map(|(event, _)| event).collect();
     if let Pools::Postgres { pool, .. } = &db.pools {
         let mut conn = pool.get().await.map_err(errors::pool)?;

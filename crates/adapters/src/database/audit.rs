@@ -1,219 +1,24 @@
-//! The audit trail port, and the chain every append goes through.
-//!
-//! An append locks the one-row head (`UPDATE audit_head SET seq = seq + 1 RETURNING seq,
-//! hash`: PostgreSQL's row lock, SQLite's write lock), inserts the event with the head's hash
-//! as its `prev_hash`, and moves the head to the event's hash, in the caller's transaction:
-//! appends from every instance queue on the head, so they form one chain, and the change, its
-//! event and the head commit together or not at all. The head is the last thing a transaction
-//! locks, so no holder of it ever waits for another lock. docs/audit.md specifies the canonical
-//! form byte by byte.
-
-use std::collections::BTreeMap;
+//! The audit trail port: events appended (through `chain`, or the appender's batches), listed
+//! and verified.
 
 use admin_domain::{
-    Action, Actor, AuditEntry, AuditEvent, AuditEventId, AuditFilter, AuditTrail, ChainBreak,
-    ChainCheck, ChainHead, Detail, Details, Order, Rows, Seek, StoreError, Target, TargetKind,
-    TokenId, UserId, Via,
+    AuditEntry, AuditEvent, AuditFilter, AuditTrail, ChainBreak, ChainCheck, ChainHead, Order,
+    Rows, Seek, StoreError,
 };
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use sha2::{Digest, Sha256};
 
+use super::chain::AuditRow;
+use super::connections::with_connection;
 use super::errors;
-use super::pools::{Database, with_connection};
 use super::replica::on_replica;
 use super::schema::{audit_events, audit_head};
 use super::sql_types::{DbInstant, DbUuid};
+use super::store::Database;
 use super::totals::with_counted;
-
-/// The `prev_hash` of the first event.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Events `audit verify` reads a statement.
 const VERIFY_BATCH: i64 = 1_000;
-
-/// Appends `$entry` (an `&AuditEntry`) to the chain on `$conn`, inside the caller's
-/// transaction, with the statements of `$run` (`diesel_async::RunQueryDsl` and `await`, or
-/// `diesel::RunQueryDsl` on a blocking connection). Its errors are diesel's.
-macro_rules! append {
-    ($($run:ident)::+, $conn:expr, $entry:expr $(, $await:tt)?) => {{
-        use diesel::prelude::*;
-        use $crate::database::schema::{audit_events, audit_head};
-        let (seq, prev): (i64, String) = $($run)::+::get_result(
-            diesel::update(audit_head::table)
-                .set(audit_head::seq.eq(audit_head::seq + 1))
-                .returning((audit_head::seq, audit_head::hash)),
-            $conn,
-        )$(.$await)??;
-        let row = $crate::database::audit::AuditRow::chained($entry, seq, prev);
-        $($run)::+::execute(diesel::insert_into(audit_events::table).values(&row), $conn)$(.$await)??;
-        $($run)::+::execute(
-            diesel::update(audit_head::table).set(audit_head::hash.eq(&row.hash)),
-            $conn,
-        )$(.$await)??;
-    }};
-}
-pub(crate) use append;
-
-/// An event as stored: text and ids, exactly what its hash covers.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = audit_events)]
-pub struct AuditRow {
-    pub seq: i64,
-    pub id: DbUuid,
-    pub at: DbInstant,
-    pub action: String,
-    pub via: String,
-    pub actor_user_id: Option<DbUuid>,
-    pub actor_token_id: Option<DbUuid>,
-    pub target_type: Option<String>,
-    pub target_id: Option<DbUuid>,
-    pub details: String,
-    pub request_id: Option<String>,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
-impl AuditRow {
-    /// `entry` as the `seq`th event, after the event whose hash is `prev_hash`.
-    pub fn chained(entry: &AuditEntry, seq: i64, prev_hash: String) -> Self {
-        let mut row = Self {
-            seq,
-            id: DbUuid(entry.id.as_uuid()),
-            at: DbInstant(entry.at),
-            action: entry.action.as_str().to_owned(),
-            via: entry.via.as_str().to_owned(),
-            actor_user_id: entry.actor.map(|actor| DbUuid(actor.user_id.as_uuid())),
-            actor_token_id: entry.actor.map(|actor| DbUuid(actor.token_id.as_uuid())),
-            target_type: entry.target.map(|target| target.kind.as_str().to_owned()),
-            target_id: entry.target.map(|target| DbUuid(target.id)),
-            details: details_json(&entry.details),
-            request_id: entry.request_id.clone(),
-            prev_hash,
-            hash: String::new(),
-        };
-        row.hash = row.computed_hash();
-        row
-    }
-
-    /// The SHA-256, hex, of `prev_hash` followed by the canonical form.
-    pub fn computed_hash(&self) -> String {
-        let mut hasher = Sha256::new();
-        hasher.update(self.prev_hash.as_bytes());
-        hasher.update(self.canonical().as_bytes());
-        hex::encode(hasher.finalize())
-    }
-
-    /// The canonical form (docs/audit.md): the event as the API shows it, without `prev_hash`
-    /// and `hash`, as JSON with its keys sorted, no whitespace, UTF-8, only `"`, `\` and
-    /// control characters escaped. `details` is stored in that form already.
-    pub fn canonical(&self) -> String {
-        let text = |value: &str| serde_json::Value::from(value).to_string();
-        let optional = |value: Option<String>| value.as_deref().map_or("null".to_owned(), text);
-        let id = |value: &Option<DbUuid>| value.map(|id| id.0.to_string());
-        let actor = match (&self.actor_user_id, &self.actor_token_id) {
-            (None, None) => "null".to_owned(),
-            (user, token) => format!(
-                "{{\"token_id\":{},\"user_id\":{}}}",
-                optional(id(token)),
-                optional(id(user))
-            ),
-        };
-        let target = match (&self.target_type, &self.target_id) {
-            (None, None) => "null".to_owned(),
-            (kind, target) => format!(
-                "{{\"id\":{},\"type\":{}}}",
-                optional(id(target)),
-                optional(kind.clone())
-            ),
-        };
-        format!(
-            "{{\"action\":{},\"actor\":{actor},\"at\":{},\"details\":{},\"id\":{},\
-             \"request_id\":{},\"target\":{target},\"via\":{}}}",
-            text(&self.action),
-            text(&self.at.0.to_string()),
-            self.details,
-            text(&self.id.0.to_string()),
-            optional(self.request_id.clone()),
-            text(&self.via),
-        )
-    }
-}
-
-/// One detail's JSON value: as the trail stores it, hashes it, and the API shows it.
-pub fn detail_json(value: &Detail) -> serde_json::Value {
-    match value {
-        Detail::Null => serde_json::Value::Null,
-        Detail::Flag(flag) => serde_json::Value::Bool(*flag),
-        Detail::Count(count) => serde_json::Value::from(*count),
-        Detail::Text(text) => serde_json::Value::from(text.as_str()),
-    }
-}
-
-/// Details as a JSON object, keys sorted, no whitespace.
-fn details_json(details: &Details) -> String {
-    let map: BTreeMap<&str, serde_json::Value> = details
-        .iter()
-        .map(|(name, value)| (name, detail_json(value)))
-        .collect();
-    serde_json::to_string(&map).unwrap_or_else(|_| "{}".to_owned())
-}
-
-impl TryFrom<AuditRow> for AuditEvent {
-    type Error = StoreError;
-
-    fn try_from(row: AuditRow) -> Result<Self, StoreError> {
-        let corrupt = |what: &str| StoreError::Failed(format!("audit event: {what}").into());
-        let details: BTreeMap<String, serde_json::Value> =
-            serde_json::from_str(&row.details).map_err(|_| corrupt("details are not an object"))?;
-        let mut parsed = Details::new();
-        for (name, value) in details {
-            let value = match value {
-                serde_json::Value::Null => Detail::Null,
-                serde_json::Value::Bool(flag) => Detail::Flag(flag),
-                serde_json::Value::Number(n) => Detail::Count(
-                    n.as_u64()
-                        .ok_or_else(|| corrupt("a detail is not a count"))?,
-                ),
-                serde_json::Value::String(text) => Detail::Text(text),
-                _ => return Err(corrupt("a detail is not a value")),
-            };
-            parsed = parsed.with(name, value);
-        }
-        let actor = match (row.actor_user_id, row.actor_token_id) {
-            (Some(user), Some(token)) => Some(Actor {
-                user_id: UserId::from_uuid(user.0),
-                token_id: TokenId::from_uuid(token.0),
-            }),
-            (None, None) => None,
-            _ => return Err(corrupt("half an actor")),
-        };
-        let target = match (row.target_type.as_deref(), row.target_id) {
-            (Some(kind), Some(id)) => Some(Target {
-                kind: TargetKind::parse(kind).ok_or_else(|| corrupt("unknown target type"))?,
-                id: id.0,
-            }),
-            (None, None) => None,
-            _ => return Err(corrupt("half a target")),
-        };
-        let entry = AuditEntry {
-            id: AuditEventId::from_uuid(row.id.0),
-            at: row.at.0,
-            action: Action::parse(&row.action).ok_or_else(|| corrupt("unknown action"))?,
-            via: Via::parse(&row.via).ok_or_else(|| corrupt("unknown way in"))?,
-            actor,
-            target,
-            details: parsed,
-            request_id: row.request_id,
-            counts: None,
-        };
-        Ok(AuditEvent {
-            entry,
-            prev_hash: row.prev_hash,
-            hash: row.hash,
-        })
-    }
-}
 
 /// The chain broken at `row`.
 fn broken(row: &AuditRow, problem: ChainBreak) -> ChainCheck {
@@ -338,7 +143,8 @@ impl Database {
 
 impl AuditTrail for Database {
     async fn append(&self, event: &AuditEntry) -> Result<(), StoreError> {
-        self.appender.append(self, event).await
+        let connect = |max_size| self.connections_of_their_own(max_size);
+        self.appender.append(connect, event).await
     }
 
     async fn events(
@@ -352,7 +158,8 @@ impl AuditTrail for Database {
     async fn verify(&self) -> Result<ChainCheck, StoreError> {
         // Walk every event in the order appended; then the head must end the chain there.
         // Appends committed meanwhile move the head on: walk on to it.
-        let (mut expected, mut last, mut events) = (GENESIS.to_owned(), None::<AuditRow>, 0);
+        let (mut expected, mut last, mut events) =
+            (admin_domain::GENESIS.to_owned(), None::<AuditRow>, 0);
         loop {
             let after = last.as_ref().map_or(i64::MIN, |row| row.seq);
             let rows: Vec<AuditRow> = with_connection!(self, |conn| {
@@ -369,7 +176,7 @@ impl AuditTrail for Database {
             for row in rows {
                 let problem = if row.prev_hash != expected {
                     Some(ChainBreak::Link)
-                } else if row.computed_hash() != row.hash {
+                } else if !row.holds_its_hash() {
                     Some(ChainBreak::Content)
                 } else {
                     None

@@ -1,6 +1,6 @@
 //! Where PostgreSQL and SQLite must be told different things. Everything else is shared.
 
-use super::pools::Pools;
+use super::connections::Pools;
 
 /// Inserts `$rows` (a `Vec` of insertable rows), all or none, with `$events` (a
 /// `&[AuditEntry]`) appended to the audit trail in the same transaction: chunk by chunk,
@@ -19,26 +19,28 @@ macro_rules! insert_all {
     (@run $db:expr, $rows:expr, $events:expr, |$pg_part:ident| $pg:expr, |$sqlite_part:ident| $sqlite:expr, $sqlite_by:ident) => {{
         let rows = $rows;
         let events: Vec<admin_domain::AuditEntry> = $events.to_vec();
-        let chunk = $crate::database::backend::insert_chunk(&$db.pools);
-        match &$db.pools {
-            $crate::database::pools::Pools::Postgres { pool, .. } => {
+        let connections: &$crate::database::connections::Connections =
+            ::core::convert::AsRef::as_ref(&$db);
+        let chunk = $crate::database::backend::insert_chunk(&connections.pools);
+        match &connections.pools {
+            $crate::database::connections::Pools::Postgres { pool, .. } => {
                 let mut conn = pool.get().await.map_err($crate::database::errors::pool)?;
                 let result = diesel_async::AsyncConnection::transaction(&mut *conn, async |conn| {
                     for $pg_part in rows.chunks(chunk) {
                         diesel_async::RunQueryDsl::execute($pg, conn).await?;
                     }
                     for event in &events {
-                        $crate::database::audit::append!(diesel_async::RunQueryDsl, conn, event, await);
+                        $crate::database::chain::append!(diesel_async::RunQueryDsl, conn, event, await);
                     }
                     Ok(())
                 })
                 .await
                 .map_err($crate::database::errors::query);
-                $db.writable.notice(&result);
+                connections.writable.notice(&result);
                 result
             }
-            $crate::database::pools::Pools::Sqlite(pool) => {
-                let _turn = $db.sqlite_writer.take().await?;
+            $crate::database::connections::Pools::Sqlite(pool) => {
+                let _turn = connections.sqlite_writer.take().await?;
                 let mut conn = pool.get().await.map_err($crate::database::errors::pool)?;
                 conn.spawn_blocking(move |conn| {
                     conn.immediate_transaction(|conn| {
@@ -46,7 +48,7 @@ macro_rules! insert_all {
                             diesel::RunQueryDsl::execute($sqlite, conn)?;
                         }
                         for event in &events {
-                            $crate::database::audit::append!(diesel::RunQueryDsl, conn, event);
+                            $crate::database::chain::append!(diesel::RunQueryDsl, conn, event);
                         }
                         Ok(())
                     })

@@ -1,18 +1,14 @@
-//! The platform directory port: keyset pages with their filters, in either order; totals;
-//! single rows; and the commands' inserts.
-//!
-//! Every page is one keyset statement: `at >= t AND (at > t OR id > i) ORDER BY at, id LIMIT
-//! n` (or the mirror for newest first), so an index on the listing's (creation time, id),
-//! read forwards or backwards, bounds it: the last page costs what the first does. Equality
-//! filters have indexes that lead with them (an organization's members and workspaces, the
-//! deactivated users), or are unique (an email, a slug). A prefix is read as `prefix` says.
-//! docs/performance.md measures each with `EXPLAIN ANALYZE`.
+//! The platform directory port: keyset pages (`keyset`) with their filters, in either order;
+//! totals; single rows; and the commands' inserts. Equality filters have indexes that lead
+//! with them (an organization's members and workspaces, the deactivated users), or are unique
+//! (an email, a slug); a prefix is read as `prefix` says. docs/performance.md measures each
+//! with `EXPLAIN ANALYZE`.
 
 use admin_domain::{
-    AuditEntry, Caseless, Member, Membership, Missing, Order, Organization, OrganizationFilter,
-    OrganizationId, OrganizationMembership, OrganizationSummary, PlatformDirectory, Role,
-    RoleFilter, Rows, Seek, StoreError, TokenFilter, TokenRecord, TokenState, User, UserFilter,
-    UserId, Workspace, WorkspaceFilter, WorkspaceId,
+    AuditEntry, Member, Membership, Missing, Organization, OrganizationFilter, OrganizationId,
+    OrganizationMembership, OrganizationSummary, PlatformDirectory, Role, RoleFilter, Rows, Seek,
+    StoreError, TokenFilter, TokenRecord, TokenState, User, UserFilter, UserId, Workspace,
+    WorkspaceFilter, WorkspaceId,
 };
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -20,81 +16,18 @@ use diesel_async::RunQueryDsl;
 use futures_util::future::try_join;
 
 use super::backend::insert_all;
+use super::connections::with_connection;
 use super::errors;
-use super::pools::{Database, with_connection};
-use super::prefix::{Head, Narrowed, SELECTIVE, unmatchable};
+use super::keyset::{counted, keyset, listed, matching};
+use super::prefix::{in_range, unmatchable};
 use super::replica::on_replica;
 use super::rows::{
     self, MemberRow, MembershipRow, OrganizationRow, SummaryRow, TokenRow, UserRow, WorkspaceRow,
 };
 use super::schema::{memberships, organizations, tokens, users, workspaces};
 use super::sql_types::{DbInstant, DbUuid};
-use super::totals::{Kept, count, with_counted, with_kept};
-
-/// Orders `$query` by `($at, $id)` in `$seek`'s order, from just after its position, and
-/// keeps at most its rows.
-macro_rules! keyset {
-    ($query:expr, $at:expr, $id:expr, $seek:expr) => {{
-        let seek: &Seek = $seek;
-        let (at, id) = (DbInstant(seek.after.at), DbUuid(seek.after.id));
-        let rows = i64::try_from(seek.rows).unwrap_or(i64::MAX);
-        match seek.order {
-            Order::Asc => $query
-                .filter($at.ge(at).and($at.gt(at).or($id.gt(id))))
-                .order(($at.asc(), $id.asc())),
-            Order::Desc => $query
-                .filter($at.le(at).and($at.lt(at).or($id.lt(id))))
-                .order(($at.desc(), $id.desc())),
-        }
-        .limit(rows)
-    }};
-}
-
-/// Keeps the rows of `$query` whose `$column` (of `$table`) starts with `$head` (one to three
-/// characters), through its head index.
-macro_rules! headed {
-    ($query:expr, $table:ident, $column:ident, $head:expr) => {{
-        let head: &String = $head;
-        $query.filter(Head::of($table::$column, head).eq(head.clone()))
-    }};
-}
-
-/// Keeps the rows of `$query` whose `$column` starts with `$prefix`: a range of `$column`'s
-/// index (for counts and the probe), or of the head index's last column (a broad prefix).
-macro_rules! in_range {
-    ($query:expr, $column:expr, $prefix:expr) => {
-        match $prefix {
-            Some(prefix) => {
-                let prefix: &Caseless = prefix;
-                let query = $query.filter($column.ge(prefix.as_str().to_owned()));
-                match prefix.prefix_end() {
-                    Some(end) => query.filter($column.lt(end)),
-                    None => query,
-                }
-            }
-            None => $query,
-        }
-    };
-}
-
-/// The rows of `$table` whose every `$column` equals its value and every boolean `$flag` is
-/// as `$set`, where they have one (`Some`), as a boxed query. A flag is written `flag` or `NOT
-/// flag`, never `flag = $1`: with a bound value the planner cannot use a partial index whose
-/// predicate is the flag (`users_inactive`), as every plan here is generic.
-macro_rules! matching {
-    ($table:ident $(, $column:expr => $value:expr)* $(; $flag:expr => $set:expr)*) => {{
-        let mut query = $table::table.into_boxed();
-        $(if let Some(value) = $value {
-            query = query.filter($column.eq(value));
-        })*
-        $(query = match $set {
-            Some(true) => query.filter($flag),
-            Some(false) => query.filter(diesel::dsl::not($flag)),
-            None => query,
-        };)*
-        query
-    }};
-}
+use super::store::Database;
+use super::totals::{Kept, with_counted, with_kept};
 
 /// The rows the equality filters of a [`UserFilter`] keep (its prefix is `narrow!`'s and
 /// `in_range!`'s); then the same for organizations and workspaces.
@@ -136,143 +69,6 @@ macro_rules! tokens_where {
             }
             Some(TokenState::Revoked) => query.filter(tokens::revoked_at.is_not_null()),
             None => query,
-        }
-    }};
-}
-
-/// One page of `$table` as `$seek` says, of the rows `$query` keeps whose `$column` starts
-/// with `$prefix` (read as `narrow!` decides), each selected as `$select`; `$others` says
-/// whether `$query` keeps fewer rows than the prefix alone would.
-macro_rules! page {
-    (
-        $db:expr, $table:ident, $query:expr, $column:ident, $prefix:expr, $others:expr,
-        $select:expr, $seek:expr
-    ) => {{
-        let seek: &Seek = $seek;
-        let narrowed = narrow!($db, $table, $query, $column, $prefix, $others, seek);
-        with_connection!($db, |conn| {
-            let query = match &narrowed {
-                Some(Narrowed::Head(head)) => headed!($query, $table, $column, head),
-                Some(Narrowed::Ids(ids)) => $query.filter($table::id.eq_any(ids.clone())),
-                Some(Narrowed::Broad { head, prefix }) => in_range!(
-                    headed!($query, $table, $column, head),
-                    $table::$column,
-                    Some(prefix)
-                ),
-                None => $query,
-            };
-            keyset!(query, $table::created_at, $table::id, seek)
-                .select($select)
-                .load(conn)
-                .await
-                .map_err(errors::query)
-        })?
-    }};
-}
-
-/// How many rows `$query` keeps.
-macro_rules! counted {
-    ($db:expr, $query:expr) => {{
-        let counted: i64 = with_connection!($db, |conn| {
-            $query.count().get_result(conn).await.map_err(errors::query)
-        })?;
-        Ok(count(counted))
-    }};
-}
-
-/// The keyset positions of at most `$limit` rows of `$table` whose `$column` starts with
-/// `$prefix`, after skipping `$offset`, read from the text's index alone.
-macro_rules! keys_in_range {
-    ($db:expr, $table:ident, $column:ident, $prefix:expr, $offset:expr, $limit:expr) => {{
-        let keys: Vec<(DbInstant, DbUuid)> = with_connection!($db, |conn| {
-            in_range!(
-                $table::table
-                    .select(($table::created_at, $table::id))
-                    .into_boxed(),
-                $table::$column,
-                Some($prefix)
-            )
-            .offset($offset as i64)
-            .limit($limit as i64)
-            .load(conn)
-            .await
-            .map_err(errors::query)
-        })?;
-        keys
-    }};
-}
-
-/// How `$prefix` narrows the page `$seek` asks for of the rows `$query` (of `$table`) keeps:
-/// at once for a short prefix; else from a probe of `$column`'s index for the keyset positions
-/// of the rows it matches: when at most [`SELECTIVE`] do, the ids of the page's rows among
-/// them (`Narrowed::among`); else, for a broad prefix, its head and itself, with no probe while
-/// the instance remembers it broad (`BroadPrefixes`).
-macro_rules! narrow {
-    (
-        $db:expr, $table:ident, $query:expr, $column:ident, $prefix:expr, $others:expr,
-        $seek:expr
-    ) => {{
-        match $prefix {
-            None => None,
-            Some(prefix) => match Narrowed::at_once(prefix) {
-                Some(narrowed) => Some(narrowed),
-                None => {
-                    let listing = stringify!($table);
-                    let broad = Narrowed::Broad {
-                        head: Narrowed::head(prefix),
-                        prefix: prefix.clone(),
-                    };
-                    if $db.broad_prefixes.knows(listing, prefix) {
-                        Some(broad)
-                    } else {
-                        // More than SELECTIVE match when there is a row past them: one row
-                        // read, not the keys, which only a selective prefix's page needs.
-                        let beyond = keys_in_range!($db, $table, $column, prefix, SELECTIVE, 1);
-                        if beyond.is_empty() {
-                            let keys = keys_in_range!($db, $table, $column, prefix, 0, SELECTIVE);
-                            Some(Narrowed::Ids(Narrowed::among(keys, $seek, $others)))
-                        } else {
-                            $db.broad_prefixes.remember(listing, prefix);
-                            Some(broad)
-                        }
-                    }
-                }
-            },
-        }
-    }};
-}
-
-/// One page of `$query` (of `$table`) as `$seek` says, of the rows whose `$column` starts with
-/// `$prefix` (`$others`: `$query` has filters besides), each selected as `$select`, with the
-/// total `$seek` may ask for: a kept total
-/// (`$kept`, when the listing has one) read in the page's own statement, beside every row
-/// (see `totals`); else counted by `$counted` beside the page.
-macro_rules! listed {
-    (
-        $db:expr, $table:ident, $query:expr, $column:ident, $prefix:expr, $others:expr,
-        $select:expr, $kept:expr, $counted:expr, $seek:expr
-    ) => {{
-        let seek: &Seek = $seek;
-        let kept: Option<Kept> = $kept;
-        match kept {
-            Some(kept) if seek.total => {
-                let rows = with_connection!($db, |conn| {
-                    keyset!($query, $table::created_at, $table::id, seek)
-                        .select(($select, kept))
-                        .load(conn)
-                        .await
-                        .map_err(errors::query)
-                })?;
-                with_kept(rows, $db.kept_total(kept)).await?
-            }
-            _ => {
-                let page = async {
-                    Ok(page!(
-                        $db, $table, $query, $column, $prefix, $others, $select, seek
-                    ))
-                };
-                with_counted(seek, page, $counted).await?
-            }
         }
     }};
 }
@@ -700,21 +496,5 @@ impl PlatformDirectory for Database {
             .on_conflict((memberships::user_id, memberships::organization_id))
             .do_update()
             .set(memberships::role.eq(excluded(memberships::role))))
-    }
-}
-
-#[cfg(feature = "testing")]
-impl Database {
-    /// Deletes these users (and, by cascade, their memberships and tokens): the service never
-    /// deletes one, but an operator's SQL may, and the totals must follow.
-    pub async fn remove_users(&self, ids: &[UserId]) -> Result<u64, StoreError> {
-        let ids: Vec<DbUuid> = ids.iter().map(|id| DbUuid(id.as_uuid())).collect();
-        let removed = with_connection!(self, |conn| {
-            diesel::delete(users::table.filter(users::id.eq_any(ids)))
-                .execute(conn)
-                .await
-                .map_err(errors::query)
-        })?;
-        Ok(removed as u64)
     }
 }

@@ -15,6 +15,7 @@
 //!   column, checked on each entry of the head inside the index, so only the page's rows are
 //!   read from the table; one statement that stops at the page's last row.
 //!
+//! The statements are the macros below (`narrow!` decides, `headed!` and `in_range!` filter);
 //! docs/performance.md ("Filters") measures each with `EXPLAIN ANALYZE` on 1M users.
 
 use std::time::{Duration, Instant};
@@ -76,6 +77,118 @@ impl Narrowed {
         prefix.as_str().chars().take(HEAD).collect()
     }
 }
+
+/// Keeps the rows of `$query` whose `$column` (of `$table`) starts with `$head` (one to three
+/// characters), through its head index.
+macro_rules! headed {
+    ($query:expr, $table:ident, $column:ident, $head:expr) => {{
+        let head: &String = $head;
+        $query.filter($crate::database::prefix::Head::of($table::$column, head).eq(head.clone()))
+    }};
+}
+pub(crate) use headed;
+
+/// Keeps the rows of `$query` whose `$column` starts with `$prefix`: a range of `$column`'s
+/// index (for counts and the probe), or of the head index's last column (a broad prefix).
+macro_rules! in_range {
+    ($query:expr, $column:expr, $prefix:expr) => {
+        match $prefix {
+            Some(prefix) => {
+                let prefix: &admin_domain::Caseless = prefix;
+                let query = $query.filter($column.ge(prefix.as_str().to_owned()));
+                match prefix.prefix_end() {
+                    Some(end) => query.filter($column.lt(end)),
+                    None => query,
+                }
+            }
+            None => $query,
+        }
+    };
+}
+pub(crate) use in_range;
+
+/// The keyset positions of at most `$limit` rows of `$table` whose `$column` starts with
+/// `$prefix`, after skipping `$offset`, read from the text's index alone.
+macro_rules! keys_in_range {
+    ($db:expr, $table:ident, $column:ident, $prefix:expr, $offset:expr, $limit:expr) => {{
+        let keys: Vec<(
+            $crate::database::sql_types::DbInstant,
+            $crate::database::sql_types::DbUuid,
+        )> = $crate::database::connections::with_connection!($db, |conn| {
+            $crate::database::prefix::in_range!(
+                $table::table
+                    .select(($table::created_at, $table::id))
+                    .into_boxed(),
+                $table::$column,
+                Some($prefix)
+            )
+            .offset($offset as i64)
+            .limit($limit as i64)
+            .load(conn)
+            .await
+            .map_err($crate::database::errors::query)
+        })?;
+        keys
+    }};
+}
+pub(crate) use keys_in_range;
+
+/// How `$prefix` narrows the page `$seek` asks for of the rows `$query` (of `$table`) keeps:
+/// at once for a short prefix; else from a probe of `$column`'s index for the keyset positions
+/// of the rows it matches: when at most [`SELECTIVE`] do, the ids of the page's rows among
+/// them (`Narrowed::among`); else, for a broad prefix, its head and itself, with no probe while
+/// the instance remembers it broad (`BroadPrefixes`).
+macro_rules! narrow {
+    (
+        $db:expr, $table:ident, $query:expr, $column:ident, $prefix:expr, $others:expr,
+        $seek:expr
+    ) => {{
+        match $prefix {
+            None => None,
+            Some(prefix) => match $crate::database::prefix::Narrowed::at_once(prefix) {
+                Some(narrowed) => Some(narrowed),
+                None => {
+                    let listing = stringify!($table);
+                    let broad = $crate::database::prefix::Narrowed::Broad {
+                        head: $crate::database::prefix::Narrowed::head(prefix),
+                        prefix: prefix.clone(),
+                    };
+                    if $db.broad_prefixes.knows(listing, prefix) {
+                        Some(broad)
+                    } else {
+                        // More than SELECTIVE match when there is a row past them: one row
+                        // read, not the keys, which only a selective prefix's page needs.
+                        let beyond = $crate::database::prefix::keys_in_range!(
+                            $db,
+                            $table,
+                            $column,
+                            prefix,
+                            $crate::database::prefix::SELECTIVE,
+                            1
+                        );
+                        if beyond.is_empty() {
+                            let keys = $crate::database::prefix::keys_in_range!(
+                                $db,
+                                $table,
+                                $column,
+                                prefix,
+                                0,
+                                $crate::database::prefix::SELECTIVE
+                            );
+                            Some($crate::database::prefix::Narrowed::Ids(
+                                $crate::database::prefix::Narrowed::among(keys, $seek, $others),
+                            ))
+                        } else {
+                            $db.broad_prefixes.remember(listing, prefix);
+                            Some(broad)
+                        }
+                    }
+                }
+            },
+        }
+    }};
+}
+pub(crate) use narrow;
 
 /// The prefixes an instance found broad lately, by listing, so that the pages after a broad
 /// prefix's first (its "Load more", the same search typed again) skip the probe. Only the

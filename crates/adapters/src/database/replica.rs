@@ -4,7 +4,7 @@
 //! The platform listings, single-resource reads and the audit-events listing may run on the
 //! replica (`on_replica!`); everything else, authentication and token listings included,
 //! stays on the primary, so a revocation or a demotion holds on the next request. A watcher
-//! ([`Database::watch_replica`]) measures, once a second, how far behind the replica is: the
+//! (`watch`, started by `Database::watch_replica`) measures, once a second, how far behind the replica is: the
 //! primary's WAL position is sampled with the time, and the replica's lag is how long ago the
 //! primary first held WAL the replica has not replayed yet (zero when it has replayed all the
 //! primary held at the last sample). A replica that does not answer, or lags more than
@@ -46,22 +46,19 @@ macro_rules! on_replica {
 }
 pub(crate) use on_replica;
 
+use super::connections::{Connections, with_connection};
 use super::errors;
-use super::pools::{Database, with_connection};
-use super::setup::DatabaseError;
-use super::url::DatabaseUrl;
-
-/// How often the watcher measures the replica's lag.
-pub(super) const WATCH_EVERY: Duration = Duration::from_secs(1);
+use super::settings::WATCH_EVERY;
 
 /// How many of the primary's positions the watcher keeps: a lag longer than this many
 /// samples is known only to be longer.
 const SAMPLES: usize = 600;
 
-/// A replica's pools, and what every pool of the instance knows of it.
+/// A replica's database `D` (its pools, with the ports implemented on them), and what every
+/// pool of the instance knows of it.
 #[derive(Clone)]
-pub(super) struct Replica {
-    pub(super) db: Box<Database>,
+pub(super) struct Replica<D> {
+    pub(super) db: Box<D>,
     pub(super) state: Arc<ReplicaState>,
 }
 
@@ -112,16 +109,33 @@ pub struct ReplicaStatus {
 }
 
 impl ReplicaState {
+    /// Nothing measured yet: not read from until the watcher finds it fit.
+    pub(super) fn new(max_lag: Duration) -> Self {
+        Self {
+            max_lag,
+            watched: Mutex::default(),
+        }
+    }
+
+    /// The replica at the last measure.
+    pub(super) fn status(&self) -> ReplicaStatus {
+        let watched = self.watched();
+        ReplicaStatus {
+            lag: watched.lag,
+            in_use: watched.fit,
+        }
+    }
+
     fn watched(&self) -> std::sync::MutexGuard<'_, Watched> {
         self.watched.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn fit(&self) -> bool {
+    pub(super) fn fit(&self) -> bool {
         self.watched().fit
     }
 
     /// A read on it failed: none go there until the watcher finds it fit.
-    fn set_aside(&self) {
+    pub(super) fn set_aside(&self) {
         self.watched().fit = false;
     }
 
@@ -200,123 +214,69 @@ struct Replayed {
     cluster: String,
 }
 
-impl Database {
-    /// This primary, with reads that may go to the replica at `url` (a PostgreSQL server, a
-    /// standby or not) while it is at most `max_lag` behind. Nothing is read there until
-    /// [`Database::watch_replica`] has measured it.
-    pub fn with_replica(self, url: DatabaseUrl, max_lag: Duration) -> Result<Self, DatabaseError> {
-        let replica = Replica {
-            db: Box::new(Database::replica_pool(url, self.settings)?),
-            state: Arc::new(ReplicaState {
-                max_lag,
-                watched: Mutex::default(),
-            }),
-        };
-        Ok(Self {
-            replica: Some(replica),
-            ..self
-        })
+/// Measures the replica's lag every [`WATCH_EVERY`] into `state`, reading the primary's WAL
+/// position on `primary` and the replay on `replica`. Runs for as long as it is polled.
+pub(super) async fn watch(primary: Connections, replica: Connections, state: Arc<ReplicaState>) {
+    let mut ticks = tokio::time::interval(WATCH_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let (sample, replay) =
+            futures_util::future::join(wal_position(&primary), replayed(&replica)).await;
+        state.measured(Instant::now(), sample.ok(), replay.ok());
     }
+}
 
-    /// The replica, when there is one fit to read from now.
-    pub(super) fn fit_replica(&self) -> Option<&Database> {
-        self.replica
-            .as_ref()
-            .filter(|replica| replica.state.fit())
-            .map(|replica| &*replica.db)
-    }
+/// The primary's WAL position now, and its cluster.
+async fn wal_position(primary: &Connections) -> Result<Sample, StoreError> {
+    let answer: Position = with_connection!(primary, |conn| {
+        diesel::sql_query(
+            "SELECT pg_current_wal_lsn()::text AS position, \
+             (SELECT system_identifier FROM pg_control_system())::text AS cluster",
+        )
+        .get_result(conn)
+        .await
+        .map_err(errors::query)
+    })?;
+    let position = answer
+        .position
+        .as_deref()
+        .and_then(position)
+        .ok_or_else(|| StoreError::Failed("the primary has no WAL position".into()))?;
+    Ok(Sample {
+        position,
+        cluster: answer.cluster,
+    })
+}
 
-    /// A read on the replica failed: none go there until the watcher finds it fit again.
-    pub(super) fn replica_failed(&self, error: &dyn std::fmt::Display) {
-        tracing::warn!(%error, "a read failed on the replica: reading from the primary");
-        if let Some(replica) = &self.replica {
-            replica.state.set_aside();
+/// Which cluster the replica is of, and how far it has replayed.
+async fn replayed(replica: &Connections) -> Result<Replay, StoreError> {
+    let answer: Replayed = with_connection!(replica, |conn| {
+        diesel::sql_query(
+            "SELECT pg_is_in_recovery() AS recovering, \
+             pg_last_wal_replay_lsn()::text AS position, \
+             (SELECT system_identifier FROM pg_control_system())::text AS cluster",
+        )
+        .get_result(conn)
+        .await
+        .map_err(errors::query)
+    })?;
+    let replayed = match (
+        answer.recovering,
+        answer.position.as_deref().and_then(position),
+    ) {
+        (false, _) => None,
+        (true, Some(replayed)) => Some(replayed),
+        (true, None) => {
+            return Err(StoreError::Failed(
+                "the replica has replayed nothing".into(),
+            ));
         }
-    }
-
-    /// Measures the replica's lag every [`WATCH_EVERY`], for as long as it runs (`None`
-    /// without a replica). One per instance.
-    pub fn watch_replica(&self) -> Option<impl Future<Output = ()> + Send + 'static> {
-        let replica = self.replica.clone()?;
-        let primary = Database {
-            replica: None,
-            ..self.clone()
-        };
-        Some(async move {
-            let mut ticks = tokio::time::interval(WATCH_EVERY);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                ticks.tick().await;
-                let (primary, replayed) =
-                    futures_util::future::join(primary.wal_position(), replica.db.replayed()).await;
-                replica
-                    .state
-                    .measured(Instant::now(), primary.ok(), replayed.ok());
-            }
-        })
-    }
-
-    /// The replica at the last measure, if there is one.
-    pub fn replica_status(&self) -> Option<ReplicaStatus> {
-        let replica = self.replica.as_ref()?;
-        let watched = replica.state.watched();
-        Some(ReplicaStatus {
-            lag: watched.lag,
-            in_use: watched.fit,
-        })
-    }
-
-    /// The primary's WAL position now, and its cluster.
-    async fn wal_position(&self) -> Result<Sample, StoreError> {
-        let answer: Position = with_connection!(self, |conn| {
-            diesel::sql_query(
-                "SELECT pg_current_wal_lsn()::text AS position, \
-                 (SELECT system_identifier FROM pg_control_system())::text AS cluster",
-            )
-            .get_result(conn)
-            .await
-            .map_err(errors::query)
-        })?;
-        let position = answer
-            .position
-            .as_deref()
-            .and_then(position)
-            .ok_or_else(|| StoreError::Failed("the primary has no WAL position".into()))?;
-        Ok(Sample {
-            position,
-            cluster: answer.cluster,
-        })
-    }
-
-    /// Which cluster this replica is of, and how far it has replayed.
-    async fn replayed(&self) -> Result<Replay, StoreError> {
-        let answer: Replayed = with_connection!(self, |conn| {
-            diesel::sql_query(
-                "SELECT pg_is_in_recovery() AS recovering, \
-                 pg_last_wal_replay_lsn()::text AS position, \
-                 (SELECT system_identifier FROM pg_control_system())::text AS cluster",
-            )
-            .get_result(conn)
-            .await
-            .map_err(errors::query)
-        })?;
-        let replayed = match (
-            answer.recovering,
-            answer.position.as_deref().and_then(position),
-        ) {
-            (false, _) => None,
-            (true, Some(replayed)) => Some(replayed),
-            (true, None) => {
-                return Err(StoreError::Failed(
-                    "the replica has replayed nothing".into(),
-                ));
-            }
-        };
-        Ok(Replay {
-            cluster: answer.cluster,
-            replayed,
-        })
-    }
+    };
+    Ok(Replay {
+        cluster: answer.cluster,
+        replayed,
+    })
 }
 
 #[cfg(test)]

@@ -17,10 +17,11 @@ use diesel::sql_types::{BigInt, Bool};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::connect::connect_postgres;
+use super::connections::with_connection;
 use super::errors;
-use super::pools::{Database, with_connection};
 use super::schema::cleanup_runs;
 use super::sql_types::{DbInstant, DbUuid};
+use super::store::Database;
 use super::url::DatabaseUrl;
 use super::url::Role;
 

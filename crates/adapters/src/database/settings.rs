@@ -37,3 +37,7 @@ pub struct PoolStatus {
     /// Statements in flight on connections they share (PostgreSQL pipelines them).
     pub pipelined: usize,
 }
+
+/// How often the watchers ask: the primary whether it still takes writes (`writable`), and
+/// the replica how far behind it is (`replica`).
+pub(super) const WATCH_EVERY: Duration = Duration::from_secs(1);

@@ -8,13 +8,14 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
 
-use super::audit::append;
 use super::backend::{StaleBy, insert_all};
+use super::chain::append;
+use super::connections::{in_transaction, with_connection};
 use super::errors;
-use super::pools::{Database, in_transaction, with_connection};
 use super::rows::TokenRow;
 use super::schema::{tokens, users};
 use super::sql_types::{DbInstant, DbUuid, Instant};
+use super::store::Database;
 
 impl TokenStore for Database {
     async fn record(
@@ -149,26 +150,5 @@ impl TokenStore for Database {
             }
             Ok(deleted)
         })
-    }
-}
-
-#[cfg(feature = "testing")]
-impl Database {
-    /// The record with this revocation id, if there is one: for tests that check what a
-    /// command or request left in the store.
-    pub async fn token_record(
-        &self,
-        revocation_id: &admin_domain::RevocationId,
-    ) -> Result<Option<TokenRecord>, StoreError> {
-        let row: Option<TokenRow> = with_connection!(self, |conn| {
-            tokens::table
-                .filter(tokens::revocation_id.eq(revocation_id.as_str()))
-                .select(TokenRow::as_select())
-                .first(conn)
-                .await
-                .optional()
-                .map_err(errors::query)
-        })?;
-        row.map(TokenRecord::try_from).transpose()
     }
 }

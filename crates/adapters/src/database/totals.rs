@@ -18,9 +18,10 @@ use diesel::sql_types::{BigInt, HasSqlType, Nullable};
 use diesel_async::RunQueryDsl;
 use futures_util::future::try_join;
 
+use super::connections::with_connection;
 use super::errors;
-use super::pools::{Database, with_connection};
 use super::sql_types::{DbUuid, Uuid};
+use super::store::Database;
 
 /// A kept total, as an expression a page's statement selects (a scalar subquery): of an
 /// unfiltered listing, `(SELECT CAST(COALESCE(SUM(total), 0) AS BIGINT) FROM listing_totals

@@ -10,13 +10,13 @@
 //! that met it is answered 503, so that the next connections are made to the writable server.
 //!
 //! Reads alone never meet the fence, and authentication is a read: so one watcher per instance
-//! ([`Database::watch_primary`]) asks every second, on a session of its own, whether the server
+//! (`watch`, started by `Database::watch_primary`) asks every second, on a session of its own, whether the server
 //! still accepts writes and which timeline it writes on. A server that does not, or a timeline
 //! newer than the last one seen (a standby was promoted: the watcher's own session had moved to
 //! it), marks the moment too, so that no read is served from a fenced old primary for longer.
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use admin_domain::StoreError;
 use diesel::QueryableByName;
@@ -25,9 +25,8 @@ use diesel::sql_types::{Bool, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::connect::connect_postgres;
-use super::pools::Database;
-use super::replica::WATCH_EVERY;
-use super::url::{DatabaseUrl, Role};
+use super::settings::WATCH_EVERY;
+use super::url::Role;
 
 /// When the primary's connections last met a server that no longer accepts writes: shared by
 /// every pool of an instance.
@@ -90,49 +89,37 @@ async fn ask(session: &mut AsyncPgConnection) -> Result<(bool, Option<u32>), Err
     Ok((answer.writes, timeline))
 }
 
-impl Database {
-    /// Asks every [`WATCH_EVERY`], on a session of its own, whether the server the primary's
-    /// connections were made to still accepts writes, and marks the moment when it does not or
-    /// when a newer timeline shows a promotion (see the module). `None` but for a PostgreSQL
-    /// primary. One per instance.
-    pub fn watch_primary(&self) -> Option<impl Future<Output = ()> + Send + 'static> {
-        let DatabaseUrl::Postgres(url) = &self.url else {
-            return None;
-        };
-        if self.role != Role::Primary {
-            return None;
+/// Asks every [`WATCH_EVERY`], on a session of its own to the primary at `url`, whether its
+/// server still accepts writes, and marks on `writable` the moment when it does not or when a
+/// newer timeline shows a promotion (see the module); each question waits at most
+/// `statement_timeout`. Runs for as long as it is polled.
+pub(super) async fn watch(url: String, writable: Arc<Writable>, statement_timeout: Duration) {
+    let mut ticks = tokio::time::interval(WATCH_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let (mut session, mut newest) = (None::<AsyncPgConnection>, None::<u32>);
+    loop {
+        ticks.tick().await;
+        if session.is_none() {
+            session = connect_postgres(&url, Role::Primary).await.ok();
         }
-        let (url, writable) = (url.clone(), Arc::clone(&self.writable));
-        let statement_timeout = self.settings.statement_timeout;
-        Some(async move {
-            let mut ticks = tokio::time::interval(WATCH_EVERY);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            let (mut session, mut newest) = (None::<AsyncPgConnection>, None::<u32>);
-            loop {
-                ticks.tick().await;
-                if session.is_none() {
-                    session = connect_postgres(&url, Role::Primary).await.ok();
+        let Some(current) = session.as_mut() else {
+            continue;
+        };
+        match tokio::time::timeout(statement_timeout, ask(current)).await {
+            Ok(Ok((true, timeline))) => {
+                if let (Some(seen), Some(now)) = (newest, timeline)
+                    && now > seen
+                {
+                    writable.lose();
                 }
-                let Some(current) = session.as_mut() else {
-                    continue;
-                };
-                match tokio::time::timeout(statement_timeout, ask(current)).await {
-                    Ok(Ok((true, timeline))) => {
-                        if let (Some(seen), Some(now)) = (newest, timeline)
-                            && now > seen
-                        {
-                            writable.lose();
-                        }
-                        newest = newest.max(timeline);
-                    }
-                    Ok(Ok((false, _))) => {
-                        writable.lose();
-                        session = None;
-                    }
-                    Ok(Err(_)) | Err(_) => session = None,
-                }
+                newest = newest.max(timeline);
             }
-        })
+            Ok(Ok((false, _))) => {
+                writable.lose();
+                session = None;
+            }
+            Ok(Err(_)) | Err(_) => session = None,
+        }
     }
 }
 
