@@ -14,9 +14,10 @@ run: ## serve a demo platform on an embedded SQLite database (./data/), with cur
 test: ## run every test (PostgreSQL ones when a server is reachable; says which backends ran)
 	@scripts/test.sh
 
-lint: ## formatting and clippy, warnings as errors
+lint: ## formatting, clippy (warnings as errors), and no import circle among a crate's files
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+	@scripts/import-circles.py
 
 fuzz-api: ## check the OpenAPI document and fuzz a running instance with schemathesis
 	@scripts/fuzz-api.sh
