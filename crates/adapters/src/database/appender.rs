@@ -246,45 +246,65 @@ struct Append<'a> {
     rows: Columns,
 }
 
-/// A batch's rows, a column at a time.
-#[derive(Default)]
-struct Columns {
-    seq: Vec<i64>,
-    id: Vec<DbUuid>,
-    at: Vec<DbInstant>,
-    action: Vec<String>,
-    via: Vec<String>,
-    actor_user_id: Vec<Option<DbUuid>>,
-    actor_token_id: Vec<Option<DbUuid>>,
-    target_type: Vec<Option<String>>,
-    target_id: Vec<Option<DbUuid>>,
-    details: Vec<String>,
-    request_id: Vec<Option<String>>,
-    prev_hash: Vec<String>,
-    hash: Vec<String>,
+/// Declares [`Columns`]: each of the audit events' columns once, with its type in the rows
+/// and in SQL, and from that the batch's arrays, how they are filled, and how they are inserted.
+macro_rules! columns {
+    ($($name:ident: $rust:ty => $sql:ty),+ $(,)?) => {
+        /// A batch's rows, a column at a time.
+        #[derive(Default)]
+        struct Columns {
+            $($name: Vec<$rust>,)+
+        }
+
+        impl Columns {
+            fn of(rows: Vec<AuditRow>) -> Self {
+                let mut columns = Self::default();
+                for row in rows {
+                    $(columns.$name.push(row.$name);)+
+                }
+                columns
+            }
+
+            /// `INSERT INTO audit_events (…) SELECT * FROM unnest(…)`, each column one array.
+            fn insert<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+                out.push_sql("INSERT INTO audit_events (");
+                let mut first = true;
+                $(
+                    if !std::mem::take(&mut first) {
+                        out.push_sql(", ");
+                    }
+                    out.push_sql(stringify!($name));
+                )+
+                out.push_sql(") SELECT * FROM unnest(");
+                let mut first = true;
+                $(
+                    if !std::mem::take(&mut first) {
+                        out.push_sql(", ");
+                    }
+                    out.push_bind_param::<Array<$sql>, _>(&self.$name)?;
+                )+
+                out.push_sql(")");
+                Ok(())
+            }
+        }
+    };
 }
 
-impl Columns {
-    fn of(rows: Vec<AuditRow>) -> Self {
-        let mut columns = Self::default();
-        for row in rows {
-            columns.seq.push(row.seq);
-            columns.id.push(row.id);
-            columns.at.push(row.at);
-            columns.action.push(row.action);
-            columns.via.push(row.via);
-            columns.actor_user_id.push(row.actor_user_id);
-            columns.actor_token_id.push(row.actor_token_id);
-            columns.target_type.push(row.target_type);
-            columns.target_id.push(row.target_id);
-            columns.details.push(row.details);
-            columns.request_id.push(row.request_id);
-            columns.prev_hash.push(row.prev_hash);
-            columns.hash.push(row.hash);
-        }
-        columns
-    }
-}
+columns!(
+    seq: i64 => BigInt,
+    id: DbUuid => Uuid,
+    at: DbInstant => Instant,
+    action: String => Text,
+    via: String => Text,
+    actor_user_id: Option<DbUuid> => Nullable<Uuid>,
+    actor_token_id: Option<DbUuid> => Nullable<Uuid>,
+    target_type: Option<String> => Nullable<Text>,
+    target_id: Option<DbUuid> => Nullable<Uuid>,
+    details: String => Text,
+    request_id: Option<String> => Nullable<Text>,
+    prev_hash: String => Text,
+    hash: String => Text,
+);
 
 impl QueryId for Append<'_> {
     type QueryId = ();
@@ -293,7 +313,6 @@ impl QueryId for Append<'_> {
 
 impl QueryFragment<Pg> for Append<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        let rows = &self.rows;
         out.push_sql("WITH durability AS (SELECT set_config('synchronous_commit', CASE WHEN ");
         out.push_bind_param::<Bool, _>(&self.relaxed)?;
         out.push_sql(" THEN 'off' ELSE current_setting('synchronous_commit') END, true) AS mode),");
@@ -305,38 +324,10 @@ impl QueryFragment<Pg> for Append<'_> {
         out.push_bind_param::<BigInt, _>(&self.from.seq)?;
         out.push_sql(" AND hash = ");
         out.push_bind_param::<Text, _>(&self.from.hash)?;
+        out.push_sql(" RETURNING 1) ");
+        self.rows.insert(&mut out)?;
         out.push_sql(
-            " RETURNING 1) INSERT INTO audit_events (seq, id, at, action, via, actor_user_id, \
-             actor_token_id, target_type, target_id, details, request_id, prev_hash, hash) \
-             SELECT * FROM unnest(",
-        );
-        out.push_bind_param::<Array<BigInt>, _>(&rows.seq)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Uuid>, _>(&rows.id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Instant>, _>(&rows.at)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Text>, _>(&rows.action)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Text>, _>(&rows.via)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Uuid>>, _>(&rows.actor_user_id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Uuid>>, _>(&rows.actor_token_id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Text>>, _>(&rows.target_type)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Uuid>>, _>(&rows.target_id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Text>, _>(&rows.details)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Nullable<Text>>, _>(&rows.request_id)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Text>, _>(&rows.prev_hash)?;
-        out.push_sql(", ");
-        out.push_bind_param::<Array<Text>, _>(&rows.hash)?;
-        out.push_sql(
-            ") WHERE EXISTS (SELECT 1 FROM moved) AND (SELECT mode IS NOT NULL FROM durability)",
+            " WHERE EXISTS (SELECT 1 FROM moved) AND (SELECT mode IS NOT NULL FROM durability)",
         );
         Ok(())
     }

@@ -24,8 +24,7 @@ macro_rules! insert_all {
         let chunk = $crate::database::backend::insert_chunk(&connections.pools);
         match &connections.pools {
             $crate::database::connections::Pools::Postgres { pool, .. } => {
-                let mut conn = pool.get().await.map_err($crate::database::errors::pool)?;
-                let result = diesel_async::AsyncConnection::transaction(&mut *conn, async |conn| {
+                $crate::database::connections::postgres_transaction!(connections, pool, |conn| {
                     for $pg_part in rows.chunks(chunk) {
                         diesel_async::RunQueryDsl::execute($pg, conn).await?;
                     }
@@ -34,10 +33,6 @@ macro_rules! insert_all {
                     }
                     Ok(())
                 })
-                .await
-                .map_err($crate::database::errors::query);
-                connections.writable.notice(&result);
-                result
             }
             $crate::database::connections::Pools::Sqlite(pool) => {
                 let _turn = connections.sqlite_writer.take().await?;

@@ -62,14 +62,10 @@ macro_rules! in_transaction {
             ::core::convert::AsRef::as_ref(&$db);
         match &connections.pools {
             $crate::database::connections::Pools::Postgres { pool, .. } => {
-                let mut pooled = pool.get().await.map_err($crate::database::errors::pool)?;
                 let $backend = $crate::database::backend::Backend::Postgres;
-                let result =
-                    diesel_async::AsyncConnection::transaction(&mut *pooled, async |$conn| $body)
-                        .await
-                        .map_err($crate::database::errors::query);
-                connections.writable.notice(&result);
-                result
+                $crate::database::connections::postgres_transaction!(connections, pool, |$conn| {
+                    $body
+                })
             }
             $crate::database::connections::Pools::Sqlite(pool) => {
                 let _turn = connections.sqlite_writer.take().await?;
@@ -83,6 +79,20 @@ macro_rules! in_transaction {
     }};
 }
 pub(crate) use in_transaction;
+
+/// Runs `$body` in one transaction on a connection of `$pool`, PostgreSQL's pool of
+/// `$connections`, noting a server found not to accept writes (see `writable`).
+macro_rules! postgres_transaction {
+    ($connections:expr, $pool:expr, |$conn:ident| $body:expr) => {{
+        let mut pooled = $pool.get().await.map_err($crate::database::errors::pool)?;
+        let result = diesel_async::AsyncConnection::transaction(&mut *pooled, async |$conn| $body)
+            .await
+            .map_err($crate::database::errors::query);
+        $connections.writable.notice(&result);
+        result
+    }};
+}
+pub(crate) use postgres_transaction;
 
 /// Per-connection SQLite settings: wait for the writer instead of failing at once (set before
 /// WAL, which may itself wait), readers beside the writer, durable enough, and references
