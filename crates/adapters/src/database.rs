@@ -49,9 +49,8 @@ mod writable;
 
 pub use backend::CLEANUP_TURN;
 pub use prefix::SELECTIVE;
-pub use replica::ReplicaStatus;
-pub use schedule::{ClaimedRun, CleanupSchedule};
-pub use settings::{PoolSettings, PoolStatus};
+pub use schedule::CleanupSchedule;
+pub use settings::PoolSettings;
 pub use setup::DatabaseError;
 pub use setup::MigrationError;
 pub use shared::PIPELINE_DEPTH;

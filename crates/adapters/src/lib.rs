@@ -15,10 +15,7 @@ pub mod files;
 pub mod testing;
 
 pub use biscuit::{BiscuitAuthority, PreviousKey, RootKey};
-pub use database::{
-    ClaimedRun, CleanupSchedule, Database, DatabaseError, DatabaseUrl, PoolSettings, PoolStatus,
-    ReplicaStatus,
-};
+pub use database::{CleanupSchedule, Database, DatabaseError, DatabaseUrl, PoolSettings};
 
 /// The production ports: the database for storage, Biscuit for tokens.
 #[derive(Debug)]

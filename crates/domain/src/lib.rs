@@ -74,6 +74,7 @@ mod ports;
 mod provisioning;
 mod role;
 mod service;
+mod store_status;
 mod timestamp;
 mod token;
 
@@ -98,11 +99,14 @@ pub use listing::{
     Cursor, Limit, LimitError, Listed, Listing, Order, Page, PageRequest, Position, Rows, Seek,
 };
 pub use permission::Permission;
-pub use ports::{AdminAccess, AuditTrail, PlatformDirectory, Ports, TokenAuthority, TokenStore};
+pub use ports::{
+    AdminAccess, AuditTrail, ClaimedRun, CleanupElection, PlatformDirectory, Ports, TokenAuthority,
+    TokenStore,
+};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{
-    MockAdminAccess, MockAuditTrail, MockPlatformDirectory, MockPorts, MockTokenAuthority,
-    MockTokenStore,
+    MockAdminAccess, MockAuditTrail, MockCleanupElection, MockPlatformDirectory, MockPorts,
+    MockTokenAuthority, MockTokenStore,
 };
 pub use provisioning::{Email, Name, SeedPlan, Slug, Ttl, parse_duration};
 pub use role::Role;
@@ -110,5 +114,6 @@ pub use service::{
     AccessDecision, AccessQuery, AccessRole, AdminService, CleanupReport, CleanupRequest,
     CleanupRun, NewOrganization, Provisioning, Settings,
 };
+pub use store_status::{PoolStatus, ReplicaStatus};
 pub use timestamp::Timestamp;
 pub use token::{BearerToken, IssuedToken, TokenClaims, VerifiedToken};

@@ -10,7 +10,9 @@
 //! same transaction as the change, through the same chain as [`AuditTrail::append`]: when the
 //! event cannot be written, the change does not happen.
 
+use std::fmt;
 use std::future::Future;
+use std::time::Duration;
 
 use crate::audit::{AuditEntry, AuditEvent, AuditFilter, ChainCheck, ChainHead};
 use crate::caller::CallerRecord;
@@ -285,6 +287,60 @@ pub trait TokenAuthority: Send + Sync + 'static {
         operation: Permission,
         now: Timestamp,
     ) -> impl Future<Output = Result<bool, AuthorityError>> + Send;
+}
+
+/// The scheduled cleanup's election: one run per interval, however many instances keep the
+/// schedule (one implementation per instance: it may hold a session between calls).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait CleanupElection: Send + 'static {
+    /// The run of this interval, when it falls to this instance now: no run is in progress on
+    /// any instance and none started within `interval`.
+    ///
+    /// MUST record the run as started before returning it, and MUST NOT return a run to a
+    /// second instance until this one's is finished (or this instance is gone).
+    fn claim(
+        &mut self,
+        interval: Duration,
+    ) -> impl Future<Output = Result<Option<ClaimedRun>, StoreError>> + Send;
+
+    /// Records how many rows `run` deleted so far.
+    fn progress(
+        &self,
+        run: &ClaimedRun,
+        deleted: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Records `run` finished, having deleted `deleted` rows, and lets the next run be
+    /// elected (also when recording fails).
+    fn finish(
+        &mut self,
+        run: ClaimedRun,
+        deleted: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// A cleanup run an instance was elected for, recorded as started; shown as its id.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ClaimedRun {
+    id: uuid::Uuid,
+}
+
+impl ClaimedRun {
+    /// The run `id`: its record's, and its events' `details.run_id`.
+    pub fn new(id: uuid::Uuid) -> Self {
+        Self { id }
+    }
+
+    /// The run's id.
+    pub fn id(&self) -> uuid::Uuid {
+        self.id
+    }
+}
+
+impl fmt::Display for ClaimedRun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.id.fmt(f)
+    }
 }
 
 /// The five ports a service is built from, named once so that code generic over them has

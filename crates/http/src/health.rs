@@ -4,10 +4,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
-use admin_adapters::{Database, PoolStatus, ReplicaStatus};
+use admin_domain::{PoolStatus, ReplicaStatus};
 use futures_util::future::LocalBoxFuture;
-
-use crate::errors::error_chain;
 
 /// What readiness depends on: the database.
 pub trait Probe: Send + Sync + 'static {
@@ -22,20 +20,6 @@ pub trait Probe: Send + Sync + 'static {
     /// The replica, when there is one.
     fn replica_status(&self) -> Option<ReplicaStatus> {
         None
-    }
-}
-
-impl Probe for Database {
-    fn check(&self) -> LocalBoxFuture<'_, Result<(), String>> {
-        Box::pin(async move { self.ping().await.map_err(|e| error_chain(&e)) })
-    }
-
-    fn pool_status(&self) -> Option<PoolStatus> {
-        Some(Database::pool_status(self))
-    }
-
-    fn replica_status(&self) -> Option<ReplicaStatus> {
-        Database::replica_status(self)
     }
 }
 
@@ -102,12 +86,6 @@ impl Health {
         pools
             .iter()
             .filter_map(|pool| pool.pool_status())
-            .reduce(|a, b| PoolStatus {
-                max_size: a.max_size + b.max_size,
-                size: a.size + b.size,
-                available: a.available + b.available,
-                waiting: a.waiting + b.waiting,
-                pipelined: a.pipelined + b.pipelined,
-            })
+            .reduce(PoolStatus::plus)
     }
 }

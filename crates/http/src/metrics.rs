@@ -24,8 +24,7 @@ use std::sync::OnceLock;
 use actix_web::HttpResponse;
 use actix_web::http::Method;
 use actix_web::web::Data;
-use admin_adapters::{PoolStatus, ReplicaStatus};
-use admin_domain::{AdminError, AuthFailure, CleanupReport};
+use admin_domain::{AdminError, AuthFailure, CleanupReport, PoolStatus, ReplicaStatus};
 use metrics::{
     Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram,
 };

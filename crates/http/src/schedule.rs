@@ -1,13 +1,12 @@
 //! The cleanup schedule each instance keeps when `ADMIN_API_CLEANUP_INTERVAL` is set: it
-//! ticks, and when the database elects it for this interval's run ([`CleanupSchedule`]), it
+//! ticks, and when the store elects it for this interval's run ([`CleanupElection`]), it
 //! deletes the stale token records in batches paced by [`Pace`], recording its progress after
 //! every batch. A drain (SIGTERM) stops it between two batches.
 
 use std::time::Duration;
 
 use actix_web::web::Data;
-use admin_adapters::{Adapters, ClaimedRun, CleanupSchedule};
-use admin_domain::{AdminService, Origin};
+use admin_domain::{AdminService, ClaimedRun, CleanupElection, Origin, Ports};
 use tokio::time::{Instant, sleep_until};
 
 use crate::errors::error_chain;
@@ -27,23 +26,23 @@ const BATCHES_PER_SECOND: usize = 20;
 /// "Scheduled cleanup").
 const YIELD: u32 = 4;
 
-/// One instance's scheduler.
-pub struct Scheduler {
+/// One instance's scheduler, on the ports `P` and the election `E`.
+pub struct Scheduler<P: Ports, E> {
     /// How often one instance cleans.
     pub interval: Duration,
     /// Rows per second a run is paced to.
     pub rate: usize,
     /// The use cases it runs the cleanup through.
-    pub service: Data<AdminService<Adapters>>,
+    pub service: Data<AdminService<P>>,
     /// Its side of the election.
-    pub schedule: CleanupSchedule,
+    pub schedule: E,
     /// Whether the instance is draining.
     pub health: Health,
     /// This instance's id, which its runs' events carry.
     pub instance: String,
 }
 
-impl std::fmt::Debug for Scheduler {
+impl<P: Ports, E> std::fmt::Debug for Scheduler<P, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Scheduler")
             .field("interval", &self.interval)
@@ -52,7 +51,7 @@ impl std::fmt::Debug for Scheduler {
     }
 }
 
-impl Scheduler {
+impl<P: Ports, E: CleanupElection> Scheduler<P, E> {
     /// Ticks until the instance drains: every tenth of the interval (between 100 ms and 1 s),
     /// so that when the instance that ran last dies, another runs soon after the interval.
     pub async fn run(mut self) {
@@ -205,5 +204,95 @@ mod tests {
             wait_after(pace, 1, Duration::ZERO),
             Duration::from_millis(200)
         );
+    }
+
+    /// Readiness that never fails: the scheduler reads only whether the instance drains.
+    struct Up;
+
+    impl crate::health::Probe for Up {
+        fn check(&self) -> futures_util::future::LocalBoxFuture<'_, Result<(), String>> {
+            Box::pin(async { Ok(()) })
+        }
+    }
+
+    /// An elected run, on the mocked ports and election: batches of a twentieth of the rate
+    /// until one comes back short, its progress recorded after each full one, its end with the
+    /// total; then, the instance draining, the scheduler stops.
+    #[tokio::test]
+    async fn an_elected_run_deletes_in_paced_batches_and_records_its_progress_and_end() {
+        use admin_domain::mocks::{World, ready};
+        use admin_domain::{MockCleanupElection, StoreError};
+        use mockall::Sequence;
+
+        let mut world = World::default();
+        let mut batches = Sequence::new();
+        for deleted in [1_000, 1_000, 3] {
+            world
+                .tokens
+                .expect_delete_stale()
+                .withf(|_, batch, event| {
+                    *batch == 1_000
+                        && event.via == admin_domain::Via::Scheduler
+                        && event.details.get("instance")
+                            == Some(&admin_domain::Detail::Text("i-1".to_owned()))
+                })
+                .times(1)
+                .in_sequence(&mut batches)
+                .returning(move |_, _, _| ready(Ok(deleted)));
+        }
+        world.trail.expect_append().never();
+        let run = uuid::Uuid::new_v4();
+        let mut election = MockCleanupElection::new();
+        let mut claims = Sequence::new();
+        election
+            .expect_claim()
+            .withf(|interval| *interval == Duration::from_secs(1))
+            .times(1)
+            .in_sequence(&mut claims)
+            .returning(move |_| ready(Ok(Some(ClaimedRun::new(run)))));
+        election
+            .expect_claim()
+            .returning(|_| ready(Ok::<_, StoreError>(None)));
+        let mut recorded = Sequence::new();
+        for deleted in [1_000, 2_000] {
+            election
+                .expect_progress()
+                .withf(move |claimed, n| claimed.id() == run && *n == deleted)
+                .times(1)
+                .in_sequence(&mut recorded)
+                .returning(|_, _| ready(Ok(())));
+        }
+        let (finished, ended) = tokio::sync::oneshot::channel();
+        let finished = std::sync::Mutex::new(Some(finished));
+        election
+            .expect_finish()
+            .withf(move |claimed, n| claimed.id() == run && *n == 2_003)
+            .times(1)
+            .in_sequence(&mut recorded)
+            .returning(move |_, _| {
+                if let Some(finished) = finished.lock().ok().and_then(|mut f| f.take()) {
+                    let _ = finished.send(());
+                }
+                ready(Ok(()))
+            });
+        let health = Health::new(Up);
+        let scheduler = Scheduler {
+            interval: Duration::from_secs(1),
+            rate: 20_000,
+            service: Data::new(world.service()),
+            schedule: election,
+            health: health.clone(),
+            instance: "i-1".to_owned(),
+        };
+        let running = tokio::spawn(scheduler.run());
+        tokio::time::timeout(Duration::from_secs(10), ended)
+            .await
+            .expect("the run ends within 10 s")
+            .expect("the end is recorded");
+        health.start_draining();
+        tokio::time::timeout(Duration::from_secs(10), running)
+            .await
+            .expect("the scheduler stops once the instance drains")
+            .expect("it does not panic");
     }
 }

@@ -8,13 +8,30 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::http::KeepAlive;
 use actix_web::web::Data;
 use admin_adapters::{Adapters, BiscuitAuthority, CleanupSchedule, Database};
-use admin_domain::{AdminService, Settings};
+use admin_domain::{AdminService, PoolStatus, ReplicaStatus, Settings};
 use anyhow::Context;
+use futures_util::future::LocalBoxFuture;
 
 use crate::config::Config;
-use crate::health::Health;
+use crate::errors::error_chain;
+use crate::health::{Health, Probe};
 use crate::routes;
 use crate::schedule::Scheduler;
+
+/// Readiness and the pools' occupancy, from the database.
+impl Probe for Database {
+    fn check(&self) -> LocalBoxFuture<'_, Result<(), String>> {
+        Box::pin(async move { self.ping().await.map_err(|e| error_chain(&e)) })
+    }
+
+    fn pool_status(&self) -> Option<PoolStatus> {
+        Some(Database::pool_status(self))
+    }
+
+    fn replica_status(&self) -> Option<ReplicaStatus> {
+        Database::replica_status(self)
+    }
+}
 
 /// A bound, running server: the public listener and the management one.
 pub struct Running {
@@ -124,7 +141,7 @@ pub fn start(
     let (worker_config, worker_health) = (config.clone(), health.clone());
     let server = HttpServer::new(move || {
         let pool = database.another_pool(per_worker).unwrap_or_else(|error| {
-            let error = crate::errors::error_chain(&error);
+            let error = error_chain(&error);
             tracing::warn!(%error, "no pool of its own for this worker: sharing the first");
             database.clone()
         });

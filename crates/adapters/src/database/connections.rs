@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use admin_domain::PoolStatus;
 use deadpool::managed::{Hook, HookError, Metrics};
 use diesel::ConnectionError;
 use diesel_async::pooled_connection::deadpool::Pool;
@@ -16,7 +17,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 
 use super::connect::connect_postgres;
-use super::settings::{PoolSettings, PoolStatus};
+use super::settings::PoolSettings;
 use super::setup::DatabaseError;
 use super::url::{DatabaseUrl, Role};
 use super::writable::Writable;

@@ -16,7 +16,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use admin_domain::StoreError;
+use admin_domain::{ReplicaStatus, StoreError};
 use diesel::QueryableByName;
 use diesel::sql_types::{Bool, Nullable, Text};
 use diesel_async::RunQueryDsl;
@@ -97,15 +97,6 @@ struct Replay {
     cluster: String,
     /// How far it has replayed; `None` when it is not a standby (a promoted one, say).
     replayed: Option<u64>,
-}
-
-/// The replica as the metrics show it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReplicaStatus {
-    /// How far behind the primary it was at the last measure; `None` while it does not answer.
-    pub lag: Option<Duration>,
-    /// Whether reads go to it now.
-    pub in_use: bool,
 }
 
 impl ReplicaState {

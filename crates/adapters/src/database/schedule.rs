@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use admin_domain::{StoreError, Timestamp};
+use admin_domain::{ClaimedRun, CleanupElection, StoreError, Timestamp};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -34,25 +34,6 @@ pub struct CleanupSchedule {
     instance: String,
     /// The PostgreSQL session the lock is taken on, kept between runs.
     session: Option<AsyncPgConnection>,
-}
-
-/// A run this instance is to do now, recorded as started; shown as its id.
-#[derive(Debug)]
-pub struct ClaimedRun {
-    id: uuid::Uuid,
-}
-
-impl ClaimedRun {
-    /// The run's id: its row in `cleanup_runs`, and its events' `details.run_id`.
-    pub fn id(&self) -> uuid::Uuid {
-        self.id
-    }
-}
-
-impl std::fmt::Display for ClaimedRun {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.id.fmt(f)
-    }
 }
 
 impl std::fmt::Debug for CleanupSchedule {
@@ -79,11 +60,11 @@ impl CleanupSchedule {
             session: None,
         }
     }
+}
 
-    /// The run of this interval, when it falls to this instance now: no run is in progress
-    /// anywhere and none started within `interval`. Recorded as started; on PostgreSQL the
-    /// lock is held until [`CleanupSchedule::finish`].
-    pub async fn claim(&mut self, interval: Duration) -> Result<Option<ClaimedRun>, StoreError> {
+/// On PostgreSQL the lock is held from `claim` until `finish`.
+impl CleanupElection for CleanupSchedule {
+    async fn claim(&mut self, interval: Duration) -> Result<Option<ClaimedRun>, StoreError> {
         if !self.lock().await? {
             return Ok(None);
         }
@@ -101,11 +82,10 @@ impl CleanupSchedule {
         }
     }
 
-    /// Records how many rows `run` deleted so far.
-    pub async fn progress(&self, run: &ClaimedRun, deleted: u64) -> Result<(), StoreError> {
+    async fn progress(&self, run: &ClaimedRun, deleted: u64) -> Result<(), StoreError> {
         let deleted = i64::try_from(deleted).unwrap_or(i64::MAX);
         with_connection!(self.database, |conn| {
-            diesel::update(cleanup_runs::table.find(DbUuid(run.id)))
+            diesel::update(cleanup_runs::table.find(DbUuid(run.id())))
                 .set(cleanup_runs::deleted_count.eq(deleted))
                 .execute(conn)
                 .await
@@ -114,12 +94,10 @@ impl CleanupSchedule {
         Ok(())
     }
 
-    /// Records `run` as finished, having deleted `deleted` rows, and lets the next run be
-    /// elected.
-    pub async fn finish(&mut self, run: ClaimedRun, deleted: u64) -> Result<(), StoreError> {
+    async fn finish(&mut self, run: ClaimedRun, deleted: u64) -> Result<(), StoreError> {
         let deleted = i64::try_from(deleted).unwrap_or(i64::MAX);
         let finished = with_connection!(self.database, |conn| {
-            diesel::update(cleanup_runs::table.find(DbUuid(run.id)))
+            diesel::update(cleanup_runs::table.find(DbUuid(run.id())))
                 .set((
                     cleanup_runs::deleted_count.eq(deleted),
                     cleanup_runs::finished_at.eq(Some(DbInstant(Timestamp::now()))),
@@ -132,7 +110,9 @@ impl CleanupSchedule {
         finished?;
         unlocked
     }
+}
 
+impl CleanupSchedule {
     /// Takes the lock (PostgreSQL); whether it was free.
     async fn lock(&mut self) -> Result<bool, StoreError> {
         let DatabaseUrl::Postgres(url) = self.database.url() else {
@@ -179,9 +159,7 @@ impl CleanupSchedule {
     async fn start_if_due(&self, interval: Duration) -> Result<Option<ClaimedRun>, StoreError> {
         let now = Timestamp::now();
         let since = DbInstant(now.saturating_sub(interval));
-        let run = ClaimedRun {
-            id: uuid::Uuid::new_v4(),
-        };
+        let run = ClaimedRun::new(uuid::Uuid::new_v4());
         let started = with_connection!(self.database, |conn| {
             let recent: i64 = cleanup_runs::table
                 .filter(cleanup_runs::started_at.gt(since))
@@ -194,7 +172,7 @@ impl CleanupSchedule {
             }
             diesel::insert_into(cleanup_runs::table)
                 .values((
-                    cleanup_runs::id.eq(DbUuid(run.id)),
+                    cleanup_runs::id.eq(DbUuid(run.id())),
                     cleanup_runs::instance.eq(&self.instance),
                     cleanup_runs::started_at.eq(DbInstant(now)),
                 ))

@@ -1,4 +1,4 @@
-//! How a pool behaves, and what it reports of itself.
+//! How a pool behaves, and how often the watchers ask.
 
 use std::time::Duration;
 
@@ -21,21 +21,6 @@ impl Default for PoolSettings {
             statement_timeout: Duration::from_secs(10),
         }
     }
-}
-
-/// The pool's occupancy, for metrics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PoolStatus {
-    /// The most connections it may hold.
-    pub max_size: usize,
-    /// Connections open now.
-    pub size: usize,
-    /// Connections open and idle.
-    pub available: usize,
-    /// Requests waiting for a connection.
-    pub waiting: usize,
-    /// Statements in flight on connections they share (PostgreSQL pipelines them).
-    pub pipelined: usize,
 }
 
 /// How often the watchers ask: the primary whether it still takes writes (`writable`), and

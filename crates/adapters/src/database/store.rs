@@ -7,11 +7,13 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use admin_domain::{PoolStatus, ReplicaStatus};
+
 use super::appender::Appender;
 use super::connections::{Connections, Pools, with_connection};
 use super::prefix::BroadPrefixes;
-use super::replica::{self, Replica, ReplicaState, ReplicaStatus};
-use super::settings::{PoolSettings, PoolStatus};
+use super::replica::{self, Replica, ReplicaState};
+use super::settings::PoolSettings;
 use super::setup::DatabaseError;
 use super::url::{DatabaseUrl, Role};
 use super::writable::{self, Writable};
