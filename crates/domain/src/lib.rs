@@ -96,7 +96,8 @@ pub use filters::{
 };
 pub use ids::{AuditEventId, OrganizationId, RevocationId, TokenId, UserId, WorkspaceId};
 pub use listing::{
-    Cursor, Limit, LimitError, Listed, Listing, Order, Page, PageRequest, Position, Rows, Seek,
+    Cursor, Limit, LimitError, Listed, Listing, ListingKind, Order, Page, PageRequest, Position,
+    Rows, Seek,
 };
 pub use permission::Permission;
 pub use ports::{

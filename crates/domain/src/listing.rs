@@ -44,18 +44,99 @@ impl Order {
     pub const ALL: [Order; 2] = [Order::Asc, Order::Desc];
 }
 
-impl Listing {
-    /// The first byte of this listing's cursors in ascending order; descending ones use its
-    /// upper case.
+/// What a listing lists, without the user or organization a sub-listing is of: what a
+/// cursor says before its parent's id, and what its pattern depends on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListingKind {
+    /// [`Listing::Users`].
+    Users,
+    /// [`Listing::Organizations`].
+    Organizations,
+    /// [`Listing::Workspaces`].
+    Workspaces,
+    /// [`Listing::Members`], of any organization.
+    Members,
+    /// [`Listing::Memberships`], of any user.
+    Memberships,
+    /// [`Listing::Tokens`], of any user.
+    Tokens,
+    /// [`Listing::AuditEvents`].
+    AuditEvents,
+}
+
+impl ListingKind {
+    /// The first byte of its cursors in ascending order; descending ones use its upper case.
     const fn tag(self) -> u8 {
         match self {
-            Listing::Users => b'u',
-            Listing::Organizations => b'o',
-            Listing::Workspaces => b'w',
-            Listing::Members(_) => b'm',
-            Listing::Memberships(_) => b'p',
-            Listing::Tokens(_) => b't',
-            Listing::AuditEvents => b'e',
+            ListingKind::Users => b'u',
+            ListingKind::Organizations => b'o',
+            ListingKind::Workspaces => b'w',
+            ListingKind::Members => b'm',
+            ListingKind::Memberships => b'p',
+            ListingKind::Tokens => b't',
+            ListingKind::AuditEvents => b'e',
+        }
+    }
+
+    /// Whether its listings are each of a user or an organization.
+    const fn has_parent(self) -> bool {
+        matches!(
+            self,
+            ListingKind::Members | ListingKind::Memberships | ListingKind::Tokens
+        )
+    }
+
+    /// Its listing of `parent` (none for a kind without one).
+    fn of(self, parent: Option<Uuid>) -> Option<Listing> {
+        match (self, parent) {
+            (ListingKind::Users, None) => Some(Listing::Users),
+            (ListingKind::Organizations, None) => Some(Listing::Organizations),
+            (ListingKind::Workspaces, None) => Some(Listing::Workspaces),
+            (ListingKind::AuditEvents, None) => Some(Listing::AuditEvents),
+            (ListingKind::Members, Some(id)) => {
+                Some(Listing::Members(OrganizationId::from_uuid(id)))
+            }
+            (ListingKind::Memberships, Some(id)) => {
+                Some(Listing::Memberships(UserId::from_uuid(id)))
+            }
+            (ListingKind::Tokens, Some(id)) => Some(Listing::Tokens(UserId::from_uuid(id))),
+            _ => None,
+        }
+    }
+
+    /// The pattern every cursor of this kind matches, in either order, and every string
+    /// matching it is a cursor of this kind: the tag byte, then the parent's id for a
+    /// sub-listing, then the position, all as lowercase hex.
+    pub const fn cursor_pattern(self) -> &'static str {
+        match self {
+            ListingKind::Users => "^(75|55)[0-9a-f]{48}$",
+            ListingKind::Organizations => "^(6f|4f)[0-9a-f]{48}$",
+            ListingKind::Workspaces => "^(77|57)[0-9a-f]{48}$",
+            ListingKind::Members => "^(6d|4d)[0-9a-f]{80}$",
+            ListingKind::Memberships => "^(70|50)[0-9a-f]{80}$",
+            ListingKind::Tokens => "^(74|54)[0-9a-f]{80}$",
+            ListingKind::AuditEvents => "^(65|45)[0-9a-f]{48}$",
+        }
+    }
+}
+
+impl From<Listing> for ListingKind {
+    fn from(listing: Listing) -> Self {
+        listing.kind()
+    }
+}
+
+impl Listing {
+    /// What it lists.
+    pub const fn kind(self) -> ListingKind {
+        match self {
+            Listing::Users => ListingKind::Users,
+            Listing::Organizations => ListingKind::Organizations,
+            Listing::Workspaces => ListingKind::Workspaces,
+            Listing::Members(_) => ListingKind::Members,
+            Listing::Memberships(_) => ListingKind::Memberships,
+            Listing::Tokens(_) => ListingKind::Tokens,
+            Listing::AuditEvents => ListingKind::AuditEvents,
         }
     }
 
@@ -71,34 +152,9 @@ impl Listing {
         }
     }
 
-    /// This listing of another parent (the same for listings that have none).
-    fn of(self, parent: Option<Uuid>) -> Option<Self> {
-        match (self, parent) {
-            (Listing::Members(_), Some(id)) => {
-                Some(Listing::Members(OrganizationId::from_uuid(id)))
-            }
-            (Listing::Memberships(_), Some(id)) => {
-                Some(Listing::Memberships(UserId::from_uuid(id)))
-            }
-            (Listing::Tokens(_), Some(id)) => Some(Listing::Tokens(UserId::from_uuid(id))),
-            (listing, None) if listing.parent().is_none() => Some(listing),
-            _ => None,
-        }
-    }
-
-    /// The pattern every cursor of this kind of listing matches, in either order, and every
-    /// string matching it is a cursor of this kind: the tag byte, then the parent's id for a
-    /// sub-listing, then the position, all as lowercase hex.
+    /// The pattern of its kind's cursors ([`ListingKind::cursor_pattern`]).
     pub const fn cursor_pattern(self) -> &'static str {
-        match self {
-            Listing::Users => "^(75|55)[0-9a-f]{48}$",
-            Listing::Organizations => "^(6f|4f)[0-9a-f]{48}$",
-            Listing::Workspaces => "^(77|57)[0-9a-f]{48}$",
-            Listing::Members(_) => "^(6d|4d)[0-9a-f]{80}$",
-            Listing::Memberships(_) => "^(70|50)[0-9a-f]{80}$",
-            Listing::Tokens(_) => "^(74|54)[0-9a-f]{80}$",
-            Listing::AuditEvents => "^(65|45)[0-9a-f]{48}$",
-        }
+        self.kind().cursor_pattern()
     }
 }
 
@@ -151,8 +207,8 @@ impl Cursor {
     pub fn encode(&self) -> String {
         let mut bytes = Vec::with_capacity(41);
         bytes.push(match self.order {
-            Order::Asc => self.listing.tag(),
-            Order::Desc => self.listing.tag().to_ascii_uppercase(),
+            Order::Asc => self.listing.kind().tag(),
+            Order::Desc => self.listing.kind().tag().to_ascii_uppercase(),
         });
         if let Some(parent) = self.listing.parent() {
             bytes.extend_from_slice(parent.as_bytes());
@@ -162,14 +218,15 @@ impl Cursor {
         hex::encode(bytes)
     }
 
-    /// Reads a cursor this API issued for a listing of `kind`'s kind (its parent, if it has
-    /// one, is read from the cursor); anything else is `None`. Times beyond what storage
-    /// holds are brought within it (the page is then simply empty or complete).
-    pub fn decode(kind: Listing, text: &str) -> Option<Self> {
+    /// Reads a cursor this API issued for a listing of `kind` (a listing of it will do; its
+    /// parent, if it has one, is read from the cursor); anything else is `None`. Times beyond
+    /// what storage holds are brought within it (the page is then simply empty or complete).
+    pub fn decode(kind: impl Into<ListingKind>, text: &str) -> Option<Self> {
+        let kind = kind.into();
         let lowercase = text
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        let parent_len = if kind.parent().is_some() { 16 } else { 0 };
+        let parent_len = if kind.has_parent() { 16 } else { 0 };
         if text.len() != 2 * (1 + parent_len + 24) || !lowercase {
             return None;
         }

@@ -1,4 +1,5 @@
-//! The handlers: extract, call one use case, answer. One file per area.
+//! The handlers: extract, call the endpoint's use case (and, for a read, the one that records
+//! it when reads are audited: `audited`), answer. One file per area.
 
 pub mod access;
 pub mod audit;

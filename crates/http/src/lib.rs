@@ -1,7 +1,8 @@
 //! # admin-http: the admin API's actix-web edge
 //!
-//! Thin by design: each handler extracts its input, calls one use case of
-//! [`admin_domain::AdminService`], and maps the result to the contract. Errors become the
+//! Thin by design: each handler extracts its input, calls its use case of
+//! [`admin_domain::AdminService`] (a read, also the one that records it when reads are
+//! audited), and maps the result to the contract. Errors become the
 //! contract's envelopes in [`errors`]; the routes and middleware are assembled in
 //! [`routes::app`]; the `admin-api` command is in [`cli`].
 

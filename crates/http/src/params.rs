@@ -19,7 +19,7 @@ use utoipa::openapi::schema::Schema;
 
 mod kinds;
 
-pub use kinds::{AnyText, Boolean, Choice, CursorOf, Id, Integer, PageSize, Text};
+pub use kinds::{AnyText, Boolean, Choice, CursorOf, Id, PageSize, Text};
 
 /// Where a parameter is read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

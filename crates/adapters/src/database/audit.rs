@@ -73,7 +73,7 @@ macro_rules! events_where {
 impl Database {
     /// A page of the events `filter` keeps, with their total when `seek` asks, on whichever
     /// database `on_replica!` chose.
-    async fn events_here(
+    async fn listed_events(
         &self,
         filter: &AuditFilter,
         seek: &Seek,
@@ -152,7 +152,7 @@ impl AuditTrail for Database {
         filter: &AuditFilter,
         seek: &Seek,
     ) -> Result<Rows<AuditEvent>, StoreError> {
-        on_replica!(self, |db| db.events_here(filter, seek))
+        on_replica!(self, |db| db.listed_events(filter, seek))
     }
 
     async fn verify(&self) -> Result<ChainCheck, StoreError> {

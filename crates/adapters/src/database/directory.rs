@@ -5,10 +5,10 @@
 //! with `EXPLAIN ANALYZE`.
 
 use admin_domain::{
-    AuditEntry, Member, Membership, Missing, Organization, OrganizationFilter, OrganizationId,
+    AuditEntry, Member, Membership, Organization, OrganizationFilter, OrganizationId,
     OrganizationMembership, OrganizationSummary, PlatformDirectory, Role, RoleFilter, Rows, Seek,
-    StoreError, TokenFilter, TokenRecord, TokenState, User, UserFilter, UserId, Workspace,
-    WorkspaceFilter, WorkspaceId,
+    StoreError, TokenFilter, TokenRecord, User, UserFilter, UserId, Workspace, WorkspaceFilter,
+    WorkspaceId,
 };
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -22,9 +22,9 @@ use super::keyset::{counted, keyset, listed, matching};
 use super::prefix::{in_range, unmatchable};
 use super::replica::on_replica;
 use super::rows::{
-    self, MemberRow, MembershipRow, OrganizationRow, SummaryRow, TokenRow, UserRow, WorkspaceRow,
+    self, MemberRow, MembershipRow, OrganizationRow, SummaryRow, UserRow, WorkspaceRow,
 };
-use super::schema::{memberships, organizations, tokens, users, workspaces};
+use super::schema::{memberships, organizations, users, workspaces};
 use super::sql_types::{DbInstant, DbUuid};
 use super::store::Database;
 use super::totals::{Kept, with_counted, with_kept};
@@ -52,25 +52,6 @@ macro_rules! workspaces_where {
         matching!(workspaces,
             workspaces::organization_id => $filter.organization_id.map(|id| DbUuid(id.as_uuid())))
     };
-}
-
-/// A user's token records in the state `$filter` asks for, at its moment.
-macro_rules! tokens_where {
-    ($user:expr, $filter:expr) => {{
-        let filter: &TokenFilter = $filter;
-        let at = DbInstant(filter.at);
-        let query = matching!(tokens, tokens::user_id => Some(DbUuid($user.as_uuid())));
-        match filter.state {
-            Some(TokenState::Active) => {
-                query.filter(tokens::revoked_at.is_null().and(tokens::expires_at.gt(at)))
-            }
-            Some(TokenState::Expired) => {
-                query.filter(tokens::revoked_at.is_null().and(tokens::expires_at.le(at)))
-            }
-            Some(TokenState::Revoked) => query.filter(tokens::revoked_at.is_not_null()),
-            None => query,
-        }
-    }};
 }
 
 impl Database {
@@ -122,15 +103,15 @@ impl Database {
         )
     }
 
+    /// How many memberships are of `organization` and of `user`, where given, with `role`.
     async fn count_memberships(
         &self,
-        of: Result<OrganizationId, UserId>,
+        organization: Option<OrganizationId>,
+        user: Option<UserId>,
         role: Option<Role>,
     ) -> Result<u64, StoreError> {
-        let (user, organization) = match of {
-            Ok(organization) => (None, Some(DbUuid(organization.as_uuid()))),
-            Err(user) => (Some(DbUuid(user.as_uuid())), None),
-        };
+        let organization = organization.map(|id| DbUuid(id.as_uuid()));
+        let user = user.map(|id| DbUuid(id.as_uuid()));
         counted!(
             self,
             matching!(memberships,
@@ -143,7 +124,11 @@ impl Database {
 
 /// The directory's reads, on whichever database `on_replica!` chose (see `replica`).
 impl Database {
-    async fn users_here(&self, filter: &UserFilter, seek: &Seek) -> Result<Rows<User>, StoreError> {
+    async fn page_of_users(
+        &self,
+        filter: &UserFilter,
+        seek: &Seek,
+    ) -> Result<Rows<User>, StoreError> {
         if unmatchable(&[&filter.email, &filter.email_prefix]) {
             return Ok(Rows::new(seek, Vec::new(), || 0));
         }
@@ -167,7 +152,7 @@ impl Database {
         Ok(Rows { rows, total })
     }
 
-    async fn organizations_here(
+    async fn page_of_organizations(
         &self,
         filter: &OrganizationFilter,
         seek: &Seek,
@@ -195,7 +180,7 @@ impl Database {
         Ok(Rows { rows, total })
     }
 
-    async fn workspaces_here(
+    async fn page_of_workspaces(
         &self,
         filter: &WorkspaceFilter,
         seek: &Seek,
@@ -233,7 +218,7 @@ impl Database {
         Ok(Rows { rows, total })
     }
 
-    async fn members_here(
+    async fn page_of_members(
         &self,
         organization: OrganizationId,
         filter: &RoleFilter,
@@ -269,7 +254,7 @@ impl Database {
                         .map_err(errors::query)
                 })
             };
-            let counted = self.count_memberships(Ok(organization), filter.role);
+            let counted = self.count_memberships(Some(organization), None, filter.role);
             with_counted(seek, page, counted).await?
         };
         let rows = rows
@@ -279,7 +264,7 @@ impl Database {
         Ok(Rows { rows, total })
     }
 
-    async fn memberships_here(
+    async fn page_of_memberships(
         &self,
         user: UserId,
         filter: &RoleFilter,
@@ -310,7 +295,7 @@ impl Database {
                 .map_err(errors::query)
             })
         };
-        let counted = self.count_memberships(Err(user), filter.role);
+        let counted = self.count_memberships(None, Some(user), filter.role);
         let (rows, total) = with_counted(seek, page, counted).await?;
         let rows = rows
             .into_iter()
@@ -325,7 +310,7 @@ impl Database {
         Ok(Rows { rows, total })
     }
 
-    async fn find_user_here(&self, id: UserId) -> Result<Option<User>, StoreError> {
+    pub(super) async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
         let row: Option<UserRow> = with_connection!(self, |conn| {
             users::table
                 .find(DbUuid(id.as_uuid()))
@@ -338,7 +323,7 @@ impl Database {
         row.map(User::try_from).transpose()
     }
 
-    async fn find_organization_here(
+    async fn organization_by_id(
         &self,
         id: OrganizationId,
     ) -> Result<Option<OrganizationSummary>, StoreError> {
@@ -354,7 +339,7 @@ impl Database {
         row.map(OrganizationSummary::try_from).transpose()
     }
 
-    async fn find_workspace_here(&self, id: WorkspaceId) -> Result<Option<Workspace>, StoreError> {
+    async fn workspace_by_id(&self, id: WorkspaceId) -> Result<Option<Workspace>, StoreError> {
         let row: Option<WorkspaceRow> = with_connection!(self, |conn| {
             workspaces::table
                 .find(DbUuid(id.as_uuid()))
@@ -370,7 +355,7 @@ impl Database {
 
 impl PlatformDirectory for Database {
     async fn users(&self, filter: &UserFilter, seek: &Seek) -> Result<Rows<User>, StoreError> {
-        on_replica!(self, |db| db.users_here(filter, seek))
+        on_replica!(self, |db| db.page_of_users(filter, seek))
     }
 
     async fn organizations(
@@ -378,7 +363,7 @@ impl PlatformDirectory for Database {
         filter: &OrganizationFilter,
         seek: &Seek,
     ) -> Result<Rows<OrganizationSummary>, StoreError> {
-        on_replica!(self, |db| db.organizations_here(filter, seek))
+        on_replica!(self, |db| db.page_of_organizations(filter, seek))
     }
 
     async fn workspaces(
@@ -386,7 +371,7 @@ impl PlatformDirectory for Database {
         filter: &WorkspaceFilter,
         seek: &Seek,
     ) -> Result<Rows<Workspace>, StoreError> {
-        on_replica!(self, |db| db.workspaces_here(filter, seek))
+        on_replica!(self, |db| db.page_of_workspaces(filter, seek))
     }
 
     async fn members(
@@ -395,7 +380,7 @@ impl PlatformDirectory for Database {
         filter: &RoleFilter,
         seek: &Seek,
     ) -> Result<Rows<Member>, StoreError> {
-        on_replica!(self, |db| db.members_here(organization, filter, seek))
+        on_replica!(self, |db| db.page_of_members(organization, filter, seek))
     }
 
     async fn tokens(
@@ -404,30 +389,7 @@ impl PlatformDirectory for Database {
         filter: &TokenFilter,
         seek: &Seek,
     ) -> Result<Rows<TokenRecord>, StoreError> {
-        let page = async {
-            with_connection!(self, |conn| {
-                keyset!(
-                    tokens_where!(user, filter),
-                    tokens::issued_at,
-                    tokens::id,
-                    seek
-                )
-                .select(TokenRow::as_select())
-                .load::<TokenRow>(conn)
-                .await
-                .map_err(errors::query)
-            })
-        };
-        let counted = async { counted!(self, tokens_where!(user, filter)) };
-        let (rows, total) = with_counted(seek, page, counted).await?;
-        if rows.is_empty() && self.find_user_here(user).await?.is_none() {
-            return Err(StoreError::NotFound(Missing::User));
-        }
-        let rows = rows
-            .into_iter()
-            .map(TokenRecord::try_from)
-            .collect::<Result<_, _>>()?;
-        Ok(Rows { rows, total })
+        self.tokens_of(user, filter, seek).await
     }
 
     async fn memberships(
@@ -436,22 +398,22 @@ impl PlatformDirectory for Database {
         filter: &RoleFilter,
         seek: &Seek,
     ) -> Result<Rows<OrganizationMembership>, StoreError> {
-        on_replica!(self, |db| db.memberships_here(user, filter, seek))
+        on_replica!(self, |db| db.page_of_memberships(user, filter, seek))
     }
 
     async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
-        on_replica!(self, |db| db.find_user_here(id))
+        on_replica!(self, |db| db.user_by_id(id))
     }
 
     async fn find_organization(
         &self,
         id: OrganizationId,
     ) -> Result<Option<OrganizationSummary>, StoreError> {
-        on_replica!(self, |db| db.find_organization_here(id))
+        on_replica!(self, |db| db.organization_by_id(id))
     }
 
     async fn find_workspace(&self, id: WorkspaceId) -> Result<Option<Workspace>, StoreError> {
-        on_replica!(self, |db| db.find_workspace_here(id))
+        on_replica!(self, |db| db.workspace_by_id(id))
     }
 
     async fn add_users(&self, users: &[User], events: &[AuditEntry]) -> Result<(), StoreError> {

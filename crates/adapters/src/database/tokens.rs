@@ -1,8 +1,8 @@
 //! The token store port.
 
 use admin_domain::{
-    AuditEntry, Missing, Revocation, StoreError, Timestamp, TokenId, TokenRecord, TokenStore,
-    UserId,
+    AuditEntry, Missing, Revocation, Rows, Seek, StoreError, Timestamp, TokenFilter, TokenId,
+    TokenRecord, TokenState, TokenStore, UserId,
 };
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
@@ -12,10 +12,12 @@ use super::backend::{StaleBy, insert_all};
 use super::chain::append;
 use super::connections::{in_transaction, with_connection};
 use super::errors;
+use super::keyset::{counted, keyset, matching};
 use super::rows::TokenRow;
 use super::schema::{tokens, users};
 use super::sql_types::{DbInstant, DbUuid, Instant};
 use super::store::Database;
+use super::totals::with_counted;
 
 impl TokenStore for Database {
     async fn record(
@@ -150,5 +152,60 @@ impl TokenStore for Database {
             }
             Ok(deleted)
         })
+    }
+}
+
+/// A user's token records in the state `$filter` asks for, at its moment.
+macro_rules! tokens_where {
+    ($user:expr, $filter:expr) => {{
+        let filter: &TokenFilter = $filter;
+        let at = DbInstant(filter.at);
+        let query = matching!(tokens, tokens::user_id => Some(DbUuid($user.as_uuid())));
+        match filter.state {
+            Some(TokenState::Active) => {
+                query.filter(tokens::revoked_at.is_null().and(tokens::expires_at.gt(at)))
+            }
+            Some(TokenState::Expired) => {
+                query.filter(tokens::revoked_at.is_null().and(tokens::expires_at.le(at)))
+            }
+            Some(TokenState::Revoked) => query.filter(tokens::revoked_at.is_not_null()),
+            None => query,
+        }
+    }};
+}
+
+impl Database {
+    /// A page of `user`'s token records that `filter` keeps, with their total when `seek`
+    /// asks: the directory's `tokens`. An unknown user is [`Missing::User`].
+    pub(super) async fn tokens_of(
+        &self,
+        user: UserId,
+        filter: &TokenFilter,
+        seek: &Seek,
+    ) -> Result<Rows<TokenRecord>, StoreError> {
+        let page = async {
+            with_connection!(self, |conn| {
+                keyset!(
+                    tokens_where!(user, filter),
+                    tokens::issued_at,
+                    tokens::id,
+                    seek
+                )
+                .select(TokenRow::as_select())
+                .load::<TokenRow>(conn)
+                .await
+                .map_err(errors::query)
+            })
+        };
+        let counted = async { counted!(self, tokens_where!(user, filter)) };
+        let (rows, total) = with_counted(seek, page, counted).await?;
+        if rows.is_empty() && self.user_by_id(user).await?.is_none() {
+            return Err(StoreError::NotFound(Missing::User));
+        }
+        let rows = rows
+            .into_iter()
+            .map(TokenRecord::try_from)
+            .collect::<Result<_, _>>()?;
+        Ok(Rows { rows, total })
     }
 }

@@ -18,7 +18,7 @@ pub struct AuditEventsParams(admin_domain::PageRequest, AuditFilter);
 impl Parameters for AuditEventsParams {
     fn declare(declare: &mut impl Declare) -> Option<Self> {
         let listing = Listing::AuditEvents;
-        let page = page_in(declare, Some(listing), listing, Order::Desc);
+        let page = page_in(declare, Some(listing), listing.kind(), Order::Desc);
         let filter = AuditFilter {
             action: declare.take(
                 Param::query("action", "The action, exactly, such as `token.revoke`"),

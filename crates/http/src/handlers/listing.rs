@@ -3,10 +3,10 @@
 
 use actix_web::web::{Data, Json};
 use admin_domain::{
-    Action, AdminService, Caseless, Limit, Listing, Order, OrganizationFilter, OrganizationId,
-    PageRequest, Ports, Role, RoleFilter, Target, UserFilter, UserId, WorkspaceFilter,
+    Action, AdminService, Caseless, Limit, Listing, ListingKind, Order, OrganizationFilter,
+    OrganizationId, PageRequest, Ports, Role, RoleFilter, Target, UserFilter, UserId,
+    WorkspaceFilter,
 };
-use uuid::Uuid;
 
 use crate::bodies::{
     MemberItem, MembershipItem, OrganizationItem, PageBody, UserItem, WorkspaceItem,
@@ -36,11 +36,11 @@ const PREFIX: Text = Text { min: 1, max: 200 };
 
 /// `limit`, `order` (oldest first by default), `cursor` and `include_total`, which every
 /// listing takes, for `listing` (`None` when its path was refused: then a cursor need only be
-/// of `kind`'s kind).
+/// of `kind`).
 pub fn page(
     declare: &mut impl Declare,
     listing: Option<Listing>,
-    kind: Listing,
+    kind: ListingKind,
 ) -> Option<PageRequest> {
     page_in(declare, listing, kind, Order::Asc)
 }
@@ -49,7 +49,7 @@ pub fn page(
 pub fn page_in(
     declare: &mut impl Declare,
     listing: Option<Listing>,
-    kind: Listing,
+    kind: ListingKind,
     default: Order,
 ) -> Option<PageRequest> {
     let limit = declare.take_or(
@@ -107,7 +107,7 @@ pub struct UsersParams(PageRequest, UserFilter);
 
 impl Parameters for UsersParams {
     fn declare(declare: &mut impl Declare) -> Option<Self> {
-        let page = page(declare, Some(Listing::Users), Listing::Users);
+        let page = page(declare, Some(Listing::Users), ListingKind::Users);
         let filter = UserFilter {
             email: caseless(
                 declare,
@@ -137,7 +137,7 @@ impl Parameters for OrganizationsParams {
         let page = page(
             declare,
             Some(Listing::Organizations),
-            Listing::Organizations,
+            ListingKind::Organizations,
         );
         let filter = OrganizationFilter {
             slug: caseless(
@@ -168,7 +168,7 @@ pub struct WorkspacesParams(PageRequest, WorkspaceFilter);
 
 impl Parameters for WorkspacesParams {
     fn declare(declare: &mut impl Declare) -> Option<Self> {
-        let page = page(declare, Some(Listing::Workspaces), Listing::Workspaces);
+        let page = page(declare, Some(Listing::Workspaces), ListingKind::Workspaces);
         let filter = WorkspaceFilter {
             organization_id: declare.take(
                 Param::query("organization_id", "The organization's workspaces only"),
@@ -201,8 +201,11 @@ impl Parameters for MembersParams {
             Param::path("organization_id", "The organization"),
             Id(OrganizationId::from_uuid),
         );
-        let kind = Listing::Members(OrganizationId::from_uuid(Uuid::nil()));
-        let page = page(declare, organization.map(Listing::Members), kind);
+        let page = page(
+            declare,
+            organization.map(Listing::Members),
+            ListingKind::Members,
+        );
         let filter = role(declare);
         Some(Self(organization?, page?, filter))
     }
@@ -215,8 +218,11 @@ pub struct MembershipsParams(UserId, PageRequest, RoleFilter);
 impl Parameters for MembershipsParams {
     fn declare(declare: &mut impl Declare) -> Option<Self> {
         let user = declare.take(Param::path("user_id", "The user"), Id(UserId::from_uuid));
-        let kind = Listing::Memberships(UserId::from_uuid(Uuid::nil()));
-        let page = page(declare, user.map(Listing::Memberships), kind);
+        let page = page(
+            declare,
+            user.map(Listing::Memberships),
+            ListingKind::Memberships,
+        );
         let filter = role(declare);
         Some(Self(user?, page?, filter))
     }

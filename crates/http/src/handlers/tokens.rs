@@ -2,10 +2,9 @@
 
 use actix_web::web::{Data, Json};
 use admin_domain::{
-    Action, AdminService, Listing, PageRequest, Ports, Target, Timestamp, TokenFilter, TokenId,
-    TokenState, UserId,
+    Action, AdminService, Listing, ListingKind, PageRequest, Ports, Target, Timestamp, TokenFilter,
+    TokenId, TokenState, UserId,
 };
-use uuid::Uuid;
 
 use crate::bodies::{PageBody, TokenItem, TokenRevocationBody, UserRevocationBody};
 use crate::errors::{Absent, ApiError, Invalid, Refusals};
@@ -29,8 +28,7 @@ pub struct TokensParams(UserId, PageRequest, Option<TokenState>);
 impl Parameters for TokensParams {
     fn declare(declare: &mut impl Declare) -> Option<Self> {
         let user = declare.take(Param::path("user_id", "The user"), Id(UserId::from_uuid));
-        let kind = Listing::Tokens(UserId::from_uuid(Uuid::nil()));
-        let page = page(declare, user.map(Listing::Tokens), kind);
+        let page = page(declare, user.map(Listing::Tokens), ListingKind::Tokens);
         let state = declare.take(
             Param::query(
                 "state",

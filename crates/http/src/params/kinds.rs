@@ -1,52 +1,12 @@
 //! The kinds of parameter the endpoints declare, each read as pydantic v2 reads its type and
 //! described by its schema.
 
-use admin_domain::{Cursor, Limit, LimitError, Listing, Order};
+use admin_domain::{Cursor, Limit, LimitError, Listing, ListingKind, Order};
 use serde_json::json;
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use uuid::Uuid;
 
 use super::{Kind, Refusal};
-
-/// `int`, within bounds: pydantic's lax integers (surrounding whitespace, a sign, a fraction of
-/// zeros: `"7"`, `" +7 "`, `"7.00"`); values beyond `i64` saturate, so
-/// `"99999999999999999999"` is a number too large rather than not a number.
-#[derive(Debug, Clone, Copy)]
-pub struct Integer {
-    /// The smallest allowed value.
-    pub ge: i64,
-    /// The largest allowed value.
-    pub le: i64,
-}
-
-impl Kind for Integer {
-    type Value = i64;
-
-    fn read(&self, raw: &str) -> Result<i64, Refusal> {
-        let value = integer(raw)?;
-        if value < self.ge {
-            Err(too_small(self.ge))
-        } else if value > self.le {
-            Err(too_large(self.le))
-        } else {
-            Ok(value)
-        }
-    }
-
-    fn recorded(&self, raw: &str) -> String {
-        integer(raw).map_or_else(|_| raw.to_owned(), |value| value.to_string())
-    }
-
-    fn schema(&self) -> Schema {
-        ObjectBuilder::new()
-            .schema_type(Type::Integer)
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
-            .minimum(Some(self.ge as f64))
-            .maximum(Some(self.le as f64))
-            .build()
-            .into()
-    }
-}
 
 fn too_small(ge: i64) -> Refusal {
     Refusal::new(
@@ -64,7 +24,9 @@ fn too_large(le: i64) -> Refusal {
     )
 }
 
-/// pydantic's lax reading of an integer.
+/// pydantic's lax reading of an `int`: surrounding whitespace, a sign, a fraction of zeros
+/// (`"7"`, `" +7 "`, `"7.00"`); values beyond `i64` saturate, so `"99999999999999999999"` is
+/// a number too large rather than not a number.
 fn integer(raw: &str) -> Result<i64, Refusal> {
     let refused = || {
         Refusal::new(
@@ -94,18 +56,10 @@ fn integer(raw: &str) -> Result<i64, Refusal> {
     Ok(if negative { -magnitude } else { magnitude })
 }
 
-/// A page size: an integer within the domain's [`Limit`] bounds.
+/// A page size: an `int` within the domain's [`Limit`] bounds, read as pydantic reads an
+/// integer ([`integer`]).
 #[derive(Debug, Clone, Copy)]
 pub struct PageSize;
-
-impl PageSize {
-    fn integer(self) -> Integer {
-        Integer {
-            ge: Limit::MIN,
-            le: Limit::MAX,
-        }
-    }
-}
 
 impl Kind for PageSize {
     type Value = Limit;
@@ -118,11 +72,18 @@ impl Kind for PageSize {
     }
 
     fn schema(&self) -> Schema {
-        self.integer().schema()
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .minimum(Some(Limit::MIN as f64))
+            .maximum(Some(Limit::MAX as f64))
+            .build()
+            .into()
     }
 
+    /// As pydantic read it (`" +7 "` is `7`); a text that is no integer as it came.
     fn recorded(&self, raw: &str) -> String {
-        self.integer().recorded(raw)
+        integer(raw).map_or_else(|_| raw.to_owned(), |value| value.to_string())
     }
 }
 
@@ -291,12 +252,12 @@ fn expected<'a>(names: impl Iterator<Item = &'a str>) -> String {
     }
 }
 
-/// A listing's cursor: one this API issued for a listing of `kind`'s kind and, when they are
-/// known (the path and `order` were valid), for exactly `listing` in exactly `order`.
+/// A listing's cursor: one this API issued for a listing of `kind` and, when they are known
+/// (the path and `order` were valid), for exactly `listing` in exactly `order`.
 #[derive(Debug, Clone, Copy)]
 pub struct CursorOf {
-    /// A listing of the kind the cursor must be of (for a sub-listing, of any parent).
-    pub kind: Listing,
+    /// The kind of listing the cursor must be of (for a sub-listing, of any parent).
+    pub kind: ListingKind,
     /// The listing it must continue.
     pub listing: Option<Listing>,
     /// The order it must continue.
