@@ -96,6 +96,17 @@ pub trait TokenStore: Send + Sync + 'static {
         event: &AuditEntry,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
+    /// A page of a user's token records, by when they were issued. MUST return
+    /// [`StoreError::NotFound`] with [`Missing::User`](crate::Missing::User) for an unknown
+    /// user, known or not where the records are read: a user just made has its tokens listed,
+    /// wherever else users are read from.
+    fn tokens_of(
+        &self,
+        user: UserId,
+        filter: &TokenFilter,
+        seek: &Seek,
+    ) -> impl Future<Output = Result<Rows<TokenRecord>, StoreError>> + Send;
+
     /// How many records expired before `cutoff` or were revoked before it.
     fn count_stale(
         &self,
@@ -167,17 +178,6 @@ pub trait PlatformDirectory: Send + Sync + 'static {
         filter: &RoleFilter,
         seek: &Seek,
     ) -> impl Future<Output = Result<Rows<OrganizationMembership>, StoreError>> + Send;
-
-    /// A page of a user's token records, by when they were issued. MUST return
-    /// [`StoreError::NotFound`] with [`Missing::User`](crate::Missing::User) for an unknown
-    /// user, known or not where the records are read: a user just made has its tokens listed,
-    /// wherever else users are read from.
-    fn tokens(
-        &self,
-        user: UserId,
-        filter: &TokenFilter,
-        seek: &Seek,
-    ) -> impl Future<Output = Result<Rows<TokenRecord>, StoreError>> + Send;
 
     /// The user with this id, if there is one.
     fn find_user(

@@ -317,14 +317,14 @@ async fn tokens(command: TokenCommand, config: &Config, database: Database) -> a
         TokenCommand::Revoke { token, id } => {
             // clap requires exactly one of the two.
             let revocation = match (id, token.as_deref()) {
-                (Some(id), _) => service.revoke_token_id(id).await,
+                (Some(id), _) => service.revoke_by_operator(id).await,
                 (None, text) => {
                     let text = match text {
                         Some("-") => read_token_from_stdin()?,
                         other => other.unwrap_or_default().to_owned(),
                     };
                     let token = BearerToken::parse(text.trim()).context("not a token")?;
-                    service.revoke_token(&token).await
+                    service.revoke_text_by_operator(&token).await
                 }
             }
             .map_err(|error| explained(error, false))

@@ -7,8 +7,7 @@
 use admin_domain::{
     AuditEntry, Member, Membership, Organization, OrganizationFilter, OrganizationId,
     OrganizationMembership, OrganizationSummary, PlatformDirectory, Role, RoleFilter, Rows, Seek,
-    StoreError, TokenFilter, TokenRecord, User, UserFilter, UserId, Workspace, WorkspaceFilter,
-    WorkspaceId,
+    StoreError, User, UserFilter, UserId, Workspace, WorkspaceFilter, WorkspaceId,
 };
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -381,15 +380,6 @@ impl PlatformDirectory for Database {
         seek: &Seek,
     ) -> Result<Rows<Member>, StoreError> {
         on_replica!(self, |db| db.page_of_members(organization, filter, seek))
-    }
-
-    async fn tokens(
-        &self,
-        user: UserId,
-        filter: &TokenFilter,
-        seek: &Seek,
-    ) -> Result<Rows<TokenRecord>, StoreError> {
-        self.tokens_of(user, filter, seek).await
     }
 
     async fn memberships(

@@ -19,7 +19,58 @@ use super::sql_types::{DbInstant, DbUuid, Instant};
 use super::store::Database;
 use super::totals::with_counted;
 
+/// A user's token records in the state `$filter` asks for, at its moment.
+macro_rules! tokens_where {
+    ($user:expr, $filter:expr) => {{
+        let filter: &TokenFilter = $filter;
+        let at = DbInstant(filter.at);
+        let query = matching!(tokens, tokens::user_id => Some(DbUuid($user.as_uuid())));
+        match filter.state {
+            Some(TokenState::Active) => {
+                query.filter(tokens::revoked_at.is_null().and(tokens::expires_at.gt(at)))
+            }
+            Some(TokenState::Expired) => {
+                query.filter(tokens::revoked_at.is_null().and(tokens::expires_at.le(at)))
+            }
+            Some(TokenState::Revoked) => query.filter(tokens::revoked_at.is_not_null()),
+            None => query,
+        }
+    }};
+}
+
 impl TokenStore for Database {
+    async fn tokens_of(
+        &self,
+        user: UserId,
+        filter: &TokenFilter,
+        seek: &Seek,
+    ) -> Result<Rows<TokenRecord>, StoreError> {
+        let page = async {
+            with_connection!(self, |conn| {
+                keyset!(
+                    tokens_where!(user, filter),
+                    tokens::issued_at,
+                    tokens::id,
+                    seek
+                )
+                .select(TokenRow::as_select())
+                .load::<TokenRow>(conn)
+                .await
+                .map_err(errors::query)
+            })
+        };
+        let counted = async { counted!(self, tokens_where!(user, filter)) };
+        let (rows, total) = with_counted(seek, page, counted).await?;
+        if rows.is_empty() && self.user_by_id(user).await?.is_none() {
+            return Err(StoreError::NotFound(Missing::User));
+        }
+        let rows = rows
+            .into_iter()
+            .map(TokenRecord::try_from)
+            .collect::<Result<_, _>>()?;
+        Ok(Rows { rows, total })
+    }
+
     async fn record(
         &self,
         records: &[TokenRecord],
@@ -152,60 +203,5 @@ impl TokenStore for Database {
             }
             Ok(deleted)
         })
-    }
-}
-
-/// A user's token records in the state `$filter` asks for, at its moment.
-macro_rules! tokens_where {
-    ($user:expr, $filter:expr) => {{
-        let filter: &TokenFilter = $filter;
-        let at = DbInstant(filter.at);
-        let query = matching!(tokens, tokens::user_id => Some(DbUuid($user.as_uuid())));
-        match filter.state {
-            Some(TokenState::Active) => {
-                query.filter(tokens::revoked_at.is_null().and(tokens::expires_at.gt(at)))
-            }
-            Some(TokenState::Expired) => {
-                query.filter(tokens::revoked_at.is_null().and(tokens::expires_at.le(at)))
-            }
-            Some(TokenState::Revoked) => query.filter(tokens::revoked_at.is_not_null()),
-            None => query,
-        }
-    }};
-}
-
-impl Database {
-    /// A page of `user`'s token records that `filter` keeps, with their total when `seek`
-    /// asks: the directory's `tokens`. An unknown user is [`Missing::User`].
-    pub(super) async fn tokens_of(
-        &self,
-        user: UserId,
-        filter: &TokenFilter,
-        seek: &Seek,
-    ) -> Result<Rows<TokenRecord>, StoreError> {
-        let page = async {
-            with_connection!(self, |conn| {
-                keyset!(
-                    tokens_where!(user, filter),
-                    tokens::issued_at,
-                    tokens::id,
-                    seek
-                )
-                .select(TokenRow::as_select())
-                .load::<TokenRow>(conn)
-                .await
-                .map_err(errors::query)
-            })
-        };
-        let counted = async { counted!(self, tokens_where!(user, filter)) };
-        let (rows, total) = with_counted(seek, page, counted).await?;
-        if rows.is_empty() && self.user_by_id(user).await?.is_none() {
-            return Err(StoreError::NotFound(Missing::User));
-        }
-        let rows = rows
-            .into_iter()
-            .map(TokenRecord::try_from)
-            .collect::<Result<_, _>>()?;
-        Ok(Rows { rows, total })
     }
 }

@@ -243,7 +243,7 @@ async fn a_change_whose_event_cannot_be_written_does_not_happen(db: TestDatabase
         total: false,
     };
     let rows = async |filter: TokenFilter| {
-        let read = db.tokens(user.id, &filter, &seek).await;
+        let read = db.tokens_of(user.id, &filter, &seek).await;
         read.map(|read| read.rows)
     };
     let revoked = TokenFilter {

@@ -17,11 +17,11 @@ on_both_backends!(
 /// Every token of `user` `filter` keeps, walked 2 at a time in `order`, checked against its
 /// total: their ids.
 async fn listed(db: &Database, user: UserId, filter: TokenFilter, order: Order) -> Vec<TokenId> {
-    let read = async |seek: Seek| db.tokens(user, &filter, &seek).await.expect("reads");
+    let read = async |seek: Seek| db.tokens_of(user, &filter, &seek).await.expect("reads");
     let rows = walk(Listing::Tokens(user), order, 2, read, async || {}).await;
     assert!(strictly_ordered(&rows, order), "{filter:?} {order:?}");
     let total =
-        total(async |seek: Seek| db.tokens(user, &filter, &seek).await.expect("counts")).await;
+        total(async |seek: Seek| db.tokens_of(user, &filter, &seek).await.expect("counts")).await;
     assert_eq!(total, rows.len() as u64, "{filter:?}: the total");
     rows.into_iter().map(|record| record.id).collect()
 }
@@ -73,7 +73,7 @@ async fn a_users_tokens_are_listed_by_state_in_both_orders_with_exact_totals(db:
         at: now,
     };
     let first = PageRequest::first(Listing::Tokens(user)).seek();
-    let unknown = db.tokens(UserId::generate(), &nobody, &first).await;
+    let unknown = db.tokens_of(UserId::generate(), &nobody, &first).await;
     assert!(
         matches!(unknown, Err(StoreError::NotFound(Missing::User))),
         "an unknown user is said so where the tokens are read: {unknown:?}"

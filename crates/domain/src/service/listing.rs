@@ -10,7 +10,7 @@ use crate::filters::{OrganizationFilter, RoleFilter, TokenFilter, UserFilter, Wo
 use crate::ids::{OrganizationId, UserId, WorkspaceId};
 use crate::listing::{Page, PageRequest};
 use crate::permission::Permission;
-use crate::ports::{AuditTrail, PlatformDirectory, Ports};
+use crate::ports::{AuditTrail, PlatformDirectory, Ports, TokenStore};
 
 use super::admin::AdminService;
 use super::provisioning::{require_organization, require_user};
@@ -103,7 +103,7 @@ impl<P: Ports> AdminService<P> {
         filter: &TokenFilter,
     ) -> Result<Page<TokenRecord>, AdminError> {
         caller.require(Permission::TokensList)?;
-        let rows = self.directory.tokens(user, filter, &request.seek()).await?;
+        let rows = self.tokens.tokens_of(user, filter, &request.seek()).await?;
         Ok(Page::from_rows(request, rows))
     }
 

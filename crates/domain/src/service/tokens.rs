@@ -74,24 +74,23 @@ impl<P: Ports> AdminService<P> {
 
     /// Revokes a token signed by this service, by its text. Revoking it again keeps the first
     /// revocation.
-    pub async fn revoke_token(&self, token: &BearerToken) -> Result<Revocation, AdminError> {
+    pub async fn revoke_text_by_operator(
+        &self,
+        token: &BearerToken,
+    ) -> Result<Revocation, AdminError> {
         let verified = self.authority.verify(token).await?;
-        self.revoke_token_id(verified.token_id).await
+        self.revoke_by_operator(verified.token_id).await
     }
 
     /// Revokes the token whose record is `id` for a caller holding `tokens:revoke`.
-    pub async fn revoke_token_for(
-        &self,
-        caller: &Caller,
-        id: TokenId,
-    ) -> Result<Revocation, AdminError> {
+    pub async fn revoke(&self, caller: &Caller, id: TokenId) -> Result<Revocation, AdminError> {
         caller.require(Permission::TokensRevoke)?;
-        self.revoke(id, &caller.origin()).await
+        self.revoke_from(&caller.origin(), id).await
     }
 
     /// Revokes every token of `user` that could still authenticate (`tokens:revoke`); an
     /// unknown user is [`Missing::User`]. A token issued after it is not affected.
-    pub async fn revoke_user_tokens(
+    pub async fn revoke_all(
         &self,
         caller: &Caller,
         user: UserId,
@@ -114,12 +113,12 @@ impl<P: Ports> AdminService<P> {
 
     /// Revokes the token whose record is `id` (the operator's command). Revoking it again
     /// keeps the first revocation.
-    pub async fn revoke_token_id(&self, id: TokenId) -> Result<Revocation, AdminError> {
-        self.revoke(id, &Origin::Cli).await
+    pub async fn revoke_by_operator(&self, id: TokenId) -> Result<Revocation, AdminError> {
+        self.revoke_from(&Origin::Cli, id).await
     }
 
     /// Revokes the record `id`, recording it as from `origin` unless it was revoked already.
-    async fn revoke(&self, id: TokenId, origin: &Origin) -> Result<Revocation, AdminError> {
+    async fn revoke_from(&self, origin: &Origin, id: TokenId) -> Result<Revocation, AdminError> {
         let event = AuditEntry::new(
             origin,
             Action::TokenRevoke,

@@ -146,7 +146,11 @@ async fn a_token_is_revoked_by_the_id_its_authority_block_names() {
         });
     let token = BearerToken::parse("abc").expect("well formed");
 
-    let revocation = world.service().revoke_token(&token).await.expect("revoked");
+    let revocation = world
+        .service()
+        .revoke_text_by_operator(&token)
+        .await
+        .expect("revoked");
 
     assert_eq!(
         revocation,
@@ -174,7 +178,7 @@ async fn revoking_a_token_unknown_to_the_store_is_not_found() {
         .returning(|_, _, _| ready(Ok(None)));
     let token = BearerToken::parse("abc").expect("well formed");
 
-    let outcome = world.service().revoke_token(&token).await;
+    let outcome = world.service().revoke_text_by_operator(&token).await;
 
     assert!(matches!(outcome, Err(AdminError::NotFound(Missing::Token))));
 }
@@ -189,7 +193,7 @@ async fn revoking_a_forged_token_touches_nothing() {
     world.tokens.expect_revoke().never();
     let token = BearerToken::parse("abc").expect("well formed");
 
-    let outcome = world.service().revoke_token(&token).await;
+    let outcome = world.service().revoke_text_by_operator(&token).await;
 
     assert!(matches!(
         outcome,

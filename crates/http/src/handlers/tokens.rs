@@ -103,7 +103,7 @@ pub async fn revoke<P: Ports>(
     raw: Raw,
 ) -> Result<Json<TokenRevocationBody>, ApiError> {
     let PathId(id) = PathId::<TokenId>::read(&raw)?;
-    let revocation = service.revoke_token_for(&auth.caller, id).await?;
+    let revocation = service.revoke(&auth.caller, id).await?;
     Ok(Json(TokenRevocationBody {
         id: id.to_string(),
         revoked_at: wire::timestamp(revocation.revoked_at),
@@ -134,7 +134,7 @@ pub async fn revoke_all<P: Ports>(
     raw: Raw,
 ) -> Result<Json<UserRevocationBody>, ApiError> {
     let PathId(user) = PathId::<UserId>::read(&raw)?;
-    let revocation = service.revoke_user_tokens(&auth.caller, user).await?;
+    let revocation = service.revoke_all(&auth.caller, user).await?;
     Ok(Json(UserRevocationBody {
         user_id: user.to_string(),
         revoked_count: revocation.revoked_count,

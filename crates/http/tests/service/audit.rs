@@ -159,7 +159,7 @@ async fn each_command_records_one_event_with_every_field(db: TestDatabase) {
     );
 
     service
-        .revoke_token_id(token_id.parse().unwrap())
+        .revoke_by_operator(token_id.parse().unwrap())
         .await
         .unwrap();
     assert_eq!(

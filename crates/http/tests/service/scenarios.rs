@@ -326,7 +326,7 @@ async fn cleanup_deletes_only_the_records_that_can_no_longer_authenticate(db: Te
     let live = p.token(&p.owner, None).await;
     let revoked = p.token(&p.owner, None).await;
     p.service()
-        .revoke_token(&BearerToken::parse(&revoked).unwrap())
+        .revoke_text_by_operator(&BearerToken::parse(&revoked).unwrap())
         .await
         .unwrap();
     p.provisioning()

@@ -61,7 +61,7 @@ async fn a_revoked_token_is_401_at_once(db: TestDatabase) {
     assert_eq!(p.get("/v1/admin/platform/users", &token).await.status, 200);
 
     p.service()
-        .revoke_token(&BearerToken::parse(&token).unwrap())
+        .revoke_text_by_operator(&BearerToken::parse(&token).unwrap())
         .await
         .unwrap();
 
@@ -244,7 +244,7 @@ async fn hostile_blocks_are_403_on_a_valid_token_and_401_unevaluated_on_a_revoke
     let valid = p.token(&p.admin, Some(&p.platform)).await;
     let revoked = p.token(&p.admin, Some(&p.platform)).await;
     p.service()
-        .revoke_token(&BearerToken::parse(&revoked).unwrap())
+        .revoke_text_by_operator(&BearerToken::parse(&revoked).unwrap())
         .await
         .unwrap();
     let expired = expired_token(&p).await;
