@@ -6,13 +6,13 @@
 //! | module | what |
 //! | --- | --- |
 //! | `store` | [`Database`]: opened, sized, asked how it is; it holds the parts below |
-//! | `url`, `settings`, `setup` | the URL, the pools' settings and status, setup errors |
+//! | `url`, `settings`, `setup_errors` | the URL, the pools' settings, why storage could not be set up |
 //! | `connect`, `connections` | a session; the pools and the connection a statement runs on |
 //! | `shared` | PostgreSQL's shared, pipelined connections |
 //! | `writable` | keeping the primary's connections on the server that accepts writes |
 //! | `replica` | reads from a replica while it keeps up, and the watcher that says so |
 //! | `backend` | where PostgreSQL and SQLite are told different things |
-//! | `access`, `tokens`, `directory`, `audit`, `schedule` | the storage ports |
+//! | `access`, `tokens`, `directory`, `audit`, `election` | the storage ports |
 //! | `chain`, `appender` | the audit chain's rows and appends; batched appends |
 //! | `keyset`, `prefix`, `totals` | a page's statement; how a prefix narrows it; kept totals |
 //! | `schema`, `sql_types`, `rows` | the tables, their two portable column types, and rows |
@@ -27,6 +27,7 @@ mod chain;
 mod connect;
 mod connections;
 mod directory;
+mod election;
 mod errors;
 #[cfg(feature = "testing")]
 mod for_tests;
@@ -35,10 +36,9 @@ mod migrations;
 mod prefix;
 mod replica;
 mod rows;
-mod schedule;
 mod schema;
 mod settings;
-mod setup;
+mod setup_errors;
 mod shared;
 mod sql_types;
 mod store;
@@ -48,11 +48,11 @@ mod url;
 mod writable;
 
 pub use backend::CLEANUP_TURN;
+pub use election::CleanupSchedule;
 pub use prefix::SELECTIVE;
-pub use schedule::CleanupSchedule;
 pub use settings::PoolSettings;
-pub use setup::DatabaseError;
-pub use setup::MigrationError;
+pub use setup_errors::DatabaseError;
+pub use setup_errors::MigrationError;
 pub use shared::PIPELINE_DEPTH;
 pub use store::Database;
 pub use url::DatabaseUrl;

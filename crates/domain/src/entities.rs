@@ -2,7 +2,7 @@
 
 use crate::filters::TokenState;
 use crate::ids::{OrganizationId, RevocationId, TokenId, UserId, WorkspaceId};
-use crate::provisioning::{Email, Name, Slug};
+use crate::inputs::{Email, Name, Slug};
 use crate::role::Role;
 use crate::timestamp::Timestamp;
 

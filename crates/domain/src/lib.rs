@@ -66,12 +66,12 @@ mod entities;
 mod errors;
 mod filters;
 mod ids;
+mod inputs;
 mod listing;
 #[cfg(any(test, feature = "mocks"))]
 pub mod mocks;
 mod permission;
 mod ports;
-mod provisioning;
 mod role;
 mod service;
 mod store_status;
@@ -95,6 +95,7 @@ pub use filters::{
     Caseless, OrganizationFilter, RoleFilter, TokenFilter, TokenState, UserFilter, WorkspaceFilter,
 };
 pub use ids::{AuditEventId, OrganizationId, RevocationId, TokenId, UserId, WorkspaceId};
+pub use inputs::{Email, Name, SeedPlan, Slug, Ttl, parse_duration};
 pub use listing::{
     Cursor, Limit, LimitError, Listed, Listing, ListingKind, Order, Page, PageRequest, Position,
     Rows, Seek,
@@ -109,7 +110,6 @@ pub use ports::{
     MockAdminAccess, MockAuditTrail, MockCleanupElection, MockPlatformDirectory, MockPorts,
     MockTokenAuthority, MockTokenStore,
 };
-pub use provisioning::{Email, Name, SeedPlan, Slug, Ttl, parse_duration};
 pub use role::Role;
 pub use service::{
     AccessDecision, AccessQuery, AccessRole, AdminService, CleanupReport, CleanupRequest,

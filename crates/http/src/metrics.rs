@@ -31,7 +31,7 @@ use metrics::{
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use metrics_process::Collector;
 
-use crate::health::Health;
+use crate::readiness::Health;
 
 const REQUESTS: &str = "admin_api_http_requests_total";
 const DURATION: &str = "admin_api_http_request_duration_seconds";

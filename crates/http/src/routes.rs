@@ -11,7 +11,7 @@ use admin_domain::{AdminService, Permission, Ports};
 
 use crate::errors::ApiError;
 use crate::handlers::{access, audit, cleanup, health, listing, resources, tokens};
-use crate::health::Health;
+use crate::readiness::Health;
 use crate::request_body::{self, HoldingBody};
 use crate::{metrics, middleware, openapi};
 

@@ -10,8 +10,8 @@ use admin_domain::{AdminService, ClaimedRun, CleanupElection, Origin, Ports};
 use tokio::time::{Instant, sleep_until};
 
 use crate::errors::error_chain;
-use crate::health::Health;
 use crate::metrics::{Trigger, observe_cleanup};
+use crate::readiness::Health;
 
 /// The longest a tick waits: also how soon a drain is noticed.
 const STEP: Duration = Duration::from_millis(100);
@@ -209,7 +209,7 @@ mod tests {
     /// Readiness that never fails: the scheduler reads only whether the instance drains.
     struct Up;
 
-    impl crate::health::Probe for Up {
+    impl crate::readiness::Probe for Up {
         fn check(&self) -> futures_util::future::LocalBoxFuture<'_, Result<(), String>> {
             Box::pin(async { Ok(()) })
         }

@@ -14,7 +14,7 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::config::Config;
 use crate::errors::error_chain;
-use crate::health::{Health, Probe};
+use crate::readiness::{Health, Probe};
 use crate::routes;
 use crate::schedule::Scheduler;
 

@@ -23,7 +23,7 @@ use super::chain::{AuditRow, append};
 use super::connections::{Connections, Pools, in_transaction};
 use super::errors;
 use super::schema::audit_head;
-use super::setup::DatabaseError;
+use super::setup_errors::DatabaseError;
 use super::sql_types::{DbInstant, DbUuid, Instant, Uuid};
 
 /// The most events one batch commits.

@@ -18,7 +18,7 @@ use futures_util::FutureExt;
 
 use super::connect::connect_postgres;
 use super::settings::PoolSettings;
-use super::setup::DatabaseError;
+use super::setup_errors::DatabaseError;
 use super::url::{DatabaseUrl, Role};
 use super::writable::Writable;
 use super::{errors, shared};

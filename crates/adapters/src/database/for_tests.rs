@@ -10,7 +10,7 @@ use super::errors;
 use super::migrations;
 use super::rows::TokenRow;
 use super::schema::{tokens, users};
-use super::setup::DatabaseError;
+use super::setup_errors::DatabaseError;
 use super::sql_types::DbUuid;
 use super::store::Database;
 

@@ -12,7 +12,7 @@ use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::connect::connect_postgres;
-use super::setup::MigrationError;
+use super::setup_errors::MigrationError;
 use super::url::DatabaseUrl;
 use super::url::Role;
 

@@ -14,7 +14,7 @@ use super::connections::{Connections, Pools, with_connection};
 use super::prefix::BroadPrefixes;
 use super::replica::{self, Replica, ReplicaState};
 use super::settings::PoolSettings;
-use super::setup::DatabaseError;
+use super::setup_errors::DatabaseError;
 use super::url::{DatabaseUrl, Role};
 use super::writable::{self, Writable};
 use super::{errors, migrations};

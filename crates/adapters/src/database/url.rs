@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio_postgres::config::{Host, TargetSessionAttrs};
 
-use super::setup::DatabaseError;
+use super::setup_errors::DatabaseError;
 
 /// How long a connection attempt to one host may take when the URL does not say
 /// (`connect_timeout`): an unreachable host is given up on in time to try the next, and the

@@ -5,8 +5,7 @@ use super::*;
 fn user(micros: i64) -> User {
     User {
         id: UserId::generate(),
-        email: crate::provisioning::Email::parse(&format!("u{micros}@example.com"))
-            .expect("an email"),
+        email: crate::inputs::Email::parse(&format!("u{micros}@example.com")).expect("an email"),
         display_name: None,
         is_active: true,
         created_at: Timestamp::from_unix_micros(micros),

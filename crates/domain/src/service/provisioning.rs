@@ -13,8 +13,8 @@ use crate::audit::{Action, AuditEntry, ChainCheck, ChainHead, Details, Origin, T
 use crate::entities::{Membership, Organization, TokenRecord, User, Workspace};
 use crate::errors::{AdminError, Missing};
 use crate::ids::{OrganizationId, RevocationId, TokenId, UserId, WorkspaceId};
+use crate::inputs::{Email, Name, SeedPlan, Slug};
 use crate::ports::{AuditTrail, PlatformDirectory, TokenStore};
-use crate::provisioning::{Email, Name, SeedPlan, Slug};
 use crate::role::Role;
 use crate::timestamp::Timestamp;
 

@@ -6,9 +6,9 @@ use crate::caller::Caller;
 use crate::entities::{Revocation, TokenRecord, UserRevocation};
 use crate::errors::{AdminError, Missing};
 use crate::ids::{OrganizationId, TokenId, UserId};
+use crate::inputs::Ttl;
 use crate::permission::Permission;
 use crate::ports::{AdminAccess, Ports, TokenAuthority, TokenStore};
-use crate::provisioning::Ttl;
 use crate::timestamp::Timestamp;
 use crate::token::{BearerToken, IssuedToken, TokenClaims};
 

@@ -4,7 +4,7 @@ use actix_web::web::{Data, Json};
 use serde_json::{Value, json};
 
 use crate::errors::{ApiError, Envelope};
-use crate::health::Health;
+use crate::readiness::Health;
 
 /// The process is alive (no database involved).
 #[utoipa::path(get, path = "/healthz", tag = "operations", operation_id = "healthz",

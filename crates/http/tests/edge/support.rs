@@ -9,7 +9,7 @@ use actix_web::test::{self, TestRequest};
 use actix_web::web::Data;
 pub use admin_domain::mocks::{World, ready};
 use admin_domain::*;
-use admin_http::health::{Health, Probe};
+use admin_http::readiness::{Health, Probe};
 use admin_http::routes;
 use futures_util::future::LocalBoxFuture;
 use serde_json::Value;

@@ -9,7 +9,7 @@ use actix_web::web::Data;
 use admin_adapters::testing::TestDatabase;
 use admin_adapters::{Adapters, BiscuitAuthority, Database, RootKey};
 use admin_domain::*;
-use admin_http::health::Health;
+use admin_http::readiness::Health;
 use admin_http::routes;
 use serde_json::Value;
 
