@@ -1,58 +1,37 @@
-//! The storage adapter: one [`Database`] implements the admin access, token store, platform
-//! directory and audit trail ports against PostgreSQL or SQLite. Queries are written once, with
-//! diesel, and run on whichever backend the URL names (`connections::with_connection!`); where
-//! the two must differ, the difference is in `backend`. This file only names the parts:
+//! The storage adapter: one [`Database`] implements the storage ports against PostgreSQL or
+//! SQLite. Queries are written once, with diesel, and run on whichever backend the URL names
+//! (`connection::connections::with_connection!`); where the two must differ, the difference is
+//! in `query::backend`. This file only names the parts:
 //!
 //! | module | what |
 //! | --- | --- |
-//! | `store` | [`Database`]: opened, sized, asked how it is; it holds the parts below |
-//! | `url`, `settings`, `setup_errors` | the URL, the pools' settings, why storage could not be set up |
-//! | `connect`, `connections` | a session; the pools and the connection a statement runs on |
-//! | `shared` | PostgreSQL's shared, pipelined connections |
-//! | `writable` | keeping the primary's connections on the server that accepts writes |
-//! | `replica` | reads from a replica while it keeps up, and the watcher that says so |
-//! | `backend` | where PostgreSQL and SQLite are told different things |
-//! | `access`, `tokens`, `directory`, `audit`, `election` | the storage ports |
-//! | `chain`, `appender` | the audit chain's rows and appends; batched appends |
-//! | `keyset`, `prefix`, `totals` | a page's statement; how a prefix narrows it; kept totals |
-//! | `schema`, `sql_types`, `rows` | the tables, their two portable column types, and rows |
-//! | `errors`, `migrations` | storage failures in the domain's terms; the embedded migrations |
+//! | `store` | [`Database`]: opened, sized, asked how it is; it holds its connections, a replica, the appender |
+//! | `access`, `tokens`, `directory`, `audit`, `election` | the storage ports, one file each |
+//! | `connection/` | the URL and settings, sessions and pools, PostgreSQL's shared connections, the primary's writability, the replica and its watcher, migrations, setup errors |
+//! | `query/` | the schema and its two portable column types, rows, keyset pages, prefixes, totals, and where the backends differ |
+//! | `trail/` | the audit chain's rows and appends; the appender's batches |
+//! | `errors` | storage failures in the domain's terms |
 //! | `for_tests` | what tests ask beyond the ports (feature `testing`) |
 
 mod access;
-mod appender;
 mod audit;
-mod backend;
-mod chain;
-mod connect;
-mod connections;
+mod connection;
 mod directory;
 mod election;
 mod errors;
 #[cfg(feature = "testing")]
 mod for_tests;
-mod keyset;
-mod migrations;
-mod prefix;
-mod replica;
-mod rows;
-mod schema;
-mod settings;
-mod setup_errors;
-mod shared;
-mod sql_types;
+mod query;
 mod store;
 mod tokens;
-mod totals;
-mod url;
-mod writable;
+mod trail;
 
-pub use backend::CLEANUP_TURN;
+pub use connection::settings::PoolSettings;
+pub use connection::setup_errors::DatabaseError;
+pub use connection::setup_errors::MigrationError;
+pub use connection::shared::PIPELINE_DEPTH;
+pub use connection::url::DatabaseUrl;
 pub use election::CleanupSchedule;
-pub use prefix::SELECTIVE;
-pub use settings::PoolSettings;
-pub use setup_errors::DatabaseError;
-pub use setup_errors::MigrationError;
-pub use shared::PIPELINE_DEPTH;
+pub use query::backend::CLEANUP_TURN;
+pub use query::prefix::SELECTIVE;
 pub use store::Database;
-pub use url::DatabaseUrl;

@@ -6,11 +6,11 @@ use admin_domain::{
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::connections::with_connection;
+use super::connection::connections::with_connection;
 use super::errors;
-use super::rows::{self, TokenRow};
-use super::schema::{memberships, organizations, tokens, users};
-use super::sql_types::DbUuid;
+use super::query::rows::{self, TokenRow};
+use super::query::schema::{memberships, organizations, tokens, users};
+use super::query::sql_types::DbUuid;
 use super::store::Database;
 
 impl AdminAccess for Database {

@@ -8,14 +8,14 @@ use admin_domain::{
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::chain::AuditRow;
-use super::connections::with_connection;
+use super::connection::connections::with_connection;
+use super::connection::replica::on_replica;
 use super::errors;
-use super::replica::on_replica;
-use super::schema::{audit_events, audit_head};
-use super::sql_types::{DbInstant, DbUuid};
+use super::query::schema::{audit_events, audit_head};
+use super::query::sql_types::{DbInstant, DbUuid};
+use super::query::totals::with_counted;
 use super::store::Database;
-use super::totals::with_counted;
+use super::trail::chain::AuditRow;
 
 /// Events `audit verify` reads a statement.
 const VERIFY_BATCH: i64 = 1_000;

@@ -14,19 +14,19 @@ use diesel::upsert::excluded;
 use diesel_async::RunQueryDsl;
 use futures_util::future::try_join;
 
-use super::backend::insert_all;
-use super::connections::with_connection;
+use super::connection::connections::with_connection;
+use super::connection::replica::on_replica;
 use super::errors;
-use super::keyset::{counted, keyset, listed, matching};
-use super::prefix::{in_range, unmatchable};
-use super::replica::on_replica;
-use super::rows::{
+use super::query::backend::insert_all;
+use super::query::keyset::{counted, keyset, listed, matching};
+use super::query::prefix::{in_range, unmatchable};
+use super::query::rows::{
     self, MemberRow, MembershipRow, OrganizationRow, SummaryRow, UserRow, WorkspaceRow,
 };
-use super::schema::{memberships, organizations, users, workspaces};
-use super::sql_types::{DbInstant, DbUuid};
+use super::query::schema::{memberships, organizations, users, workspaces};
+use super::query::sql_types::{DbInstant, DbUuid};
+use super::query::totals::{Kept, with_counted, with_kept};
 use super::store::Database;
-use super::totals::{Kept, with_counted, with_kept};
 
 /// The rows the equality filters of a [`UserFilter`] keep (its prefix is `narrow!`'s and
 /// `in_range!`'s); then the same for organizations and workspaces.

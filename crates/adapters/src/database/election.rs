@@ -16,14 +16,14 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use super::connect::connect_postgres;
-use super::connections::with_connection;
+use super::connection::connect::connect_postgres;
+use super::connection::connections::with_connection;
+use super::connection::url::DatabaseUrl;
+use super::connection::url::Role;
 use super::errors;
-use super::schema::cleanup_runs;
-use super::sql_types::{DbInstant, DbUuid};
+use super::query::schema::cleanup_runs;
+use super::query::sql_types::{DbInstant, DbUuid};
 use super::store::Database;
-use super::url::DatabaseUrl;
-use super::url::Role;
 
 /// The advisory lock's key: "cleanup" in ASCII, on any database of this schema.
 const LOCK: i64 = 0x0063_6c65_616e_7570;

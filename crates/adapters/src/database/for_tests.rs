@@ -5,13 +5,13 @@ use admin_domain::{StoreError, TokenRecord, UserId};
 use diesel::prelude::*;
 use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 
-use super::connections::{Pools, with_connection};
+use super::connection::connections::{Pools, with_connection};
+use super::connection::migrations;
+use super::connection::setup_errors::DatabaseError;
 use super::errors;
-use super::migrations;
-use super::rows::TokenRow;
-use super::schema::{tokens, users};
-use super::setup_errors::DatabaseError;
-use super::sql_types::DbUuid;
+use super::query::rows::TokenRow;
+use super::query::schema::{tokens, users};
+use super::query::sql_types::DbUuid;
 use super::store::Database;
 
 impl Database {

@@ -9,15 +9,16 @@ use std::time::Duration;
 
 use admin_domain::{PoolStatus, ReplicaStatus};
 
-use super::appender::Appender;
-use super::connections::{Connections, Pools, with_connection};
-use super::prefix::BroadPrefixes;
-use super::replica::{self, Replica, ReplicaState};
-use super::settings::PoolSettings;
-use super::setup_errors::DatabaseError;
-use super::url::{DatabaseUrl, Role};
-use super::writable::{self, Writable};
-use super::{errors, migrations};
+use super::connection::connections::{Connections, Pools, with_connection};
+use super::connection::migrations;
+use super::connection::replica::{self, Replica, ReplicaState};
+use super::connection::settings::PoolSettings;
+use super::connection::setup_errors::DatabaseError;
+use super::connection::url::{DatabaseUrl, Role};
+use super::connection::writable::{self, Writable};
+use super::errors;
+use super::query::prefix::BroadPrefixes;
+use super::trail::appender::Appender;
 
 /// A pool of connections to PostgreSQL or SQLite, implementing the storage ports.
 ///

@@ -8,16 +8,16 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
 
-use super::backend::{StaleBy, insert_all};
-use super::chain::append;
-use super::connections::{in_transaction, with_connection};
+use super::connection::connections::{in_transaction, with_connection};
 use super::errors;
-use super::keyset::{counted, keyset, matching};
-use super::rows::TokenRow;
-use super::schema::{tokens, users};
-use super::sql_types::{DbInstant, DbUuid, Instant};
+use super::query::backend::{StaleBy, insert_all};
+use super::query::keyset::{counted, keyset, matching};
+use super::query::rows::TokenRow;
+use super::query::schema::{tokens, users};
+use super::query::sql_types::{DbInstant, DbUuid, Instant};
+use super::query::totals::with_counted;
 use super::store::Database;
-use super::totals::with_counted;
+use super::trail::chain::append;
 
 /// A user's token records in the state `$filter` asks for, at its moment.
 macro_rules! tokens_where {

@@ -2,7 +2,7 @@
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::database::sql_types::{Instant, Uuid};
+    use crate::database::query::sql_types::{Instant, Uuid};
 
     organizations (id) {
         id -> Uuid,
@@ -18,7 +18,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::database::sql_types::{Instant, Uuid};
+    use crate::database::query::sql_types::{Instant, Uuid};
 
     users (id) {
         id -> Uuid,
@@ -31,7 +31,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::database::sql_types::{Instant, Uuid};
+    use crate::database::query::sql_types::{Instant, Uuid};
 
     memberships (user_id, organization_id) {
         user_id -> Uuid,
@@ -45,7 +45,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::database::sql_types::{Instant, Uuid};
+    use crate::database::query::sql_types::{Instant, Uuid};
 
     workspaces (id) {
         id -> Uuid,
@@ -59,7 +59,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::database::sql_types::{Instant, Uuid};
+    use crate::database::query::sql_types::{Instant, Uuid};
 
     tokens (id) {
         id -> Uuid,
@@ -84,7 +84,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::database::sql_types::{Instant, Uuid};
+    use crate::database::query::sql_types::{Instant, Uuid};
 
     cleanup_runs (id) {
         id -> Uuid,
@@ -97,7 +97,7 @@ diesel::table! {
 
 diesel::table! {
     use diesel::sql_types::*;
-    use crate::database::sql_types::{Instant, Uuid};
+    use crate::database::query::sql_types::{Instant, Uuid};
 
     audit_events (seq) {
         seq -> BigInt,

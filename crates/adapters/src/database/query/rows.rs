@@ -9,8 +9,8 @@ use admin_domain::{
 };
 use diesel::prelude::*;
 
-use super::schema::{memberships, organizations, tokens, users, workspaces};
-use super::sql_types::{DbInstant, DbUuid};
+use crate::database::query::schema::{memberships, organizations, tokens, users, workspaces};
+use crate::database::query::sql_types::{DbInstant, DbUuid};
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users, treat_none_as_default_value = false)]

@@ -18,10 +18,10 @@ use diesel::sql_types::{BigInt, HasSqlType, Nullable};
 use diesel_async::RunQueryDsl;
 use futures_util::future::try_join;
 
-use super::connections::with_connection;
-use super::errors;
-use super::sql_types::{DbUuid, Uuid};
-use super::store::Database;
+use crate::database::connection::connections::with_connection;
+use crate::database::errors;
+use crate::database::query::sql_types::{DbUuid, Uuid};
+use crate::database::store::Database;
 
 /// A kept total, as an expression a page's statement selects (a scalar subquery): of an
 /// unfiltered listing, `(SELECT CAST(COALESCE(SUM(total), 0) AS BIGINT) FROM listing_totals
@@ -29,7 +29,7 @@ use super::store::Database;
 /// it stays one prepared statement per listing; or an organization's member or workspace
 /// count, `(SELECT member_count FROM organizations WHERE id = $n)`.
 #[derive(Debug, Clone, Copy)]
-pub(super) enum Kept {
+pub(in crate::database) enum Kept {
     /// The users listing's.
     Users,
     /// The organizations listing's.
@@ -44,12 +44,12 @@ pub(super) enum Kept {
 
 impl Kept {
     /// An organization's members.
-    pub(super) fn members_of(organization: OrganizationId) -> Self {
+    pub(in crate::database) fn members_of(organization: OrganizationId) -> Self {
         Self::MembersOf(DbUuid(organization.as_uuid()))
     }
 
     /// An organization's workspaces.
-    pub(super) fn workspaces_of(organization: OrganizationId) -> Self {
+    pub(in crate::database) fn workspaces_of(organization: OrganizationId) -> Self {
         Self::WorkspacesOf(DbUuid(organization.as_uuid()))
     }
 }
@@ -104,7 +104,7 @@ fn listing<DB: Backend>(mut out: AstPass<'_, '_, DB>, name: &'static str) -> Que
 
 /// The rows a page read beside its kept total, and the total: from its first row, or, for an
 /// empty page, as `alone` reads it.
-pub(super) async fn with_kept<R>(
+pub(in crate::database) async fn with_kept<R>(
     rows: Vec<(R, Option<i64>)>,
     alone: impl Future<Output = Result<u64, StoreError>>,
 ) -> Result<(Vec<R>, Option<u64>), StoreError> {
@@ -116,7 +116,7 @@ pub(super) async fn with_kept<R>(
 }
 
 /// The rows `page` reads, with the total `counted` reads beside it when `seek` asks for one.
-pub(super) async fn with_counted<R>(
+pub(in crate::database) async fn with_counted<R>(
     seek: &Seek,
     page: impl Future<Output = Result<Vec<R>, StoreError>>,
     counted: impl Future<Output = Result<u64, StoreError>>,
@@ -130,14 +130,14 @@ pub(super) async fn with_counted<R>(
 }
 
 /// A count as the domain keeps it.
-pub(super) fn count(n: i64) -> u64 {
+pub(in crate::database) fn count(n: i64) -> u64 {
     n.unsigned_abs()
 }
 
 impl Database {
     /// A kept total read on its own, by the same expression a page selects (an unknown
     /// organization has no members and no workspaces).
-    pub(super) async fn kept_total(&self, kept: Kept) -> Result<u64, StoreError> {
+    pub(in crate::database) async fn kept_total(&self, kept: Kept) -> Result<u64, StoreError> {
         let total: Option<i64> = with_connection!(self, |conn| {
             diesel::select(kept)
                 .get_result(conn)

@@ -16,8 +16,8 @@ use admin_domain::{
 };
 use diesel::prelude::*;
 
-use super::schema::audit_events;
-use super::sql_types::{DbInstant, DbUuid};
+use crate::database::query::schema::audit_events;
+use crate::database::query::sql_types::{DbInstant, DbUuid};
 
 /// Appends `$entry` (an `&AuditEntry`) to the chain on `$conn`, inside the caller's
 /// transaction, with the statements of `$run` (`diesel_async::RunQueryDsl` and `await`, or
@@ -25,14 +25,14 @@ use super::sql_types::{DbInstant, DbUuid};
 macro_rules! append {
     ($($run:ident)::+, $conn:expr, $entry:expr $(, $await:tt)?) => {{
         use diesel::prelude::*;
-        use $crate::database::schema::{audit_events, audit_head};
+        use $crate::database::query::schema::{audit_events, audit_head};
         let (seq, prev): (i64, String) = $($run)::+::get_result(
             diesel::update(audit_head::table)
                 .set(audit_head::seq.eq(audit_head::seq + 1))
                 .returning((audit_head::seq, audit_head::hash)),
             $conn,
         )$(.$await)??;
-        let row = $crate::database::chain::AuditRow::chained($entry, seq, prev);
+        let row = $crate::database::trail::chain::AuditRow::chained($entry, seq, prev);
         $($run)::+::execute(diesel::insert_into(audit_events::table).values(&row), $conn)$(.$await)??;
         $($run)::+::execute(
             diesel::update(audit_head::table).set(audit_head::hash.eq(&row.hash)),

@@ -25,4 +25,4 @@ impl Default for PoolSettings {
 
 /// How often the watchers ask: the primary whether it still takes writes (`writable`), and
 /// the replica how far behind it is (`replica`).
-pub(super) const WATCH_EVERY: Duration = Duration::from_secs(1);
+pub(in crate::database) const WATCH_EVERY: Duration = Duration::from_secs(1);

@@ -11,10 +11,10 @@ use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use super::connect::connect_postgres;
-use super::setup_errors::MigrationError;
-use super::url::DatabaseUrl;
-use super::url::Role;
+use crate::database::connection::connect::connect_postgres;
+use crate::database::connection::setup_errors::MigrationError;
+use crate::database::connection::url::DatabaseUrl;
+use crate::database::connection::url::Role;
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");

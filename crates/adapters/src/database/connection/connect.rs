@@ -11,7 +11,7 @@ use diesel::ConnectionError;
 use diesel_async::AsyncPgConnection;
 use tokio_postgres::NoTls;
 
-use super::url::{Role, postgres_config, postgres_location};
+use crate::database::connection::url::{Role, postgres_config, postgres_location};
 
 /// A connection to the PostgreSQL server at `url` that plays `role` (for the primary, one that
 /// accepts writes: see `postgres_config`); its error names the servers tried (host, port,

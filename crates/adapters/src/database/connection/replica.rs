@@ -46,9 +46,9 @@ macro_rules! on_replica {
 }
 pub(crate) use on_replica;
 
-use super::connections::{Connections, with_connection};
-use super::errors;
-use super::settings::WATCH_EVERY;
+use crate::database::connection::connections::{Connections, with_connection};
+use crate::database::connection::settings::WATCH_EVERY;
+use crate::database::errors;
 
 /// How many of the primary's positions the watcher keeps: a lag longer than this many
 /// samples is known only to be longer.
@@ -57,14 +57,14 @@ const SAMPLES: usize = 600;
 /// A replica's database `D` (its pools, with the ports implemented on them), and what every
 /// pool of the instance knows of it.
 #[derive(Clone)]
-pub(super) struct Replica<D> {
-    pub(super) db: Box<D>,
-    pub(super) state: Arc<ReplicaState>,
+pub(in crate::database) struct Replica<D> {
+    pub(in crate::database) db: Box<D>,
+    pub(in crate::database) state: Arc<ReplicaState>,
 }
 
 /// What the watcher last found.
 #[derive(Debug)]
-pub(super) struct ReplicaState {
+pub(in crate::database) struct ReplicaState {
     max_lag: Duration,
     watched: Mutex<Watched>,
 }
@@ -101,7 +101,7 @@ struct Replay {
 
 impl ReplicaState {
     /// Nothing measured yet: not read from until the watcher finds it fit.
-    pub(super) fn new(max_lag: Duration) -> Self {
+    pub(in crate::database) fn new(max_lag: Duration) -> Self {
         Self {
             max_lag,
             watched: Mutex::default(),
@@ -109,7 +109,7 @@ impl ReplicaState {
     }
 
     /// The replica at the last measure.
-    pub(super) fn status(&self) -> ReplicaStatus {
+    pub(in crate::database) fn status(&self) -> ReplicaStatus {
         let watched = self.watched();
         ReplicaStatus {
             lag: watched.lag,
@@ -121,12 +121,12 @@ impl ReplicaState {
         self.watched.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(super) fn fit(&self) -> bool {
+    pub(in crate::database) fn fit(&self) -> bool {
         self.watched().fit
     }
 
     /// A read on it failed: none go there until the watcher finds it fit.
-    pub(super) fn set_aside(&self) {
+    pub(in crate::database) fn set_aside(&self) {
         self.watched().fit = false;
     }
 
@@ -207,7 +207,11 @@ struct Replayed {
 
 /// Measures the replica's lag every [`WATCH_EVERY`] into `state`, reading the primary's WAL
 /// position on `primary` and the replay on `replica`. Runs for as long as it is polled.
-pub(super) async fn watch(primary: Connections, replica: Connections, state: Arc<ReplicaState>) {
+pub(in crate::database) async fn watch(
+    primary: Connections,
+    replica: Connections,
+    state: Arc<ReplicaState>,
+) {
     let mut ticks = tokio::time::interval(WATCH_EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

@@ -14,8 +14,8 @@ macro_rules! keyset {
     ($query:expr, $at:expr, $id:expr, $seek:expr) => {{
         let seek: &admin_domain::Seek = $seek;
         let (at, id) = (
-            $crate::database::sql_types::DbInstant(seek.after.at),
-            $crate::database::sql_types::DbUuid(seek.after.id),
+            $crate::database::query::sql_types::DbInstant(seek.after.at),
+            $crate::database::query::sql_types::DbUuid(seek.after.id),
         );
         let rows = i64::try_from(seek.rows).unwrap_or(i64::MAX);
         match seek.order {
@@ -60,26 +60,27 @@ macro_rules! page {
         $select:expr, $seek:expr
     ) => {{
         let seek: &admin_domain::Seek = $seek;
-        let narrowed =
-            $crate::database::prefix::narrow!($db, $table, $query, $column, $prefix, $others, seek);
-        $crate::database::connections::with_connection!($db, |conn| {
+        let narrowed = $crate::database::query::prefix::narrow!(
+            $db, $table, $query, $column, $prefix, $others, seek
+        );
+        $crate::database::connection::connections::with_connection!($db, |conn| {
             let query = match &narrowed {
-                Some($crate::database::prefix::Narrowed::Head(head)) => {
-                    $crate::database::prefix::headed!($query, $table, $column, head)
+                Some($crate::database::query::prefix::Narrowed::Head(head)) => {
+                    $crate::database::query::prefix::headed!($query, $table, $column, head)
                 }
-                Some($crate::database::prefix::Narrowed::Ids(ids)) => {
+                Some($crate::database::query::prefix::Narrowed::Ids(ids)) => {
                     $query.filter($table::id.eq_any(ids.clone()))
                 }
-                Some($crate::database::prefix::Narrowed::Broad { head, prefix }) => {
-                    $crate::database::prefix::in_range!(
-                        $crate::database::prefix::headed!($query, $table, $column, head),
+                Some($crate::database::query::prefix::Narrowed::Broad { head, prefix }) => {
+                    $crate::database::query::prefix::in_range!(
+                        $crate::database::query::prefix::headed!($query, $table, $column, head),
                         $table::$column,
                         Some(prefix)
                     )
                 }
                 None => $query,
             };
-            $crate::database::keyset::keyset!(query, $table::created_at, $table::id, seek)
+            $crate::database::query::keyset::keyset!(query, $table::created_at, $table::id, seek)
                 .select($select)
                 .load(conn)
                 .await
@@ -92,14 +93,15 @@ pub(crate) use page;
 /// How many rows `$query` keeps.
 macro_rules! counted {
     ($db:expr, $query:expr) => {{
-        let counted: i64 = $crate::database::connections::with_connection!($db, |conn| {
-            $query
-                .count()
-                .get_result(conn)
-                .await
-                .map_err($crate::database::errors::query)
-        })?;
-        Ok($crate::database::totals::count(counted))
+        let counted: i64 =
+            $crate::database::connection::connections::with_connection!($db, |conn| {
+                $query
+                    .count()
+                    .get_result(conn)
+                    .await
+                    .map_err($crate::database::errors::query)
+            })?;
+        Ok($crate::database::query::totals::count(counted))
     }};
 }
 pub(crate) use counted;
@@ -115,25 +117,31 @@ macro_rules! listed {
         $select:expr, $kept:expr, $counted:expr, $seek:expr
     ) => {{
         let seek: &admin_domain::Seek = $seek;
-        let kept: Option<$crate::database::totals::Kept> = $kept;
+        let kept: Option<$crate::database::query::totals::Kept> = $kept;
         match kept {
             Some(kept) if seek.total => {
-                let rows = $crate::database::connections::with_connection!($db, |conn| {
-                    $crate::database::keyset::keyset!($query, $table::created_at, $table::id, seek)
+                let rows =
+                    $crate::database::connection::connections::with_connection!($db, |conn| {
+                        $crate::database::query::keyset::keyset!(
+                            $query,
+                            $table::created_at,
+                            $table::id,
+                            seek
+                        )
                         .select(($select, kept))
                         .load(conn)
                         .await
                         .map_err($crate::database::errors::query)
-                })?;
-                $crate::database::totals::with_kept(rows, $db.kept_total(kept)).await?
+                    })?;
+                $crate::database::query::totals::with_kept(rows, $db.kept_total(kept)).await?
             }
             _ => {
                 let page = async {
-                    Ok($crate::database::keyset::page!(
+                    Ok($crate::database::query::keyset::page!(
                         $db, $table, $query, $column, $prefix, $others, $select, seek
                     ))
                 };
-                $crate::database::totals::with_counted(seek, page, $counted).await?
+                $crate::database::query::totals::with_counted(seek, page, $counted).await?
             }
         }
     }};

@@ -24,9 +24,9 @@ use diesel::result::{DatabaseErrorKind, Error};
 use diesel::sql_types::{Bool, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use super::connect::connect_postgres;
-use super::settings::WATCH_EVERY;
-use super::url::Role;
+use crate::database::connection::connect::connect_postgres;
+use crate::database::connection::settings::WATCH_EVERY;
+use crate::database::connection::url::Role;
 
 /// When the primary's connections last met a server that no longer accepts writes: shared by
 /// every pool of an instance.
@@ -66,16 +66,16 @@ impl Writable {
 
 /// What the watcher and the readiness probe ask the primary's server: whether it accepts
 /// writes, and the timeline of its WAL (hex, when it writes).
-pub(super) const ASK: &str = "SELECT NOT pg_is_in_recovery() \
+pub(in crate::database) const ASK: &str = "SELECT NOT pg_is_in_recovery() \
     AND current_setting('transaction_read_only') = 'off' AS writes, \
     CASE WHEN pg_is_in_recovery() THEN NULL \
     ELSE substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) END AS timeline";
 
 /// The answer to [`ASK`].
 #[derive(QueryableByName)]
-pub(super) struct Writes {
+pub(in crate::database) struct Writes {
     #[diesel(sql_type = Bool)]
-    pub(super) writes: bool,
+    pub(in crate::database) writes: bool,
     #[diesel(sql_type = Nullable<Text>)]
     timeline: Option<String>,
 }
@@ -93,7 +93,11 @@ async fn ask(session: &mut AsyncPgConnection) -> Result<(bool, Option<u32>), Err
 /// server still accepts writes, and marks on `writable` the moment when it does not or when a
 /// newer timeline shows a promotion (see the module); each question waits at most
 /// `statement_timeout`. Runs for as long as it is polled.
-pub(super) async fn watch(url: String, writable: Arc<Writable>, statement_timeout: Duration) {
+pub(in crate::database) async fn watch(
+    url: String,
+    writable: Arc<Writable>,
+    statement_timeout: Duration,
+) {
     let mut ticks = tokio::time::interval(WATCH_EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let (mut session, mut newest) = (None::<AsyncPgConnection>, None::<u32>);

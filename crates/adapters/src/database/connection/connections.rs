@@ -16,14 +16,15 @@ use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 
-use super::connect::connect_postgres;
-use super::settings::PoolSettings;
-use super::setup_errors::DatabaseError;
-use super::url::{DatabaseUrl, Role};
-use super::writable::Writable;
-use super::{errors, shared};
+use crate::database::connection::connect::connect_postgres;
+use crate::database::connection::settings::PoolSettings;
+use crate::database::connection::setup_errors::DatabaseError;
+use crate::database::connection::shared;
+use crate::database::connection::url::{DatabaseUrl, Role};
+use crate::database::connection::writable::Writable;
+use crate::database::errors;
 
-pub(super) type SqliteConnection = SyncConnectionWrapper<diesel::SqliteConnection>;
+pub(in crate::database) type SqliteConnection = SyncConnectionWrapper<diesel::SqliteConnection>;
 
 /// Runs `$body` with `$conn` bound to a connection of whichever backend `$db` (any `AsRef<Connections>`) uses: on
 /// PostgreSQL one shared with other statements in flight (see `shared`), on SQLite a pooled
@@ -32,10 +33,10 @@ pub(super) type SqliteConnection = SyncConnectionWrapper<diesel::SqliteConnectio
 /// backend: write it once, portable.
 macro_rules! with_connection {
     ($db:expr, |$conn:ident| $body:expr) => {{
-        let connections: &$crate::database::connections::Connections =
+        let connections: &$crate::database::connection::connections::Connections =
             ::core::convert::AsRef::as_ref(&$db);
         match &connections.pools {
-            $crate::database::connections::Pools::Postgres { pool, shared } => {
+            $crate::database::connection::connections::Pools::Postgres { pool, shared } => {
                 let place = shared.place(pool, &connections.writable).await?;
                 let mut connection = place.connection();
                 let $conn = &mut connection;
@@ -43,7 +44,7 @@ macro_rules! with_connection {
                 connections.writable.notice(&result);
                 result
             }
-            $crate::database::connections::Pools::Sqlite(pool) => {
+            $crate::database::connection::connections::Pools::Sqlite(pool) => {
                 let mut pooled = pool.get().await.map_err($crate::database::errors::pool)?;
                 let $conn = &mut *pooled;
                 async { $body }.await
@@ -59,19 +60,21 @@ pub(crate) use with_connection;
 /// error rolls it all back. Compiled once per backend, like `with_connection!`.
 macro_rules! in_transaction {
     ($db:expr, |$conn:ident, $backend:ident| $body:expr) => {{
-        let connections: &$crate::database::connections::Connections =
+        let connections: &$crate::database::connection::connections::Connections =
             ::core::convert::AsRef::as_ref(&$db);
         match &connections.pools {
-            $crate::database::connections::Pools::Postgres { pool, .. } => {
-                let $backend = $crate::database::backend::Backend::Postgres;
-                $crate::database::connections::postgres_transaction!(connections, pool, |$conn| {
-                    $body
-                })
+            $crate::database::connection::connections::Pools::Postgres { pool, .. } => {
+                let $backend = $crate::database::query::backend::Backend::Postgres;
+                $crate::database::connection::connections::postgres_transaction!(
+                    connections,
+                    pool,
+                    |$conn| { $body }
+                )
             }
-            $crate::database::connections::Pools::Sqlite(pool) => {
+            $crate::database::connection::connections::Pools::Sqlite(pool) => {
                 let _turn = connections.sqlite_writer.take().await?;
                 let mut pooled = pool.get().await.map_err($crate::database::errors::pool)?;
-                let $backend = $crate::database::backend::Backend::Sqlite;
+                let $backend = $crate::database::query::backend::Backend::Sqlite;
                 diesel_async::AsyncConnection::transaction(&mut *pooled, async |$conn| $body)
                     .await
                     .map_err($crate::database::errors::query)
@@ -118,7 +121,7 @@ pub fn postgres_session(statement_timeout: std::time::Duration) -> String {
 /// The connections of one backend. Queries reach them through `with_connection!` (statements
 /// that stand alone) or by matching on this directly (transactions, batches).
 #[derive(Clone)]
-pub(super) enum Pools {
+pub(in crate::database) enum Pools {
     Postgres {
         pool: Pool<AsyncPgConnection>,
         shared: Arc<shared::SharedConnections>,
@@ -130,14 +133,14 @@ pub(super) enum Pools {
 /// run on them needs beside the pool: the writability of the primary's server and SQLite's
 /// writer turn.
 #[derive(Clone)]
-pub(super) struct Connections {
-    pub(super) pools: Pools,
+pub(in crate::database) struct Connections {
+    pub(in crate::database) pools: Pools,
     /// Shared by every pool of the instance: see `writable`.
-    pub(super) writable: Arc<Writable>,
+    pub(in crate::database) writable: Arc<Writable>,
     /// SQLite has one writer at a time: the instance's transactions take turns here, in
     /// order, instead of racing for the file's lock and outwaiting its busy timeout. Shared
     /// by every pool of the instance.
-    pub(super) sqlite_writer: Arc<WriterTurn>,
+    pub(in crate::database) sqlite_writer: Arc<WriterTurn>,
 }
 
 impl AsRef<Connections> for Connections {
@@ -149,7 +152,7 @@ impl AsRef<Connections> for Connections {
 impl Connections {
     /// Pools of `settings.max_size` connections to `url` in `role`, sharing the instance's
     /// `writable` and SQLite writer turn (connections are made on first use).
-    pub(super) fn open(
+    pub(in crate::database) fn open(
         url: &DatabaseUrl,
         role: Role,
         settings: PoolSettings,
@@ -171,7 +174,7 @@ impl Connections {
     }
 
     /// The pools' occupancy.
-    pub(super) fn status(&self) -> PoolStatus {
+    pub(in crate::database) fn status(&self) -> PoolStatus {
         let (status, pipelined) = match &self.pools {
             Pools::Postgres { pool, shared } => (pool.status(), shared.in_flight()),
             Pools::Sqlite(pool) => (pool.status(), 0),
@@ -188,7 +191,7 @@ impl Connections {
 
 /// The turn of an instance's SQLite transactions (see [`Connections::sqlite_writer`]).
 #[derive(Debug, Default)]
-pub(super) struct WriterTurn(tokio::sync::Mutex<()>);
+pub(in crate::database) struct WriterTurn(tokio::sync::Mutex<()>);
 
 /// The longest a SQLite transaction waits for its turn behind the instance's others before
 /// the database counts as unavailable (503): far beyond any batch the service writes.
@@ -196,7 +199,7 @@ pub const SQLITE_TURN_WAIT: std::time::Duration = std::time::Duration::from_secs
 
 impl WriterTurn {
     /// Waits for the turn, at most [`SQLITE_TURN_WAIT`].
-    pub(super) async fn take(
+    pub(in crate::database) async fn take(
         &self,
     ) -> Result<tokio::sync::MutexGuard<'_, ()>, admin_domain::StoreError> {
         tokio::time::timeout(SQLITE_TURN_WAIT, self.0.lock())

@@ -51,4 +51,4 @@ pub enum DatabaseError {
 /// A migration could not be applied or inspected.
 #[derive(Debug, Error)]
 #[error("migrations failed: {0}")]
-pub struct MigrationError(pub(super) String);
+pub struct MigrationError(pub(in crate::database) String);

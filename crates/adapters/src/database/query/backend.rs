@@ -1,6 +1,6 @@
 //! Where PostgreSQL and SQLite must be told different things. Everything else is shared.
 
-use super::connections::Pools;
+use crate::database::connection::connections::Pools;
 
 /// Inserts `$rows` (a `Vec` of insertable rows), all or none, with `$events` (a
 /// `&[AuditEntry]`) appended to the audit trail in the same transaction: chunk by chunk,
@@ -11,39 +11,39 @@ use super::connections::Pools;
 /// transaction, one prepared statement).
 macro_rules! insert_all {
     ($db:expr, $rows:expr, $events:expr, |$part:ident| $statement:expr) => {
-        $crate::database::backend::insert_all!(@run $db, $rows, $events, |$part| $statement, |$part| $statement, chunks)
+        $crate::database::query::backend::insert_all!(@run $db, $rows, $events, |$part| $statement, |$part| $statement, chunks)
     };
     ($db:expr, $rows:expr, $events:expr, upsert: |$part:ident| $statement:expr) => {
-        $crate::database::backend::insert_all!(@run $db, $rows, $events, |$part| $statement, |$part| $statement, rows)
+        $crate::database::query::backend::insert_all!(@run $db, $rows, $events, |$part| $statement, |$part| $statement, rows)
     };
     (@run $db:expr, $rows:expr, $events:expr, |$pg_part:ident| $pg:expr, |$sqlite_part:ident| $sqlite:expr, $sqlite_by:ident) => {{
         let rows = $rows;
         let events: Vec<admin_domain::AuditEntry> = $events.to_vec();
-        let connections: &$crate::database::connections::Connections =
+        let connections: &$crate::database::connection::connections::Connections =
             ::core::convert::AsRef::as_ref(&$db);
-        let chunk = $crate::database::backend::insert_chunk(&connections.pools);
+        let chunk = $crate::database::query::backend::insert_chunk(&connections.pools);
         match &connections.pools {
-            $crate::database::connections::Pools::Postgres { pool, .. } => {
-                $crate::database::connections::postgres_transaction!(connections, pool, |conn| {
+            $crate::database::connection::connections::Pools::Postgres { pool, .. } => {
+                $crate::database::connection::connections::postgres_transaction!(connections, pool, |conn| {
                     for $pg_part in rows.chunks(chunk) {
                         diesel_async::RunQueryDsl::execute($pg, conn).await?;
                     }
                     for event in &events {
-                        $crate::database::chain::append!(diesel_async::RunQueryDsl, conn, event, await);
+                        $crate::database::trail::chain::append!(diesel_async::RunQueryDsl, conn, event, await);
                     }
                     Ok(())
                 })
             }
-            $crate::database::connections::Pools::Sqlite(pool) => {
+            $crate::database::connection::connections::Pools::Sqlite(pool) => {
                 let _turn = connections.sqlite_writer.take().await?;
                 let mut conn = pool.get().await.map_err($crate::database::errors::pool)?;
                 conn.spawn_blocking(move |conn| {
                     conn.immediate_transaction(|conn| {
-                        for $sqlite_part in $crate::database::backend::insert_all!(@split rows, chunk, $sqlite_by) {
+                        for $sqlite_part in $crate::database::query::backend::insert_all!(@split rows, chunk, $sqlite_by) {
                             diesel::RunQueryDsl::execute($sqlite, conn)?;
                         }
                         for event in &events {
-                            $crate::database::chain::append!(diesel::RunQueryDsl, conn, event);
+                            $crate::database::trail::chain::append!(diesel::RunQueryDsl, conn, event);
                         }
                         Ok(())
                     })

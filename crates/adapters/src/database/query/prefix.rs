@@ -28,7 +28,7 @@ use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::Text;
 use quick_cache::sync::Cache;
 
-use super::sql_types::{DbInstant, DbUuid};
+use crate::database::query::sql_types::{DbInstant, DbUuid};
 
 /// The most rows a prefix longer than the heads may match and still be read through the text's
 /// index: their ids first, then the page among them. Beyond, the page's ids are found among the
@@ -40,7 +40,7 @@ const HEAD: usize = 3;
 
 /// How a prefix narrows a listing.
 #[derive(Debug)]
-pub(super) enum Narrowed {
+pub(in crate::database) enum Narrowed {
     /// To the rows whose text starts with these one to three characters: an equality on their
     /// head index, read in keyset order.
     Head(String),
@@ -58,7 +58,7 @@ pub(super) enum Narrowed {
 
 impl Narrowed {
     /// A prefix that needs no probe: one no longer than the indexes' heads.
-    pub(super) fn at_once(prefix: &Caseless) -> Option<Self> {
+    pub(in crate::database) fn at_once(prefix: &Caseless) -> Option<Self> {
         (prefix.as_str().chars().count() <= HEAD).then(|| Self::Head(prefix.as_str().to_owned()))
     }
 
@@ -66,14 +66,18 @@ impl Narrowed {
     /// prefix matches (at most [`SELECTIVE`]): that page's when the listing has no other
     /// filter, else every match after the cursor, for the page's statement to filter (the
     /// first `seek.rows` matches may all be filtered out).
-    pub(super) fn among(keys: Vec<(DbInstant, DbUuid)>, seek: &Seek, others: bool) -> Vec<DbUuid> {
+    pub(in crate::database) fn among(
+        keys: Vec<(DbInstant, DbUuid)>,
+        seek: &Seek,
+        others: bool,
+    ) -> Vec<DbUuid> {
         let rows = if others { keys.len() } else { seek.rows };
         after(keys, seek, rows)
     }
 
     /// The head a longer prefix's rows share: its first characters, as many as the longest
     /// head index has.
-    pub(super) fn head(prefix: &Caseless) -> String {
+    pub(in crate::database) fn head(prefix: &Caseless) -> String {
         prefix.as_str().chars().take(HEAD).collect()
     }
 }
@@ -83,7 +87,9 @@ impl Narrowed {
 macro_rules! headed {
     ($query:expr, $table:ident, $column:ident, $head:expr) => {{
         let head: &String = $head;
-        $query.filter($crate::database::prefix::Head::of($table::$column, head).eq(head.clone()))
+        $query.filter(
+            $crate::database::query::prefix::Head::of($table::$column, head).eq(head.clone()),
+        )
     }};
 }
 pub(crate) use headed;
@@ -112,10 +118,10 @@ pub(crate) use in_range;
 macro_rules! keys_in_range {
     ($db:expr, $table:ident, $column:ident, $prefix:expr, $offset:expr, $limit:expr) => {{
         let keys: Vec<(
-            $crate::database::sql_types::DbInstant,
-            $crate::database::sql_types::DbUuid,
-        )> = $crate::database::connections::with_connection!($db, |conn| {
-            $crate::database::prefix::in_range!(
+            $crate::database::query::sql_types::DbInstant,
+            $crate::database::query::sql_types::DbUuid,
+        )> = $crate::database::connection::connections::with_connection!($db, |conn| {
+            $crate::database::query::prefix::in_range!(
                 $table::table
                     .select(($table::created_at, $table::id))
                     .into_boxed(),
@@ -145,12 +151,12 @@ macro_rules! narrow {
     ) => {{
         match $prefix {
             None => None,
-            Some(prefix) => match $crate::database::prefix::Narrowed::at_once(prefix) {
+            Some(prefix) => match $crate::database::query::prefix::Narrowed::at_once(prefix) {
                 Some(narrowed) => Some(narrowed),
                 None => {
                     let listing = stringify!($table);
-                    let broad = $crate::database::prefix::Narrowed::Broad {
-                        head: $crate::database::prefix::Narrowed::head(prefix),
+                    let broad = $crate::database::query::prefix::Narrowed::Broad {
+                        head: $crate::database::query::prefix::Narrowed::head(prefix),
                         prefix: prefix.clone(),
                     };
                     if $db.broad_prefixes.knows(listing, prefix) {
@@ -158,25 +164,27 @@ macro_rules! narrow {
                     } else {
                         // More than SELECTIVE match when there is a row past them: one row
                         // read, not the keys, which only a selective prefix's page needs.
-                        let beyond = $crate::database::prefix::keys_in_range!(
+                        let beyond = $crate::database::query::prefix::keys_in_range!(
                             $db,
                             $table,
                             $column,
                             prefix,
-                            $crate::database::prefix::SELECTIVE,
+                            $crate::database::query::prefix::SELECTIVE,
                             1
                         );
                         if beyond.is_empty() {
-                            let keys = $crate::database::prefix::keys_in_range!(
+                            let keys = $crate::database::query::prefix::keys_in_range!(
                                 $db,
                                 $table,
                                 $column,
                                 prefix,
                                 0,
-                                $crate::database::prefix::SELECTIVE
+                                $crate::database::query::prefix::SELECTIVE
                             );
-                            Some($crate::database::prefix::Narrowed::Ids(
-                                $crate::database::prefix::Narrowed::among(keys, $seek, $others),
+                            Some($crate::database::query::prefix::Narrowed::Ids(
+                                $crate::database::query::prefix::Narrowed::among(
+                                    keys, $seek, $others,
+                                ),
                             ))
                         } else {
                             $db.broad_prefixes.remember(listing, prefix);
@@ -212,14 +220,14 @@ impl Default for BroadPrefixes {
 
 impl BroadPrefixes {
     /// Whether `prefix` was found broad in `listing` less than [`TRUSTED`] ago.
-    pub(super) fn knows(&self, listing: &'static str, prefix: &Caseless) -> bool {
+    pub(in crate::database) fn knows(&self, listing: &'static str, prefix: &Caseless) -> bool {
         self.0
             .get(&(listing, prefix.as_str().to_owned()))
             .is_some_and(|found| found.elapsed() < TRUSTED)
     }
 
     /// Remembers that `prefix` is broad in `listing`.
-    pub(super) fn remember(&self, listing: &'static str, prefix: &Caseless) {
+    pub(in crate::database) fn remember(&self, listing: &'static str, prefix: &Caseless) {
         self.0
             .insert((listing, prefix.as_str().to_owned()), Instant::now());
     }
@@ -230,14 +238,14 @@ impl BroadPrefixes {
 /// indexes. Not `diesel::dsl::sql`, which marks its statement unsafe to keep prepared, so that
 /// every page was planned anew.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Head<C> {
+pub(in crate::database) struct Head<C> {
     column: C,
     length: usize,
 }
 
 impl<C> Head<C> {
     /// The expression whose value is `head` for the rows starting with it.
-    pub(super) fn of(column: C, head: &str) -> Self {
+    pub(in crate::database) fn of(column: C, head: &str) -> Self {
         Self {
             column,
             length: head.chars().count().max(1),
@@ -297,7 +305,7 @@ fn after(keys: Vec<(DbInstant, DbUuid)>, seek: &Seek, rows: usize) -> Vec<DbUuid
 /// Whether a text filter can match no row: one holding a NUL. PostgreSQL's text cannot hold
 /// one (and refuses one as a parameter); no name or email the service stores holds a control
 /// character either.
-pub(super) fn unmatchable(texts: &[&Option<Caseless>]) -> bool {
+pub(in crate::database) fn unmatchable(texts: &[&Option<Caseless>]) -> bool {
     texts
         .iter()
         .filter_map(|text| text.as_ref())
@@ -347,7 +355,7 @@ mod tests {
 
     #[test]
     fn the_head_expression_counts_characters_not_bytes() {
-        use super::super::schema::users;
+        use crate::database::query::schema::users;
         let sql = |head: &str| {
             let head = Head::of(users::email, head);
             diesel::debug_query::<diesel::pg::Pg, _>(&head).to_string()
@@ -361,7 +369,7 @@ mod tests {
 
     #[test]
     fn the_head_expression_keeps_its_statement_prepared() {
-        use super::super::schema::users;
+        use crate::database::query::schema::users;
         let head = Head::of(users::email, "a");
         assert!(
             QueryFragment::<diesel::pg::Pg>::is_safe_to_cache_prepared(&head, &diesel::pg::Pg)

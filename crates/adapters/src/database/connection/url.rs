@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio_postgres::config::{Host, TargetSessionAttrs};
 
-use super::setup_errors::DatabaseError;
+use crate::database::connection::setup_errors::DatabaseError;
 
 /// How long a connection attempt to one host may take when the URL does not say
 /// (`connect_timeout`): an unreachable host is given up on in time to try the next, and the
@@ -22,7 +22,7 @@ const TCP_USER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What a PostgreSQL server is to the service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Role {
+pub(in crate::database) enum Role {
     /// `DATABASE_URL`: the server that accepts writes, whichever of its hosts that is.
     Primary,
     /// `DATABASE_REPLICA_URL`: a server to read from, standby or not.
@@ -136,7 +136,7 @@ pub fn postgres_config(url: &str, role: Role) -> Result<tokio_postgres::Config, 
 
 /// The servers, database and user a PostgreSQL URL names, as `host:port,…/database as user`:
 /// never its password. A URL tokio-postgres cannot read is shown as `(unreadable URL)`.
-pub(super) fn postgres_location(url: &str) -> String {
+pub(in crate::database) fn postgres_location(url: &str) -> String {
     let Ok(config) = url.parse::<tokio_postgres::Config>() else {
         return "(unreadable URL)".to_owned();
     };

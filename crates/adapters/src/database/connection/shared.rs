@@ -25,9 +25,9 @@ use thiserror::Error;
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::time::{Instant, timeout, timeout_at};
 
-use super::errors;
-use super::settings::PoolSettings;
-use super::writable::Writable;
+use crate::database::connection::settings::PoolSettings;
+use crate::database::connection::writable::Writable;
+use crate::database::errors;
 
 /// Most statements in flight at once on one shared connection.
 pub const PIPELINE_DEPTH: usize = 8;

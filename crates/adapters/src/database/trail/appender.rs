@@ -19,12 +19,12 @@ use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Bool, Nullable, Text};
 
-use super::chain::{AuditRow, append};
-use super::connections::{Connections, Pools, in_transaction};
-use super::errors;
-use super::schema::audit_head;
-use super::setup_errors::DatabaseError;
-use super::sql_types::{DbInstant, DbUuid, Instant, Uuid};
+use crate::database::connection::connections::{Connections, Pools, in_transaction};
+use crate::database::connection::setup_errors::DatabaseError;
+use crate::database::errors;
+use crate::database::query::schema::audit_head;
+use crate::database::query::sql_types::{DbInstant, DbUuid, Instant, Uuid};
+use crate::database::trail::chain::{AuditRow, append};
 
 /// The most events one batch commits.
 const MOST: usize = 256;
