@@ -60,8 +60,11 @@ impl Kind for DateTime {
     }
 
     /// What pydantic accepts, each part with its format, so that schema-valid text (an empty
-    /// string, say) is never refused: a date-time, a date, or a number of seconds (or
-    /// milliseconds) within the years the service holds.
+    /// string, say) is never refused: a date-time, a date, or a number. The number's bounds
+    /// hold every number accepted: seconds, or milliseconds beyond 2×10¹⁰; but a number written
+    /// with a fraction or an exponent is divided by 1,000 once more past 2×10¹⁰ (speedate's
+    /// float path, which pydantic answers with: `6.042149463502189e+16` is in the year 3884), so
+    /// the bounds are those of that path, and a plain integer within them may still be refused.
     fn schema(&self) -> Schema {
         let text = |format: KnownFormat| {
             ObjectBuilder::new()
@@ -70,8 +73,8 @@ impl Kind for DateTime {
         };
         let number = ObjectBuilder::new()
             .schema_type(Type::Number)
-            .minimum(Some((Timestamp::MIN.unix_micros() / 1_000) as f64))
-            .maximum(Some((Timestamp::MAX.unix_micros() / 1_000) as f64));
+            .minimum(Some(FLOAT_MIN))
+            .maximum(Some(FLOAT_MAX));
         AnyOfBuilder::new()
             .item(text(KnownFormat::DateTime))
             .item(text(KnownFormat::Date))
@@ -82,6 +85,13 @@ impl Kind for DateTime {
             .into()
     }
 }
+
+/// The least number accepted: the first microsecond of year 1 in the float path's units.
+const FLOAT_MIN: f64 = -62_135_596_800_000_000.0;
+
+/// The largest number accepted: the last second speedate takes in milliseconds, 9999-12-31
+/// 23:59:59, in the float path's units.
+const FLOAT_MAX: f64 = 253_402_300_799_000_000.0;
 
 /// The instant of `date` at `time` (hour, minute, second, microsecond), `offset` seconds east
 /// of UTC, if Python and the service can hold it.
@@ -132,6 +142,24 @@ mod tests {
             .read(raw)
             .map(|at| at.to_string())
             .map_err(|r| r.kind)
+    }
+
+    /// Every number past the schema's bounds is refused, in either form (found by schemathesis:
+    /// `6.042149463502189e+16`, past bounds that counted milliseconds, was accepted).
+    #[test]
+    fn numbers_past_the_schemas_bounds_are_refused() {
+        for raw in [
+            format!("{}", FLOAT_MAX + 1_000_000.0),
+            format!("{:e}", FLOAT_MAX * 1.000001),
+            format!("{}", FLOAT_MIN - 1_000_000.0),
+            format!("{:e}", FLOAT_MIN * 1.000001),
+            "1e300".to_owned(),
+            "-1e300".to_owned(),
+        ] {
+            assert!(read(&raw).is_err(), "{raw}");
+        }
+        assert!(read(&format!("{:e}", FLOAT_MAX)).is_ok());
+        assert!(read(&format!("{:e}", FLOAT_MIN)).is_ok());
     }
 
     /// The schema's number bounds hold at the edge: milliseconds at year 10000 are refused
@@ -198,6 +226,30 @@ mod tests {
         /// The instant as the contract writes it, or the error's type and message.
         type Answer = Result<&'static str, (&'static str, &'static str)>;
         let cases: &[(&str, Answer)] = &[
+            ("6.042149463502189e+16", Ok("3884-09-05T20:30:35.911625")),
+            ("2.53402300799e17", Ok("9999-12-31T23:59:59.000000")),
+            ("-6.2135596800000001e16", Ok("0001-01-01T00:00:00.000000")),
+            (
+                "2.534023007999999e17",
+                Err((
+                    "datetime_from_date_parsing",
+                    "Input should be a valid datetime or date, invalid character in year",
+                )),
+            ),
+            (
+                "-6.2135596801e16",
+                Err((
+                    "datetime_parsing",
+                    "Input should be a valid datetime, year 0 is out of range",
+                )),
+            ),
+            (
+                "2.54e17",
+                Err((
+                    "datetime_from_date_parsing",
+                    "Input should be a valid datetime or date, input is too short",
+                )),
+            ),
             ("2026-01-01", Ok("2026-01-01T00:00:00.000000")),
             ("2026-01-01T10:00", Ok("2026-01-01T10:00:00.000000")),
             ("2026-01-01T10:00:00Z", Ok("2026-01-01T10:00:00.000000")),
