@@ -1119,13 +1119,7 @@ async fn filtered_pages_are_read_through_their_own_indexes(db: TestDatabase) {
             is_active,
             ..UserFilter::default()
         };
-        // A pool of its own, closed after the page: a backend reports its scans as it exits.
-        let own = Database::open(
-            DatabaseUrl::parse(&db.url).expect("a URL"),
-            PoolSettings::default(),
-        )
-        .await
-        .expect("opens");
+        let own = pool_of_its_own(&db).await;
         let seek = PageRequest::first(Listing::Users).seek();
         let page = own.users(&filter, &seek).await.expect("a page");
         drop(own);
@@ -1148,6 +1142,17 @@ async fn filtered_pages_are_read_through_their_own_indexes(db: TestDatabase) {
             );
         }
     }
+}
+
+/// Another pool on `db`'s database, to be closed after what it reads: PostgreSQL counts a
+/// backend's scans and reads once it exits.
+async fn pool_of_its_own(db: &TestDatabase) -> Database {
+    Database::open(
+        DatabaseUrl::parse(&db.url).expect("a URL"),
+        PoolSettings::default(),
+    )
+    .await
+    .expect("opens")
 }
 
 /// Users whose emails all start `abx`, a tenth of them (more than [`SELECTIVE`]) `abxy`: the
@@ -1182,13 +1187,7 @@ async fn a_broad_prefix_reads_only_its_pages_rows_from_the_table(db: TestDatabas
         } else {
             0
         };
-        // A pool of its own, closed after the page: a backend reports its reads as it exits.
-        let own = Database::open(
-            DatabaseUrl::parse(&db.url).expect("a URL"),
-            PoolSettings::default(),
-        )
-        .await
-        .expect("opens");
+        let own = pool_of_its_own(&db).await;
         let seek = PageRequest {
             order,
             ..PageRequest::first(Listing::Users)
@@ -1242,12 +1241,7 @@ async fn a_broad_prefix_is_probed_once_for_its_pages(db: TestDatabase) {
     } else {
         0
     };
-    let own = Database::open(
-        DatabaseUrl::parse(&db.url).expect("a URL"),
-        PoolSettings::default(),
-    )
-    .await
-    .expect("opens");
+    let own = pool_of_its_own(&db).await;
     let first = own
         .users(&filter("abxy"), &PageRequest::first(Listing::Users).seek())
         .await

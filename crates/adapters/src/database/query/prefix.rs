@@ -102,7 +102,7 @@ macro_rules! in_range {
             Some(prefix) => {
                 let prefix: &admin_domain::Caseless = prefix;
                 let query = $query.filter($column.ge(prefix.as_str().to_owned()));
-                match prefix.prefix_end() {
+                match $crate::database::query::prefix::end_of(prefix) {
                     Some(end) => query.filter($column.lt(end)),
                     None => query,
                 }
@@ -302,6 +302,23 @@ fn after(keys: Vec<(DbInstant, DbUuid)>, seek: &Seek, rows: usize) -> Vec<DbUuid
         .collect()
 }
 
+/// The least text greater than every text that starts with `prefix`, in the order of their
+/// code points (which is the order of their UTF-8 bytes, as both backends compare emails and
+/// name keys): so the texts starting with `p` are exactly those in `p ..< end_of(p)`. `None`
+/// when there is no such text (a prefix made only of U+10FFFF): then every text from `p` on
+/// starts with it.
+pub(in crate::database) fn end_of(prefix: &Caseless) -> Option<String> {
+    let mut chars: Vec<char> = prefix.as_str().chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = (u32::from(last) + 1..=0x10_FFFF).find_map(char::from_u32);
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
 /// Whether a text filter can match no row: one holding a NUL. PostgreSQL's text cannot hold
 /// one (and refuses one as a parameter); no name or email the service stores holds a control
 /// character either.
@@ -375,5 +392,25 @@ mod tests {
             QueryFragment::<diesel::pg::Pg>::is_safe_to_cache_prepared(&head, &diesel::pg::Pg)
                 .unwrap_or(false)
         );
+    }
+
+    #[test]
+    fn a_prefix_ends_just_after_every_text_it_starts() {
+        let end = |p: &str| end_of(&Caseless::new(p));
+        assert_eq!(end("ab").as_deref(), Some("ac"));
+        assert_eq!(end("a%").as_deref(), Some("a&"));
+        assert_eq!(end("a\\").as_deref(), Some("a]"));
+        assert_eq!(
+            end("z\u{D7FF}").as_deref(),
+            Some("z\u{E000}"),
+            "surrogates are skipped"
+        );
+        assert_eq!(end("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(end("\u{10FFFF}"), None);
+        for text in ["ab", "abz", "ab\u{10FFFF}x", "abé"] {
+            let (start, end) = ("ab", end("ab").unwrap_or_default());
+            assert!(start <= text && text < end.as_str(), "{text}");
+        }
+        assert!("ac" >= end("ab").unwrap_or_default().as_str());
     }
 }
