@@ -71,7 +71,8 @@ macro_rules! page {
                 Some($crate::database::query::prefix::Narrowed::Ids(ids)) => {
                     $query.filter($table::id.eq_any(ids.clone()))
                 }
-                Some($crate::database::query::prefix::Narrowed::Broad { head, prefix }) => {
+                Some($crate::database::query::prefix::Narrowed::Broad(prefix)) => {
+                    let head = &$crate::database::query::prefix::Narrowed::head(prefix);
                     $crate::database::query::prefix::in_range!(
                         $crate::database::query::prefix::headed!($query, $table, $column, head),
                         $table::$column,

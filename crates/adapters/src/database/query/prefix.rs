@@ -46,14 +46,10 @@ pub(in crate::database) enum Narrowed {
     Head(String),
     /// To these rows (at most a page of them, or every match of a selective prefix).
     Ids(Vec<DbUuid>),
-    /// To the rows whose text starts with `prefix` (longer than a head, matching more than
-    /// [`SELECTIVE`]), read in keyset order through the index of its `head`.
-    Broad {
-        /// Its first three characters.
-        head: String,
-        /// The whole prefix.
-        prefix: Caseless,
-    },
+    /// To the rows whose text starts with this prefix (longer than a head, matching more than
+    /// [`SELECTIVE`]), read in keyset order through the index of its head
+    /// ([`Narrowed::head`]).
+    Broad(Caseless),
 }
 
 impl Narrowed {
@@ -155,12 +151,9 @@ macro_rules! narrow {
                 Some(narrowed) => Some(narrowed),
                 None => {
                     let listing = stringify!($table);
-                    let broad = $crate::database::query::prefix::Narrowed::Broad {
-                        head: $crate::database::query::prefix::Narrowed::head(prefix),
-                        prefix: prefix.clone(),
-                    };
+                    let broad = || $crate::database::query::prefix::Narrowed::Broad(prefix.clone());
                     if $db.broad_prefixes.knows(listing, prefix) {
-                        Some(broad)
+                        Some(broad())
                     } else {
                         // More than SELECTIVE match when there is a row past them: one row
                         // read, not the keys, which only a selective prefix's page needs.
@@ -188,7 +181,7 @@ macro_rules! narrow {
                             ))
                         } else {
                             $db.broad_prefixes.remember(listing, prefix);
-                            Some(broad)
+                            Some(broad())
                         }
                     }
                 }
