@@ -33,6 +33,7 @@ on_both_backends!(
     filtered_pages_are_read_through_their_own_indexes,
     a_broad_prefix_reads_only_its_pages_rows_from_the_table,
     a_broad_prefix_is_probed_once_for_its_pages,
+    a_broad_name_prefix_lists_every_organization_and_workspace_it_starts,
 );
 
 /// Every row a listing holds, in `order`, read 7 at a time.
@@ -1281,4 +1282,53 @@ async fn a_broad_prefix_is_probed_once_for_its_pages(db: TestDatabase) {
             "the email index's scans: a probe, none, a probe and the keys"
         );
     }
+}
+
+/// `name_prefix` is a case-insensitive prefix for organizations and workspaces too when it is
+/// broad (longer than three characters, matching more than [`SELECTIVE`], a tenth of those
+/// sharing its first three): every match, in order both ways, with the exact total, through
+/// the head indexes that hold the name key since issue 26.
+async fn a_broad_name_prefix_lists_every_organization_and_workspace_it_starts(db: TestDatabase) {
+    let db = db.database.clone();
+    let names: Vec<String> = (0..(SELECTIVE + 100) * 10)
+        .map(|n| {
+            let head = if n % 10 == 3 { "Abxy" } else { "Abxz" };
+            format!("{head} {n}")
+        })
+        .collect();
+    let organizations: Vec<Organization> = names
+        .iter()
+        .enumerate()
+        .map(|(n, name)| named(name, &format!("o-{n}"), false, n as i64))
+        .collect();
+    db.add_organizations(&organizations, &[])
+        .await
+        .expect("stored");
+    let home = organizations[0].id;
+    let workspaces: Vec<Workspace> = names
+        .iter()
+        .enumerate()
+        .map(|(n, name)| Workspace {
+            name: Name::parse(name).unwrap(),
+            ..workspace(home, &format!("w-{n}"), at(n as i64))
+        })
+        .collect();
+    db.add_workspaces(&workspaces, &[]).await.expect("stored");
+    let expected: Vec<String> = names
+        .iter()
+        .filter(|name| name.starts_with("Abxy"))
+        .cloned()
+        .collect();
+    assert_eq!(expected.len(), SELECTIVE + 100);
+
+    let organizations = OrganizationFilter {
+        name_prefix: caseless("aBXY"),
+        ..OrganizationFilter::default()
+    };
+    assert_eq!(organizations_where(&db, organizations).await, expected);
+    let workspaces = WorkspaceFilter {
+        organization_id: None,
+        name_prefix: caseless("ABXY"),
+    };
+    assert_eq!(workspaces_where(&db, workspaces).await, expected);
 }
