@@ -15,7 +15,7 @@ use super::connection::replica::{self, Replica, ReplicaState};
 use super::connection::settings::PoolSettings;
 use super::connection::setup_errors::DatabaseError;
 use super::connection::url::{DatabaseUrl, Role};
-use super::connection::writable::{self, Writable};
+use super::connection::writable;
 use super::errors;
 use super::query::prefix::BroadPrefixes;
 use super::trail::appender::Appender;
@@ -60,7 +60,7 @@ impl Database {
             create_sqlite_file(path)?;
             migrations::run(&url).await?;
         }
-        Self::pool(url, Role::Primary, settings, Arc::default())
+        Self::pool(url, Role::Primary, settings)
     }
 
     /// Another pool on the same database, of at most `max_size` connections (say, one per
@@ -80,12 +80,9 @@ impl Database {
         };
         Ok(Self {
             connections: self.connections_of_their_own(max_size)?,
-            url: self.url.clone(),
-            role: self.role,
             settings,
-            appender: Arc::clone(&self.appender),
             replica,
-            broad_prefixes: Arc::clone(&self.broad_prefixes),
+            ..self.clone()
         })
     }
 
@@ -95,19 +92,16 @@ impl Database {
         settings: PoolSettings,
     ) -> Result<Self, DatabaseError> {
         match url {
-            DatabaseUrl::Postgres(_) => Self::pool(url, Role::Replica, settings, Arc::default()),
+            DatabaseUrl::Postgres(_) => Self::pool(url, Role::Replica, settings),
             DatabaseUrl::Sqlite(_) => Err(DatabaseError::Url),
         }
     }
 
-    fn pool(
-        url: DatabaseUrl,
-        role: Role,
-        settings: PoolSettings,
-        writable: Arc<Writable>,
-    ) -> Result<Self, DatabaseError> {
+    /// The pools of a database of its own: its own writability, writer turn, appender and
+    /// remembered prefixes.
+    fn pool(url: DatabaseUrl, role: Role, settings: PoolSettings) -> Result<Self, DatabaseError> {
         Ok(Self {
-            connections: Connections::open(&url, role, settings, writable, Arc::default())?,
+            connections: Connections::open(&url, role, settings, Arc::default(), Arc::default())?,
             url,
             role,
             settings,
