@@ -309,7 +309,7 @@ impl Database {
         Ok(Rows { rows, total })
     }
 
-    pub(super) async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
+    async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
         let row: Option<UserRow> = with_connection!(self, |conn| {
             users::table
                 .find(DbUuid(id.as_uuid()))

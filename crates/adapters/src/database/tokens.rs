@@ -61,8 +61,17 @@ impl TokenStore for Database {
         };
         let counted = async { counted!(self, tokens_where!(user, filter)) };
         let (rows, total) = with_counted(seek, page, counted).await?;
-        if rows.is_empty() && self.user_by_id(user).await?.is_none() {
-            return Err(StoreError::NotFound(Missing::User));
+        if rows.is_empty() {
+            let id = DbUuid(user.as_uuid());
+            let known: bool = with_connection!(self, |conn| {
+                diesel::select(diesel::dsl::exists(users::table.find(id)))
+                    .get_result(conn)
+                    .await
+                    .map_err(errors::query)
+            })?;
+            if !known {
+                return Err(StoreError::NotFound(Missing::User));
+            }
         }
         let rows = rows
             .into_iter()
