@@ -7,10 +7,11 @@
 //! - a prefix of one to three characters is an equality on the text's first characters, and
 //!   indexes lead with those, then (creation time, id) (migration `prefix_heads`): its pages
 //!   are read in keyset order like an unfiltered listing's, however many rows match;
-//! - a longer prefix is probed first: is there a row past the first [`SELECTIVE`] it matches,
-//!   from the text's index alone (one row read). When at most [`SELECTIVE`] match, their keyset
-//!   positions are read, the page chosen among them in memory and read by id; when more match, the page is read in keyset
-//!   order from the index of its first three characters, which holds the text as its last
+//! - a longer prefix has the keyset positions of at most [`SELECTIVE`] + 1 of its matches read
+//!   from the text's index alone, in one statement. When at most [`SELECTIVE`] match, the page
+//!   is chosen among them in memory and read by id; when more match (the prefix is then
+//!   remembered broad for a while: [`BroadPrefixes`]), the page is read in keyset order from
+//!   the index of its first three characters, which holds the text as its last
 //!   column (migration `broad_prefixes_in_their_head`): the whole prefix is a range of that
 //!   column, checked on each entry of the head inside the index, so only the page's rows are
 //!   read from the table; one statement that stops at the page's last row.
@@ -110,9 +111,9 @@ macro_rules! in_range {
 pub(crate) use in_range;
 
 /// The keyset positions of at most `$limit` rows of `$table` whose `$column` starts with
-/// `$prefix`, after skipping `$offset`, read from the text's index alone.
+/// `$prefix`, read from the text's index alone.
 macro_rules! keys_in_range {
-    ($db:expr, $table:ident, $column:ident, $prefix:expr, $offset:expr, $limit:expr) => {{
+    ($db:expr, $table:ident, $column:ident, $prefix:expr, $limit:expr) => {{
         let keys: Vec<(
             $crate::database::query::sql_types::DbInstant,
             $crate::database::query::sql_types::DbUuid,
@@ -124,7 +125,6 @@ macro_rules! keys_in_range {
                 $table::$column,
                 Some($prefix)
             )
-            .offset($offset as i64)
             .limit($limit as i64)
             .load(conn)
             .await
@@ -136,10 +136,10 @@ macro_rules! keys_in_range {
 pub(crate) use keys_in_range;
 
 /// How `$prefix` narrows the page `$seek` asks for of the rows `$query` (of `$table`) keeps:
-/// at once for a short prefix; else from a probe of `$column`'s index for the keyset positions
-/// of the rows it matches: when at most [`SELECTIVE`] do, the ids of the page's rows among
-/// them (`Narrowed::among`); else, for a broad prefix, its head and itself, with no probe while
-/// the instance remembers it broad (`BroadPrefixes`).
+/// at once for a short prefix; else from the keyset positions of at most [`SELECTIVE`] + 1 rows
+/// it matches, read from `$column`'s index: when at most [`SELECTIVE`] do, the ids of the
+/// page's rows among them (`Narrowed::among`); else the prefix is broad, read among its head,
+/// with no such read while the instance remembers it broad (`BroadPrefixes`).
 macro_rules! narrow {
     (
         $db:expr, $table:ident, $query:expr, $column:ident, $prefix:expr, $others:expr,
@@ -155,25 +155,17 @@ macro_rules! narrow {
                     if $db.broad_prefixes.knows(listing, prefix) {
                         Some(broad())
                     } else {
-                        // More than SELECTIVE match when there is a row past them: one row
-                        // read, not the keys, which only a selective prefix's page needs.
-                        let beyond = $crate::database::query::prefix::keys_in_range!(
+                        // One read of the index: the keys of every match of a selective
+                        // prefix, or one more than SELECTIVE of a broad one, which is then
+                        // remembered and not probed again for a while.
+                        let keys = $crate::database::query::prefix::keys_in_range!(
                             $db,
                             $table,
                             $column,
                             prefix,
-                            $crate::database::query::prefix::SELECTIVE,
-                            1
+                            $crate::database::query::prefix::SELECTIVE + 1
                         );
-                        if beyond.is_empty() {
-                            let keys = $crate::database::query::prefix::keys_in_range!(
-                                $db,
-                                $table,
-                                $column,
-                                prefix,
-                                0,
-                                $crate::database::query::prefix::SELECTIVE
-                            );
+                        if keys.len() <= $crate::database::query::prefix::SELECTIVE {
                             Some($crate::database::query::prefix::Narrowed::Ids(
                                 $crate::database::query::prefix::Narrowed::among(
                                     keys, $seek, $others,
