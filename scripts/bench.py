@@ -530,7 +530,7 @@ PLANS = {
     "a prefix of three characters: its head index, in keyset order":
         ("text, timestamptz, timestamptz, uuid, bigint",
          f"SELECT * FROM users WHERE substr(email, 1, 3) = $1 AND {KEYSET}"),
-    "a longer prefix, the probe: the keyset positions of at most 1,001 users it matches":
+    "a longer prefix: the keyset positions of at most 1,001 users it matches, from its index":
         ("text, text, bigint", "SELECT created_at, id FROM users WHERE email >= $1 AND "
          "email < $2 LIMIT $3"),
     "a longer prefix matching at most 1,000: the page among their ids":
